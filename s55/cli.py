@@ -1,0 +1,342 @@
+"""The `s55` command. Each command parses input, calls one service, prints the result.
+
+Commands that change a review commit their decision first, then run the `advance` route.
+Commands that only read (list, show, audit, export) never import Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .domain.errors import InvalidInput, S55Error
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, help=__doc__.splitlines()[0])
+audit_app = typer.Typer(help="The audit trail: who did what to which version.",
+                        no_args_is_help=True, invoke_without_command=True)
+app.add_typer(audit_app, name="audit")
+
+Actor = Annotated[Optional[str], typer.Option(
+    "--as", envvar="S55_USER", help="Who is acting (an email in the office's people list).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Ref = Annotated[str, typer.Argument(help="The review's reference, e.g. S55-2022-0001.")]
+Version = Annotated[Optional[str], typer.Option(
+    "--version", help="The version hash you were given (at least its first 8 characters).")]
+
+
+def ctx():
+    from .services.context import Context
+
+    return Context.from_env()
+
+
+def parse_date(value: str | None, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(field, f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2022-09-22") from None
+
+
+def read_text(text: str | None, file: Path | None, field: str) -> str | None:
+    if text is not None and file is not None:
+        raise InvalidInput(field, "give the text or a file, not both")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise InvalidInput(str(file), f"cannot be read as UTF-8 text ({err})") from None
+    return text
+
+
+def advance_and_report(context, ref: str) -> None:
+    from .orchestrate import run_advance
+
+    result = run_advance(context, ref)
+    for step in result["done"]:
+        typer.echo(f"  done: {step}")
+    typer.echo(f"  {result['ref']} is {result['stage']}; waiting for {result['waiting_for']}")
+
+
+@app.command("import")
+def import_(file: Path, published_on: Annotated[str, typer.Option(
+                help="The day HMICFRS published the report (YYYY-MM-DD).")],
+            kind: str = "police-s55", actor: Actor = None) -> None:
+    """Open a review from a house-style record; prints its reference."""
+    from .housestyle import parse_record
+    from .services.drafting import open_review
+
+    day = parse_date(published_on, "--published-on")
+    record = parse_record(read_text(None, file, "FILE"))
+    context = ctx()
+    ref = open_review(context, actor=actor, record=record, published_on=day, kind=kind,
+                      source=file.name)
+    typer.echo(ref)
+
+
+@app.command()
+def export(ref: Ref, actor: Actor = None,
+           output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:
+    """Write the current version back in the house style."""
+    from .services.reading import export as export_record
+
+    text = export_record(ctx(), actor=actor, ref=ref)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("list")
+def list_(actor: Actor = None, as_json: AsJson = False,
+          stage: Annotated[Optional[str], typer.Option(help="Only reviews in this stage.")] = None
+          ) -> None:
+    """Every review with its stage and deadlines, soonest deadline first."""
+    from .services.reading import list_reviews
+
+    rows = list_reviews(ctx(), actor=actor, stage=stage)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no reviews yet: `s55 import FILE --published-on DATE` opens one")
+    for r in rows:
+        typer.echo(f"{r['ref']:<15} {r['stage']:<30} last day {r['statutory_last_day'] or '-':<10}"
+                   f"  {r['progress']:<22} {r['force']}: {r['title'][:50]}")
+
+
+@app.command()
+def show(ref: Ref, actor: Actor = None, as_json: AsJson = False) -> None:
+    """One review: stage, deadlines and their arithmetic, versions, what is outstanding."""
+    from .services.reading import show as show_review
+    from .views import show_text
+
+    data = show_review(ctx(), actor=actor, ref=ref)
+    typer.echo(json.dumps(data, indent=2) if as_json else show_text(data))
+
+
+@app.command("add-item")
+def add_item(ref: Ref, text: Annotated[str, typer.Option(help="The item's text.")],
+             kind: Annotated[str, typer.Option(
+                 help="recommendations, causes_of_concern or areas_for_improvement")],
+             area: str = "", actor: Actor = None) -> None:
+    """Record a recommendation, cause of concern or area for improvement from the report."""
+    from .render.sanitise import plain_text
+    from .services.drafting import add_item as add
+
+    context = ctx()
+    new = add(context, actor=actor, ref=ref, kind=kind.replace("-", "_"), text=plain_text(text),
+              area=plain_text(area))
+    typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+
+
+@app.command()
+def edit(ref: Ref, field: Annotated[str, typer.Option(help="e.g. summary, initial_response")],
+         text: Optional[str] = None, file: Optional[Path] = None, version: Version = None,
+         actor: Actor = None) -> None:
+    """Replace one field of the draft (HTML is sanitised)."""
+    from .render.sanitise import plain_text, rich_text
+    from .services.drafting import edit_text
+
+    value = read_text(text, file, "--text/--file")
+    if value is None:
+        raise InvalidInput("--text/--file", "give the new text")
+    value = plain_text(value) if field in ("force", "title") else rich_text(value)
+    new = edit_text(ctx(), actor=actor, ref=ref, field_name=field, value=value,
+                    seen_version=version)
+    typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+
+
+@app.command()
+def invite(ref: Ref, due: Annotated[Optional[str], typer.Option(
+               help="The chief officer's date (default: from config, in working days).")] = None,
+           actor: Actor = None) -> None:
+    """Invite the chief officer's comments before a date (s55(4))."""
+    from .services.route import invite_chief_officer
+
+    context = ctx()
+    day = invite_chief_officer(context, actor=actor, ref=ref, due=parse_date(due, "--due"))
+    typer.echo(f"{ref}: chief officer invited; comments due {day.isoformat()}")
+    advance_and_report(context, ref)
+
+
+@app.command("move-due")
+def move_due(ref: Ref, due: Annotated[str, typer.Option(help="The new date (YYYY-MM-DD).")],
+             reason: str = "", actor: Actor = None) -> None:
+    """Move the chief officer's due date."""
+    from .services.route import move_chief_officer_due
+
+    context = ctx()
+    day = move_chief_officer_due(context, actor=actor, ref=ref, due=parse_date(due, "--due"),
+                                 reason=reason)
+    typer.echo(f"{ref}: chief officer's comments now due {day.isoformat()}")
+    advance_and_report(context, ref)
+
+
+@app.command()
+def comment(ref: Ref, version: Version = None,
+            text: Annotated[Optional[str], typer.Option(help="Chief officer: your comments.")] = None,
+            file: Optional[Path] = None,
+            initial: Annotated[Optional[Path], typer.Option(
+                help="Local policing body: its comments on the report (s55(5)(a)).")] = None,
+            overall: Annotated[Optional[Path], typer.Option(
+                help="Local policing body: its response to the chief officer (s55(5)(c)).")] = None,
+            actor: Actor = None) -> None:
+    """Submit comments: the chief officer's (s55(5)(b)) or the local policing body's."""
+    from .render.sanitise import rich_text
+    from .services.drafting import comments
+
+    context = ctx()
+    own = read_text(text, file, "--text/--file")
+    fields = {
+        "chief_officer_response": own,
+        "initial_response": read_text(None, initial, "--initial") if initial else None,
+        "overall_comments": read_text(None, overall, "--overall") if overall else None,
+    }
+    fields = {k: rich_text(v) for k, v in fields.items() if v is not None}
+    if own is not None and context.office.directory.actor(actor).role != "chief officer":
+        fields["initial_response"] = fields.pop("chief_officer_response")
+    new = comments(context, actor=actor, ref=ref, seen_version=version, **fields)
+    typer.echo(f"{ref}: comments recorded; version {new[:12] if new else 'unchanged'}")
+    advance_and_report(context, ref)
+
+
+@app.command()
+def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendation's number.")],
+           kind: Annotated[str, typer.Option(help="action-taken, action-proposed or no-action")],
+           text: Annotated[str, typer.Option(help="The action, or why there is none.")],
+           version: Version = None, actor: Actor = None) -> None:
+    """Answer one recommendation (s55(5B))."""
+    from .render.sanitise import plain_text
+    from .services.drafting import answer_recommendation
+
+    new = answer_recommendation(ctx(), actor=actor, ref=ref, number=number, kind=kind,
+                                text=plain_text(text), seen_version=version)
+    typer.echo(f"{ref}: recommendation {number} answered; version {new[:12] if new else 'unchanged'}")
+
+
+@app.command("request-sign-off")
+def request_sign_off(ref: Ref, actor: Actor = None) -> None:
+    """Put the current version to the local policing body for sign-off."""
+    from .services.route import request_sign_off as request
+
+    context = ctx()
+    outstanding = request(context, actor=actor, ref=ref)
+    typer.echo(f"{ref}: sign-off requested")
+    for line in outstanding:
+        typer.echo(f"  outstanding before sign-off: {line}")
+    advance_and_report(context, ref)
+
+
+@app.command("sign-off")
+def sign_off(ref: Ref, version: Annotated[str, typer.Option(
+                 help="The exact version you are signing off (its hash).")],
+             actor: Actor = None) -> None:
+    """Sign off one exact version of the response."""
+    from .services.route import sign_off as sign
+
+    context = ctx()
+    digest = sign(context, actor=actor, ref=ref, version=version)
+    typer.echo(f"{ref}: version {digest} signed off")
+    advance_and_report(context, ref)
+
+
+@app.command("send-back")
+def send_back(ref: Ref, to: Annotated[str, typer.Option(help="chief-officer or drafting")],
+              reason: Annotated[str, typer.Option(help="Why it goes back.")],
+              actor: Actor = None) -> None:
+    """Send a review back to the chief officer or to drafting, with a reason."""
+    from .services.route import send_back as back
+
+    context = ctx()
+    stage = back(context, actor=actor, ref=ref, to=to, reason=reason)
+    typer.echo(f"{ref}: sent back; now {stage}")
+    advance_and_report(context, ref)
+
+
+@app.command()
+def withdraw(ref: Ref, reason: Annotated[str, typer.Option(help="Why.")],
+             actor: Actor = None) -> None:
+    """Withdraw a review."""
+    from .services.route import withdraw as withdraw_review
+
+    stage = withdraw_review(ctx(), actor=actor, ref=ref, reason=reason)
+    typer.echo(f"{ref}: {stage}")
+
+
+@app.command()
+def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
+            all_: Annotated[bool, typer.Option("--all", help="Every review.")] = False) -> None:
+    """Run the route on a review (or all): takes every automated step that is due, once."""
+    from .services.reading import list_reviews
+
+    context = ctx()
+    if not ref and not all_:
+        raise InvalidInput("REF", "name a review, or give --all")
+    refs = [ref] if ref else [r["ref"] for r in list_reviews(
+        context, actor=context.office.directory.holders("opcc officer")[0].email)]
+    for one in refs:
+        advance_and_report(context, one)
+
+
+@audit_app.callback()
+def audit(typer_ctx: typer.Context, ref: Annotated[Optional[str], typer.Argument()] = None,
+          actor: Actor = None, as_json: AsJson = False) -> None:
+    """Print a review's trail: who did what to which version, and when (Europe/London)."""
+    if typer_ctx.invoked_subcommand:
+        return
+    if not ref:
+        raise InvalidInput("REF", "name a review, or use `s55 audit verify`")
+    from .services.reading import audit_trail
+    from .views import audit_text
+
+    rows = audit_trail(ctx(), actor=actor, ref=ref)
+    typer.echo(json.dumps(rows, indent=2) if as_json else audit_text(rows))
+
+
+@audit_app.command("verify")
+def audit_verify(actor: Actor = None) -> None:
+    """Recompute the whole chain; exit 1 naming the first bad entry."""
+    from .services.reading import verify_audit
+
+    verdict = verify_audit(ctx(), actor=actor)
+    if not verdict.ok:
+        typer.echo(f"audit chain BROKEN: {verdict.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit chain {verdict.message}")
+
+
+@app.command()
+def people() -> None:
+    """The office's people, their roles and whom delegates act for."""
+    for p in ctx().office.directory.people:
+        extra = f" (acts for {p.acting_for})" if p.acting_for else ""
+        typer.echo(f"{p.email:<34} {p.role:<20} {p.name}, {p.title}{extra}")
+
+
+@app.command()
+def demo(file: Annotated[Optional[Path], typer.Argument(
+             help="A house-style record (default: the Staffordshire PEEL 2022 response).")] = None,
+         published_on: Annotated[Optional[str], typer.Option(
+             help="The report's publication date (default for Staffordshire: 2022-09-22).")] = None
+         ) -> None:
+    """Take a record through the whole route, printing each step, and end with the audit verdict."""
+    from .demo import run_demo
+
+    raise typer.Exit(run_demo(file, parse_date(published_on, "--published-on")))
+
+
+def main() -> None:
+    try:
+        app()
+    except S55Error as err:
+        typer.echo(f"s55: {err}", err=True)
+        sys.exit(err.exit_code)

@@ -1,0 +1,109 @@
+"""Office configuration from config/: people and roles, response kinds, the holiday calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .domain.errors import InvalidInput
+from .domain.people import Directory, Person
+from .domain.workflow import Role
+
+
+@dataclass(frozen=True)
+class ResponseKind:
+    name: str
+    title: str
+    ref_prefix: str
+    statutory_period_days: int | None
+    period_applies_from: date | None
+    answer_every_recommendation: bool
+    copies_to: tuple[str, ...]
+    chief_officer_due_working_days: int
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    force: str
+    force_id: str
+    local_policing_body_title: str
+    chief_officer_title: str
+    directory: Directory
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(str(path), "configuration file not found") from None
+    except yaml.YAMLError as err:
+        raise InvalidInput(str(path), f"is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(str(path), "must be a mapping of keys to values")
+    return data
+
+
+@lru_cache
+def load_office(path: Path) -> Office:
+    data = _read(path)
+    people = []
+    for n, row in enumerate(data.get("people") or [], 1):
+        try:
+            people.append(Person(
+                email=row["email"], name=row["name"], role=Role(row["role"]),
+                title=row.get("title", ""), acting_for=row.get("acting_for", "")))
+        except (KeyError, ValueError, TypeError) as err:
+            raise InvalidInput(f"{path.name}: people[{n}]",
+                               f"needs email, name and a role of {', '.join(Role)} ({err})") from None
+    try:
+        return Office(
+            name=data["office"], force=data["force"], force_id=data["force_id"],
+            local_policing_body_title=data["local_policing_body_title"],
+            chief_officer_title=data["chief_officer_title"], directory=Directory(tuple(people)))
+    except KeyError as err:
+        raise InvalidInput(f"{path.name}: {err.args[0]}", "required key is missing") from None
+
+
+@lru_cache
+def load_kinds(config_dir: Path) -> dict[str, ResponseKind]:
+    data = _read(config_dir / "response_kinds.yaml")
+    return {
+        name: ResponseKind(
+            name=name, title=row["title"], ref_prefix=row["ref_prefix"],
+            statutory_period_days=row.get("statutory_period_days"),
+            period_applies_from=row.get("period_applies_from"),
+            answer_every_recommendation=bool(row.get("answer_every_recommendation")),
+            copies_to=tuple(row.get("copies_to") or ()),
+            chief_officer_due_working_days=int(row["chief_officer_due_working_days"]),
+        )
+        for name, row in data.items()
+    }
+
+
+def kind(config_dir: Path, name: str) -> ResponseKind:
+    kinds = load_kinds(config_dir)
+    if name not in kinds:
+        raise InvalidInput("--kind", f"'{name}' is not a response kind; use one of {', '.join(kinds)}")
+    return kinds[name]
+
+
+class BankHolidays:
+    """England and Wales bank holidays (the `holidays` package, subdivision ENG), lazily by year."""
+
+    def __init__(self):
+        self._years: dict[int, frozenset[date]] = {}
+
+    def __contains__(self, day: object) -> bool:
+        if not isinstance(day, date):
+            return False
+        if day.year not in self._years:
+            import holidays
+
+            self._years[day.year] = frozenset(holidays.country_holidays("GB", subdiv="ENG",
+                                                                        years=day.year))
+        return day in self._years[day.year]

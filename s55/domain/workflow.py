@@ -1,0 +1,135 @@
+"""Stages, roles and the one table that says who may do what, when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import NotPermitted, WrongStage
+
+
+class Stage(StrEnum):
+    DRAFT = "draft"
+    AWAITING_CHIEF_OFFICER = "awaiting chief officer"
+    AWAITING_LOCAL_POLICING_BODY = "awaiting local policing body"
+    AWAITING_SIGN_OFF = "awaiting sign-off"
+    SIGNED_OFF = "signed off"
+    PUBLISHED = "published"
+    COPIES_SENT = "copies sent"
+    WITHDRAWN = "withdrawn"
+
+
+class Role(StrEnum):
+    OPCC_OFFICER = "opcc officer"
+    # s55(4): the chief officer of police (Chief Constable; Commissioner in London)
+    CHIEF_OFFICER = "chief officer"
+    # the respondent: PCC, PFCC, Mayor, Deputy Mayor for Policing and Crime, ...
+    LOCAL_POLICING_BODY = "local policing body"
+    AUDITOR = "auditor"
+
+
+class Action(StrEnum):
+    OPEN = "open review"
+    EDIT = "edit content"
+    INVITE_CHIEF_OFFICER = "invite chief officer"
+    MOVE_CHIEF_OFFICER_DUE = "move chief officer's due date"
+    CHIEF_OFFICER_COMMENTS = "submit chief officer's comments"
+    LOCAL_POLICING_BODY_COMMENTS = "submit local policing body's comments"
+    ANSWER_RECOMMENDATION = "answer recommendation"
+    REQUEST_SIGN_OFF = "request sign-off"
+    SIGN_OFF = "sign off"
+    SEND_BACK_TO_CHIEF_OFFICER = "send back to chief officer"
+    SEND_BACK_TO_DRAFTING = "send back to drafting"
+    WITHDRAW = "withdraw"
+    READ = "read"
+
+
+S = Stage
+R = Role
+OPEN_STAGES = frozenset({S.DRAFT, S.AWAITING_CHIEF_OFFICER, S.AWAITING_LOCAL_POLICING_BODY,
+                         S.AWAITING_SIGN_OFF, S.SIGNED_OFF})
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    stages: frozenset[Stage]  # empty: the action creates the review
+    to: Stage | None  # None: the stage stays as it is
+
+
+def _rule(roles, stages, to=None) -> Rule:
+    return Rule(frozenset(roles), frozenset(stages), to)
+
+
+RULES: dict[Action, Rule] = {
+    Action.OPEN: _rule({R.OPCC_OFFICER}, set(), S.DRAFT),
+    Action.EDIT: _rule({R.OPCC_OFFICER}, {S.DRAFT, S.AWAITING_LOCAL_POLICING_BODY}),
+    Action.INVITE_CHIEF_OFFICER: _rule({R.OPCC_OFFICER}, {S.DRAFT}, S.AWAITING_CHIEF_OFFICER),
+    Action.MOVE_CHIEF_OFFICER_DUE: _rule({R.OPCC_OFFICER}, {S.AWAITING_CHIEF_OFFICER}),
+    Action.CHIEF_OFFICER_COMMENTS: _rule(
+        {R.CHIEF_OFFICER}, {S.AWAITING_CHIEF_OFFICER}, S.AWAITING_LOCAL_POLICING_BODY),
+    Action.LOCAL_POLICING_BODY_COMMENTS: _rule(
+        {R.LOCAL_POLICING_BODY}, {S.AWAITING_LOCAL_POLICING_BODY}),
+    # sign-off names the exact version, so an answer added while it waits is safe
+    Action.ANSWER_RECOMMENDATION: _rule(
+        {R.LOCAL_POLICING_BODY, R.OPCC_OFFICER},
+        {S.AWAITING_LOCAL_POLICING_BODY, S.AWAITING_SIGN_OFF}),
+    Action.REQUEST_SIGN_OFF: _rule(
+        {R.LOCAL_POLICING_BODY, R.OPCC_OFFICER}, {S.AWAITING_LOCAL_POLICING_BODY},
+        S.AWAITING_SIGN_OFF),
+    Action.SIGN_OFF: _rule({R.LOCAL_POLICING_BODY}, {S.AWAITING_SIGN_OFF}, S.SIGNED_OFF),
+    Action.SEND_BACK_TO_CHIEF_OFFICER: _rule(
+        {R.LOCAL_POLICING_BODY, R.OPCC_OFFICER},
+        {S.AWAITING_LOCAL_POLICING_BODY, S.AWAITING_SIGN_OFF}, S.AWAITING_CHIEF_OFFICER),
+    Action.SEND_BACK_TO_DRAFTING: _rule(
+        {R.LOCAL_POLICING_BODY, R.OPCC_OFFICER},
+        {S.AWAITING_CHIEF_OFFICER, S.AWAITING_LOCAL_POLICING_BODY, S.AWAITING_SIGN_OFF,
+         S.SIGNED_OFF}, S.DRAFT),
+    Action.WITHDRAW: _rule({R.OPCC_OFFICER}, OPEN_STAGES, S.WITHDRAWN),
+    Action.READ: _rule(set(Role), set(Stage)),
+}
+
+
+def may(action: Action, role: Role, stage: Stage | None) -> bool:
+    rule = RULES[action]
+    return role in rule.roles and (stage in rule.stages if rule.stages else stage is None)
+
+
+def check_role(action: Action, role: Role) -> None:
+    rule = RULES[action]
+    if role not in rule.roles:
+        allowed = " or ".join(sorted(f"an {r}" if r[0] in "aeiou" else f"a {r}"
+                                     for r in rule.roles))
+        raise NotPermitted(
+            f"refused: the role '{role}' may not {action}; only {allowed} may"
+        )
+
+
+def transition(action: Action, role: Role, stage: Stage | None) -> Stage:
+    """The stage after `action`, or a refusal naming the role or stage that stops it."""
+    rule = RULES[action]
+    check_role(action, role)
+    if rule.stages and stage not in rule.stages:
+        wanted = ", ".join(f"'{s}'" for s in Stage if s in rule.stages)
+        raise WrongStage(
+            f"refused: cannot {action} while the review is '{stage}'; it must be {wanted}"
+        )
+    return rule.to or stage
+
+
+# What the route does by itself on entering a stage, and whom it then waits for.
+NOTICES: dict[Stage, tuple[str, Role]] = {
+    Stage.AWAITING_CHIEF_OFFICER: ("invitation to comment", Role.CHIEF_OFFICER),
+    Stage.AWAITING_LOCAL_POLICING_BODY: ("comments requested", Role.LOCAL_POLICING_BODY),
+    Stage.AWAITING_SIGN_OFF: ("sign-off requested", Role.LOCAL_POLICING_BODY),
+}
+WAITING_FOR: dict[Stage, str] = {
+    Stage.DRAFT: "an OPCC officer to invite the chief officer",
+    Stage.AWAITING_CHIEF_OFFICER: "the chief officer's comments",
+    Stage.AWAITING_LOCAL_POLICING_BODY: "the local policing body's comments and answers",
+    Stage.AWAITING_SIGN_OFF: "the local policing body's sign-off",
+    Stage.SIGNED_OFF: "an OPCC officer to publish",
+    Stage.PUBLISHED: "the statutory copies to be sent",
+    Stage.COPIES_SENT: "nothing: the duty is done",
+    Stage.WITHDRAWN: "nothing: the review was withdrawn",
+}

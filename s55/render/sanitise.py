@@ -1,0 +1,86 @@
+"""HTML from users and imports is sanitised here, never trusted (nh3, the Rust ammonia library).
+
+Rich fields keep a small set of structural and inline tags; links keep http(s) and mailto
+only, so `<script>`, `on*=` attributes and `javascript:` links come out inert.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+RICH_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "br"}
+ATTRIBUTES = {"a": {"href"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
+
+
+def sanitise_html(value: str) -> str:
+    return nh3.clean(value, tags=RICH_TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES)
+
+
+def plain_text(value: str) -> str:
+    """Any markup removed, entities decoded, whitespace collapsed: for names and titles."""
+    return " ".join(html.unescape(nh3.clean(value, tags=set())).split())
+
+
+def looks_like_html(value: str) -> bool:
+    return bool(_TAG.search(value))
+
+
+def text_to_html(text: str) -> str:
+    """Paragraphs (blank-line separated) become <p>; runs of '- ' lines become a list."""
+    parts: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        bullets = [_BULLET.sub("", line) for line in lines if _BULLET.match(line)]
+        if len(bullets) == len(lines):
+            items = "".join(f"<li>{_escape(b)}</li>" for b in bullets)
+            parts.append(f"<ul>{items}</ul>")
+        else:
+            parts.append(f"<p>{_escape(' '.join(lines))}</p>")
+    return sanitise_html("\n".join(parts))
+
+
+def html_to_text(value: str) -> str:
+    """The reverse of text_to_html for the HTML it makes; other HTML is returned as it is."""
+    blocks = re.findall(r"<p>(.*?)</p>|<ul>(.*?)</ul>", value, flags=re.S)
+    out = []
+    for para, items in blocks:
+        if para:
+            out.append(html.unescape(para))
+        else:
+            out.append("\n".join(f"- {html.unescape(i)}" for i in re.findall(r"<li>(.*?)</li>", items)))
+    text = "\n\n".join(out)
+    return text if text_to_html(text) == value else value
+
+
+def rich_text(value: str) -> str:
+    """A rich field as stored: sanitised HTML, or plain text turned into simple HTML."""
+    value = value.strip()
+    if not value:
+        return ""
+    if not looks_like_html(value):
+        return text_to_html(value)
+    return sanitise_html(_BARE_LIST.sub(_list_items, value))
+
+
+# Records pasted from web pages hold lists with no <li>: '<ul style=...> • one • two'.
+_BARE_LIST = re.compile(r"<ul[^>]*>(?P<inner>[^<]*)(?:</ul>)?", re.I)
+
+
+def _list_items(match: re.Match) -> str:
+    parts = [p.strip() for p in re.split(r"(?:^|\s)[•\-]\s+", match["inner"]) if p.strip()]
+    if not parts:
+        return match[0]
+    return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)

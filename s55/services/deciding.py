@@ -1,0 +1,89 @@
+"""The frame every human decision runs in: who, which review, may they, on which version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..domain.errors import InvalidInput, StaleVersion
+from ..domain.people import Person
+from ..domain.record import Record
+from ..domain.workflow import Action, Stage, transition
+from ..store import repo
+from ..store.models import Review
+from .context import Context, london
+
+
+@dataclass
+class Decision:
+    session: Session
+    review: Review
+    person: Person
+    holder: Person
+    stage: Stage
+    at: datetime
+    details: dict = field(default_factory=dict)
+    version: str = ""  # the version the decision concerns; default: the current one
+
+    def record(self) -> Record:
+        return repo.current_record(self.session, self.review)
+
+    def save(self, record: Record, reason: str) -> str | None:
+        """Store a changed record as a new version; None when the content is unchanged."""
+        new = repo.add_version(self.session, self.review, record, at=self.at,
+                               by=self.person.email, reason=reason)
+        if new:
+            self.details["new_version"] = new
+        return new
+
+
+def audit(session: Session, *, at: datetime, person: Person, holder: Person, action: str,
+          ref: str, version: str, details: dict) -> int:
+    return repo.append_audit(
+        session, at=at.isoformat(), actor=person.email, role=str(person.role),
+        acting_for=holder.email if holder.email != person.email else "", action=action,
+        ref=ref, version=version, details=details).seq
+
+
+@contextmanager
+def deciding(ctx: Context, ref: str, actor: str | None, action: Action, *,
+             seen_version: str | None = None) -> Iterator[Decision]:
+    """Check the actor's role and the stage, run the body, then audit and commit it all at once."""
+    directory = ctx.office.directory
+    person = directory.actor(actor)
+    holder = directory.holder_for(person)
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        stage = transition(action, person.role, Stage(row.stage))
+        seen = check_current(session, row, seen_version) if seen_version else row.current_version
+        decision = Decision(session, row, person, holder, stage, ctx.now(), version=seen)
+        yield decision
+        moved = str(decision.stage) != row.stage
+        row.stage = str(decision.stage)
+        row.updated_at = decision.at
+        seq = audit(session, at=decision.at, person=person, holder=holder, action=str(action),
+                    ref=ref, version=decision.version, details=decision.details)
+        if moved:
+            row.stage_seq = seq
+
+
+def check_current(session: Session, row: Review, given: str) -> str:
+    """The full hash of `given` (a hash or a prefix of 8 or more), if it is the current version."""
+    given = given.strip().lower()
+    if len(given) < 8 or any(c not in "0123456789abcdef" for c in given):
+        raise InvalidInput("--version", "must be a version hash (at least its first 8 characters)")
+    if row.current_version.startswith(given):
+        return row.current_version
+    later = [v for v in repo.versions(session, row.id)]
+    seen = next((v.number for v in later if v.hash.startswith(given)), None)
+    if seen is None:
+        raise InvalidInput("--version", f"{given} is not a version of {row.ref}")
+    changes = "; ".join(f"version {v.number} by {v.created_by} on {london(v.created_at)}: {v.reason}"
+                        for v in later if v.number > seen)
+    raise StaleVersion(
+        f"refused: version {given[:12]} of {row.ref} is no longer current; the current version is "
+        f"{row.current_version[:12]}. Changed since: {changes or 'reverted to an earlier text'}")

@@ -1,0 +1,103 @@
+"""Opening a review and changing its content: every change makes a new immutable version."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from ..domain import deadlines
+from ..domain.errors import InvalidInput
+from ..domain.record import Answer, AnswerKind, Item, Record
+from ..domain.workflow import Action, Role, Stage, transition
+from ..store import repo
+from ..store.models import Review
+from .context import Context
+from .deciding import audit, deciding
+
+
+def open_review(ctx: Context, *, actor: str | None, record: Record, published_on: date,
+                kind: str = "police-s55", source: str = "") -> str:
+    """Register a published report and open its review as a draft; returns the reference."""
+    directory = ctx.office.directory
+    person = directory.actor(actor)
+    stage = transition(Action.OPEN, person.role, None)
+    rules = ctx.kind(kind)
+    if published_on > ctx.today():
+        raise InvalidInput("--published-on", f"{published_on} is in the future; give the day "
+                           "HMICFRS published the report")
+    last_day = deadlines.statutory_last_day(
+        published_on, period_days=rules.statutory_period_days,
+        applies_from=rules.period_applies_from)
+    at = ctx.now()
+    with ctx.uow() as session:
+        ref = repo.next_ref(session, rules.ref_prefix, published_on.year)
+        row = Review(ref=ref, kind=kind, force=record.force, title=record.title, stage=str(stage),
+                     report_published_on=published_on, statutory_last_day=last_day,
+                     current_version="", stage_seq=0, created_at=at, updated_at=at)
+        session.add(row)
+        session.flush()
+        digest = repo.add_version(session, row, record, at=at, by=person.email,
+                                  reason=f"opened from {source}" if source else "opened")
+        details = {"kind": kind, "report_published_on": published_on.isoformat(),
+                   "statutory_last_day": last_day.isoformat() if last_day else None}
+        if source:
+            details["source"] = source
+        row.stage_seq = audit(session, at=at, person=person, holder=directory.holder_for(person),
+                              action=str(Action.OPEN), ref=ref, version=digest, details=details)
+    return ref
+
+
+def edit_text(ctx: Context, *, actor: str | None, ref: str, field_name: str, value: str,
+              seen_version: str | None = None) -> str | None:
+    """Replace one narrative or heading field (sanitised by the caller)."""
+    with deciding(ctx, ref, actor, Action.EDIT, seen_version=seen_version) as d:
+        d.details["field"] = field_name
+        return d.save(d.record().with_text(field_name, value), f"edited {field_name}")
+
+
+def add_item(ctx: Context, *, actor: str | None, ref: str, kind: str, text: str,
+             area: str = "") -> str | None:
+    """Record a recommendation, cause of concern or area for improvement from the report."""
+    if not text.strip():
+        raise InvalidInput("--text", "must not be empty")
+    with deciding(ctx, ref, actor, Action.EDIT) as d:
+        d.details.update(kind=kind, text=text)
+        return d.save(d.record().with_item(kind, Item(text, area)), f"added to {kind}")
+
+
+def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: int, kind: str,
+                          text: str, seen_version: str | None = None) -> str | None:
+    """s55(5B): the action taken or proposed, or why no action has been or will be taken."""
+    try:
+        answer_kind = AnswerKind(kind.replace("-", " "))
+    except ValueError:
+        raise InvalidInput("--kind", "must be one of action-taken, action-proposed, no-action") from None
+    if not text.strip():
+        raise InvalidInput("--text", "an answer must explain the action, or why there is none")
+    with deciding(ctx, ref, actor, Action.ANSWER_RECOMMENDATION, seen_version=seen_version) as d:
+        d.details.update(recommendation=number, answer_kind=str(answer_kind))
+        record = d.record().with_answer(number, Answer(answer_kind, text))
+        return d.save(record, f"answered recommendation {number}")
+
+
+def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | None,
+             **fields: str | None) -> str | None:
+    """The chief officer's comments (s55(5)(b)), or the body's own (s55(5)(a) and (c))."""
+    role = ctx.office.directory.actor(actor).role
+    action = (Action.CHIEF_OFFICER_COMMENTS if role == Role.CHIEF_OFFICER
+              else Action.LOCAL_POLICING_BODY_COMMENTS)
+    allowed = ({"chief_officer_response"} if action == Action.CHIEF_OFFICER_COMMENTS
+               else {"initial_response", "overall_comments"})
+    given = {k: v for k, v in fields.items() if v is not None}
+    if not given or set(given) - allowed:
+        raise InvalidInput("comments", f"give {' and/or '.join(sorted(allowed))}")
+    with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
+        d.details["given_version"] = d.version
+        record = d.record()
+        record = replace(record, **given)
+        return d.save(record, str(action))
+
+
+def stage_of(ctx: Context, ref: str) -> Stage:
+    with ctx.uow() as session:
+        return Stage(repo.review(session, ref).stage)

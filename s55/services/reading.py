@@ -1,0 +1,111 @@
+"""Read-only views: list, show, audit, export. Nothing here imports Prefect."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..domain import audit as chain
+from ..domain import deadlines
+from ..domain.workflow import WAITING_FOR, Action, Stage, check_role
+from ..housestyle import format_record
+from ..store import repo
+from ..store.models import Review
+from .context import Context, london, long_date
+from .route import sign_off_blockers
+
+
+def _may_read(ctx: Context, actor: str | None) -> None:
+    check_role(Action.READ, ctx.office.directory.actor(actor).role)
+
+
+def _summary(row: Review, today: date) -> dict:
+    last = row.statutory_last_day
+    return {
+        "ref": row.ref,
+        "kind": row.kind,
+        "force": row.force,
+        "title": row.title,
+        "stage": row.stage,
+        "report_published_on": row.report_published_on.isoformat(),
+        "statutory_last_day": last.isoformat() if last else None,
+        "chief_officer_due": row.chief_officer_due.isoformat() if row.chief_officer_due else None,
+        "current_version": row.current_version,
+        "signed_off_version": row.signed_off_version,
+        "unanswered_recommendations": row.unanswered_recommendations,
+        "progress": deadlines.progress(row.report_published_on, last, today),
+        "days_left": deadlines.days_left(last, today),
+        "waiting_for": WAITING_FOR[Stage(row.stage)],
+    }
+
+
+def list_reviews(ctx: Context, *, actor: str | None, stage: str | None = None) -> list[dict]:
+    _may_read(ctx, actor)
+    today = ctx.today()
+    with ctx.uow() as session:
+        return [_summary(row, today) for row in repo.reviews(session, stage=stage)]
+
+
+def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
+    _may_read(ctx, actor)
+    today = ctx.today()
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        record = repo.current_record(session, row)
+        out = _summary(row, today)
+        rules = ctx.kind(row.kind)
+        out["statutory_rule"] = (
+            f"s55(5A): published before the end of the {rules.statutory_period_days} days "
+            f"beginning with the report's publication on {long_date(row.report_published_on)}, "
+            f"so by {long_date(row.statutory_last_day)} (publication date + "
+            f"{rules.statutory_period_days - 1} calendar days)"
+            if row.statutory_last_day else
+            "no statutory deadline for this kind of response or report date")
+        out["outstanding"] = sign_off_blockers(record, rules.answer_every_recommendation)
+        out["recommendations"] = [
+            {"number": n, "text": item.text,
+             "answer": {"kind": str(item.answer.kind), "text": item.answer.text}
+             if item.answer else None}
+            for n, item in enumerate(record.recommendations, 1)]
+        out["counts"] = {"recommendations": len(record.recommendations),
+                         "causes_of_concern": len(record.causes_of_concern),
+                         "areas_for_improvement": len(record.areas_for_improvement),
+                         "grades": len(record.grades)}
+        out["versions"] = [
+            {"number": v.number, "hash": v.hash, "by": v.created_by, "at": london(v.created_at),
+             "reason": v.reason} for v in repo.versions(session, row.id)]
+        out["ledger"] = [{"purpose": e.purpose, "recipient": e.recipient, "status": e.status,
+                          "at": london(e.created_at)} for e in repo.ledger(session, row.id)]
+        return out
+
+
+def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
+    _may_read(ctx, actor)
+    directory = ctx.office.directory
+    with ctx.uow() as session:
+        repo.review(session, ref)
+        entries = repo.audit_entries(session, ref)
+    out = []
+    for e in entries:
+        person = directory.find(e.actor)
+        holder = directory.find(e.acting_for) if e.acting_for else None
+        who = person.name if person else e.actor
+        if holder:
+            who += f" for {holder.name} ({holder.title or holder.role})"
+        out.append({"seq": e.seq, "at": london(e.at), "actor": e.actor, "who": who,
+                    "role": e.role, "acting_for": e.acting_for, "action": e.action,
+                    "version": e.version, "details": e.details, "hash": e.hash})
+    return out
+
+
+def verify_audit(ctx: Context, *, actor: str | None) -> chain.Verdict:
+    _may_read(ctx, actor)
+    with ctx.uow() as session:
+        head_seq, head_hash = repo.audit_head(session)
+        return chain.verify(repo.audit_entries(session), head_seq=head_seq, head_hash=head_hash)
+
+
+def export(ctx: Context, *, actor: str | None, ref: str) -> str:
+    _may_read(ctx, actor)
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        return format_record(repo.current_record(session, row), version=row.current_version)

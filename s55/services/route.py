@@ -1,0 +1,110 @@
+"""The human decisions that move a review along its route."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..domain import deadlines
+from ..domain.errors import InvalidInput, UnansweredRecommendations
+from ..domain.record import Record
+from ..domain.workflow import Action, Stage
+from ..store.models import Review
+from .context import Context, long_date
+from .deciding import deciding
+
+
+def chief_officer_due(ctx: Context, row: Review, due: date | None, today: date) -> tuple[date, str]:
+    """The chief officer's date and how it was worked out; s55(4) lets the body choose it,
+    and it must fall before the statutory last day."""
+    working_days = ctx.kind(row.kind).chief_officer_due_working_days
+    how = f"given by the OPCC on {long_date(today)}"
+    if due is None:
+        due = deadlines.add_working_days(today, working_days, ctx.holidays)
+        how = (f"{working_days} England and Wales working days after the invitation on "
+               f"{long_date(today)}, skipping weekends and bank holidays")
+    if due <= today:
+        raise InvalidInput("--due", f"must be after today ({long_date(today)}), not {long_date(due)}")
+    last = row.statutory_last_day
+    if last is not None and due >= last:
+        raise InvalidInput("--due", f"{long_date(due)} ({how}) does not fall before the statutory "
+                           f"last day, {long_date(last)}; give an earlier date")
+    return due, how
+
+
+def invite_chief_officer(ctx: Context, *, actor: str | None, ref: str,
+                         due: date | None = None) -> date:
+    """s55(4): invite the chief officer to comment "before such date as it may specify"."""
+    with deciding(ctx, ref, actor, Action.INVITE_CHIEF_OFFICER) as d:
+        d.review.chief_officer_due, how = chief_officer_due(ctx, d.review, due, ctx.today())
+        d.details.update(chief_officer_due=d.review.chief_officer_due.isoformat(), worked_out=how)
+        return d.review.chief_officer_due
+
+
+def move_chief_officer_due(ctx: Context, *, actor: str | None, ref: str, due: date,
+                           reason: str = "") -> date:
+    with deciding(ctx, ref, actor, Action.MOVE_CHIEF_OFFICER_DUE) as d:
+        before = d.review.chief_officer_due
+        d.review.chief_officer_due, how = chief_officer_due(ctx, d.review, due, ctx.today())
+        d.details.update(chief_officer_due=due.isoformat(), was=before and before.isoformat(),
+                         reason=reason)
+        return due
+
+
+def request_sign_off(ctx: Context, *, actor: str | None, ref: str) -> list[str]:
+    """Put the current version to the local policing body; returns what still blocks sign-off."""
+    with deciding(ctx, ref, actor, Action.REQUEST_SIGN_OFF) as d:
+        blockers = sign_off_blockers(d.record(), ctx.kind(d.review.kind).answer_every_recommendation)
+        d.details["outstanding"] = blockers
+        return blockers
+
+
+def sign_off(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
+    """Sign off one exact version; refused if it is stale or any recommendation lacks its answer."""
+    if not version:
+        raise InvalidInput("--version", "sign-off must name the version hash being signed off")
+    with deciding(ctx, ref, actor, Action.SIGN_OFF, seen_version=version) as d:
+        blockers = sign_off_blockers(d.record(), ctx.kind(d.review.kind).answer_every_recommendation)
+        if blockers:
+            raise UnansweredRecommendations(
+                "refused: s55(5B) requires an answer to every recommendation before sign-off:\n  "
+                + "\n  ".join(blockers))
+        d.review.signed_off_version = d.version
+        return d.version
+
+
+def sign_off_blockers(record: Record, answer_every_recommendation: bool) -> list[str]:
+    if not answer_every_recommendation:
+        return []
+    blockers = [f"recommendation {n} has no answer: {item.text[:90]}"
+                for n, item in record.unanswered_recommendations()]
+    if record.causes_of_concern and not record.recommendations:
+        blockers.append(
+            f"{len(record.causes_of_concern)} causes of concern but no recommendations recorded; "
+            "a cause of concern always carries recommendations: record them "
+            "(s55 add-item --kind recommendations) so that each can be answered")
+    return blockers
+
+
+def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str) -> Stage:
+    """Send a review back to the chief officer or to drafting, with a reason."""
+    actions = {"chief-officer": Action.SEND_BACK_TO_CHIEF_OFFICER,
+               "drafting": Action.SEND_BACK_TO_DRAFTING}
+    if to not in actions:
+        raise InvalidInput("--to", "must be chief-officer or drafting")
+    if not reason.strip():
+        raise InvalidInput("--reason", "a send-back must say why")
+    with deciding(ctx, ref, actor, actions[to]) as d:
+        d.details["reason"] = reason
+        d.review.signed_off_version = None
+        if d.stage == Stage.DRAFT:
+            d.review.chief_officer_due = None
+        return d.stage
+
+
+def withdraw(ctx: Context, *, actor: str | None, ref: str, reason: str) -> Stage:
+    """Withdraw a review (e.g. opened in error, or superseded by a force report)."""
+    if not reason.strip():
+        raise InvalidInput("--reason", "a withdrawal must say why")
+    with deciding(ctx, ref, actor, Action.WITHDRAW) as d:
+        d.details["reason"] = reason
+        return d.stage

@@ -1,0 +1,44 @@
+"""One settings object, read from S55_* environment variables (documented in config/settings.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="S55_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".s55")
+    database_url: str = ""  # default: SQLite file under home
+    config_dir: Path = PROJECT_CONFIG
+    office_file: Path | None = None  # default: config_dir/office.yaml
+    user: str = ""  # who is acting, when --as is not given
+    orchestration: Literal["embedded", "deployment"] = "embedded"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 's55.db'}"
+
+    @property
+    def office_path(self) -> Path:
+        return self.office_file or self.config_dir / "office.yaml"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"
+
+    def prepare(self) -> Settings:
+        """Create the home folder and point Prefect's own home inside it."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(self.prefect_home)
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("DO_NOT_TRACK", "1")
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        return self

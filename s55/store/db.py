@@ -1,0 +1,81 @@
+"""Engines and the unit of work. SQLite takes its write lock up front (BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import AuditHead
+
+SCHEMA_HEAD = "0001"  # the newest Alembic revision in migrations/versions
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@lru_cache
+def engine_for(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def ensure_schema(url: str) -> None:
+    """Bring the schema to head with Alembic, unless it is there already (the usual case)."""
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        if inspect(conn).has_table("alembic_version"):
+            if conn.execute(text("select version_num from alembic_version")).scalar() == SCHEMA_HEAD:
+                return
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    command.upgrade(cfg, "head")
+
+
+class UnitOfWork:
+    """One transaction: commit on success, roll back on any error."""
+
+    def __init__(self, url: str):
+        self.factory = sessionmaker(engine_for(url), expire_on_commit=False)
+
+    def __enter__(self) -> Session:
+        self.session = self.factory()
+        self.session.begin()
+        return self.session
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+
+def lock_audit_head(session: Session) -> AuditHead:
+    """The head row, locked FOR UPDATE on PostgreSQL (SQLite already holds its write lock)."""
+    head = session.get(AuditHead, 1, with_for_update=True)
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash="0" * 64)
+        session.add(head)
+        session.flush()
+    return head

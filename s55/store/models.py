@@ -1,0 +1,100 @@
+"""Tables. Our database is the system of record; Prefect never holds the only copy of anything."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Review(Base):
+    """One response to one report: its stage, its dates and which version is which."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    force: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(40), index=True)
+    # the audit entry that moved the review into its stage: one round of waiting
+    stage_seq: Mapped[int] = mapped_column(Integer, default=0)
+    report_published_on: Mapped[date] = mapped_column(Date)
+    statutory_last_day: Mapped[date | None] = mapped_column(Date, index=True)
+    chief_officer_due: Mapped[date | None] = mapped_column(Date)
+    current_version: Mapped[str] = mapped_column(String(64))
+    signed_off_version: Mapped[str | None] = mapped_column(String(64))
+    unanswered_recommendations: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Version(Base):
+    """An immutable version of a record's content, named by the SHA-256 of its canonical form."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("review_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class LedgerEntry(Base):
+    """An automated step done once: keyed on what it is, checked before it is done again."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (UniqueConstraint("review_id", "version", "purpose", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(80))
+    recipient: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Append-only, hash-chained (s55.domain.audit)."""
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(40))
+    acting_for: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(80))
+    ref: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_ref", "ref"),)
+
+
+class AuditHead(Base):
+    """The chain's newest entry: one row, locked while an entry is appended."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,51 @@
+"""Plain-text views of what the read services return."""
+
+from __future__ import annotations
+
+
+def show_text(d: dict) -> str:
+    lines = [
+        f"{d['ref']}  {d['force']}: {d['title']}",
+        f"  kind                {d['kind']}",
+        f"  stage               {d['stage']} (waiting for {d['waiting_for']})",
+        f"  report published    {d['report_published_on']}",
+        f"  statutory last day  {d['statutory_last_day'] or 'none'}  ({d['progress']})",
+        f"                      {d['statutory_rule']}",
+        f"  chief officer due   {d['chief_officer_due'] or 'not yet invited'}",
+        f"  current version     {d['current_version']}",
+        f"  signed-off version  {d['signed_off_version'] or 'none'}",
+        "  content             " + ", ".join(f"{n} {k.replace('_', ' ')}"
+                                             for k, n in d["counts"].items()),
+    ]
+    for rec in d["recommendations"]:
+        answer = rec["answer"]
+        state = f"answered ({answer['kind']})" if answer else "NO ANSWER"
+        lines.append(f"  recommendation {rec['number']}: {state}: {rec['text'][:80]}")
+    for line in d["outstanding"]:
+        lines.append(f"  outstanding: {line}")
+    lines.append("  versions:")
+    for v in d["versions"]:
+        lines.append(f"    {v['number']:>3}  {v['hash'][:12]}  {v['at']}  {v['by']}: {v['reason']}")
+    if d["ledger"]:
+        lines.append("  automated steps:")
+        for e in d["ledger"]:
+            lines.append(f"    {e['at']}  {e['purpose']} -> {e['recipient']} ({e['status']})")
+    return "\n".join(lines)
+
+
+def audit_text(rows: list[dict]) -> str:
+    out = []
+    for r in rows:
+        version = f" on version {r['version'][:12]}" if r["version"] else ""
+        details = "; ".join(f"{k}: {_short(v)}" for k, v in r["details"].items() if v)
+        out.append(f"{r['seq']:>5}  {r['at']}  {r['who']} [{r['role']}] {r['action']}{version}")
+        if details:
+            out.append(f"       {details}")
+    return "\n".join(out) if out else "no entries"
+
+
+def _short(value) -> str:
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:12]
+    return text if len(text) <= 100 else text[:97] + "..."

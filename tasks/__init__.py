@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers, one side effect each, with retries."""
