@@ -7,11 +7,12 @@ those simulated times. Nothing else differs from the commands an office would ru
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import typer
 
+from .domain.deadlines import add_working_days
 from .domain.errors import InvalidInput, S55Error
 from .housestyle import parse_record
 from .orchestrate import run_advance
@@ -34,9 +35,9 @@ class SimulatedClock:
         self.day_one = day_one
         self.moment = datetime.combine(day_one, time(9, 0), LONDON)
 
-    def on_day(self, n: int, hour: int, minute: int = 0) -> str:
-        day = self.day_one + timedelta(days=n - 1)
+    def on(self, day: date, hour: int, minute: int = 0) -> str:
         self.moment = datetime.combine(day, time(hour, minute), LONDON)
+        n = (day - self.day_one).days + 1
         return f"day {n}, {day.strftime('%a %d %b %Y')} {hour:02d}:{minute:02d}"
 
     def __call__(self) -> datetime:
@@ -71,7 +72,7 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
         raise InvalidInput(str(file), f"cannot be read ({err})") from None
     record = parse_record(text)
 
-    say(f"[{clock.on_day(1, 10)}] the OPCC registers the report and opens a review")
+    say(f"[{clock.on(published_on, 10)}] the OPCC registers the report and opens a review")
     ref = drafting.open_review(ctx, actor=OPCC, record=record, published_on=published_on,
                                source=file.name)
     shown = reading.show(ctx, actor=OPCC, ref=ref)
@@ -81,28 +82,32 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
         say(f"      flagged: {line}")
 
     if record.causes_of_concern and not record.recommendations:
-        say(f"[{clock.on_day(1, 11)}] the OPCC records the recommendations behind each cause of "
+        say(f"[{clock.on(published_on, 11)}] the OPCC records the recommendations behind each cause of "
             "concern (demo data: the record's Recommendations field is empty)")
         for cause in record.causes_of_concern:
             drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations",
                               text=f"The force should act on the cause of concern: {cause.text}")
 
-    say(f"[{clock.on_day(2, 9)}] the OPCC invites the chief officer's comments (s55(4))")
+    def working_day(after: date, n: int) -> date:
+        return add_working_days(after, n, ctx.holidays)
+
+    invited_on = working_day(published_on, 1)
+    say(f"[{clock.on(invited_on, 9)}] the OPCC invites the chief officer's comments (s55(4))")
     due = route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     say(f"      due {long_date(due)}: "
         f"{ctx.kind('police-s55').chief_officer_due_working_days} working days, skipping "
         "weekends and England and Wales bank holidays")
     step(ctx, ref)
 
-    co_day = (due - published_on).days + 1 - 2
-    say(f"[{clock.on_day(co_day, 16)}] the staff officer submits the Chief Constable's comments "
+    co_day = working_day(invited_on, ctx.kind("police-s55").chief_officer_due_working_days - 2)
+    say(f"[{clock.on(co_day, 16)}] the staff officer submits the Chief Constable's comments "
         "for the Chief Constable")
     given = reading.show(ctx, actor=STAFF_OFFICER, ref=ref)["current_version"]
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=given,
                       chief_officer_response=record.chief_officer_response)
     step(ctx, ref)
 
-    say(f"[{clock.on_day(co_day + 3, 10)}] the Commissioner submits the body's comments; "
+    say(f"[{clock.on(working_day(co_day, 3), 10)}] the Commissioner submits the body's comments; "
         "the OPCC drafts an answer to recommendation 1")
     drafting.comments(ctx, actor=COMMISSIONER, ref=ref, seen_version=None,
                       initial_response=record.initial_response,
@@ -120,30 +125,30 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
         say(f"      outstanding: {line}")
     step(ctx, ref)
 
-    say(f"[{clock.on_day(co_day + 4, 9)}] the Commissioner tries to sign off")
+    say(f"[{clock.on(working_day(co_day, 4), 9)}] the Commissioner tries to sign off")
     try:
         route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=sent_version)
         say("      signed off")
     except S55Error as refusal:
         say("      " + str(refusal).replace("\n", "\n      "))
         for n in range(2, n_recs + 1):
-            say(f"[{clock.on_day(co_day + 4, 11)}] the Deputy Commissioner answers "
+            say(f"[{clock.on(working_day(co_day, 4), 11)}] the Deputy Commissioner answers "
                 f"recommendation {n} for the Commissioner")
             drafting.answer_recommendation(
                 ctx, actor=DEPUTY, ref=ref, number=n, kind="action-taken",
                 text="New local policing model in place since June 2022; investigation quality "
                      "reviewed monthly at the Commissioner's performance meeting.")
-        say(f"[{clock.on_day(co_day + 4, 14)}] the Commissioner signs off the version first sent")
+        say(f"[{clock.on(working_day(co_day, 4), 14)}] the Commissioner signs off the version first sent")
         try:
             route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=sent_version)
         except S55Error as stale:
             say("      " + str(stale))
         current = reading.show(ctx, actor=COMMISSIONER, ref=ref)["current_version"]
-        say(f"[{clock.on_day(co_day + 4, 15)}] the Commissioner signs off version {current[:12]}")
+        say(f"[{clock.on(working_day(co_day, 4), 15)}] the Commissioner signs off version {current[:12]}")
         route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=current)
     step(ctx, ref)
 
-    say(f"[{clock.on_day(co_day + 4, 15, 5)}] the route runs again: nothing is done twice")
+    say(f"[{clock.on(working_day(co_day, 4), 15, 5)}] the route runs again: nothing is done twice")
     step(ctx, ref)
 
     shown = reading.show(ctx, actor=AUDITOR, ref=ref)

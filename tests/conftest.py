@@ -1,0 +1,116 @@
+"""Shared fixtures: a fresh S55_HOME per test, real SQLite, and a throwaway PostgreSQL 15 cluster."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "data" / "staffordshire-peel-2022.txt"
+PG_BIN = Path(os.environ.get("S55_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+OPCC = "opcc.officer@example.org"
+CHIEF_EXEC = "chief.executive@example.org"
+CHIEF_CONSTABLE = "chief.constable@example.org"
+STAFF_OFFICER = "staff.officer@example.org"
+COMMISSIONER = "commissioner@example.org"
+DEPUTY = "deputy.commissioner@example.org"
+AUDITOR = "auditor@example.org"
+
+
+@pytest.fixture
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"the seed record is not at {SEED} (../shared beside the checkout)")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh S55_HOME with nothing else from the environment leaking in."""
+    for key in list(os.environ):
+        if key.startswith(("S55_", "PREFECT_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("S55_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+class FixedClock:
+    def __init__(self, when: datetime):
+        self.when = when
+
+    def __call__(self) -> datetime:
+        return self.when
+
+
+def make_ctx(home: Path, db_url: str = "", when: datetime | None = None):
+    from s55.services.context import Context
+
+    ctx = Context.from_env(home=home, database_url=db_url)
+    if when is not None:
+        ctx.clock = FixedClock(when)
+    return ctx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL 15 cluster in a temporary folder, for this test session only."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"no PostgreSQL server binaries at {PG_BIN} (set S55_PG_BIN)")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    data = Path(tempfile.mkdtemp(prefix="s55-pg-"))
+    if as_postgres:
+        shutil.chown(data, "postgres", "postgres")
+    port = _free_port()
+    try:
+        subprocess.run(as_postgres + [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust",
+                                      "-U", "s55", "--no-sync", "-E", "UTF8"],
+                       check=True, capture_output=True, text=True)
+        subprocess.run(as_postgres + [
+            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w", "-o",
+            f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off", "start"],
+            check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as err:
+        shutil.rmtree(data, ignore_errors=True)
+        pytest.skip(f"could not start a throwaway PostgreSQL cluster: {err.stderr.strip()[:300]}")
+    yield f"postgresql+psycopg://s55@127.0.0.1:{port}"
+    subprocess.run(as_postgres + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                                  "stop"], capture_output=True)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new, empty database on the throwaway cluster."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.replace("+psycopg", "") + "/postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{postgres_server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, home) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{home / 's55.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+PUBLISHED = datetime(2022, 9, 22, 9, 0, tzinfo=UTC)

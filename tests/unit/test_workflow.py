@@ -1,0 +1,57 @@
+"""Every row of the role table, written out here by hand so the code cannot grade itself."""
+
+import pytest
+
+from s55.domain.errors import NotPermitted, WrongStage
+from s55.domain.workflow import Action, Role, Stage, transition
+
+OPCC, CO, LPB, AUD = "opcc officer", "chief officer", "local policing body", "auditor"
+DRAFT, ACO, ALPB, ASO, SO = ("draft", "awaiting chief officer", "awaiting local policing body",
+                             "awaiting sign-off", "signed off")
+
+# action: (roles allowed, {stage: stage after})
+EXPECTED = {
+    "edit content": ({OPCC}, {DRAFT: DRAFT, ALPB: ALPB}),
+    "invite chief officer": ({OPCC}, {DRAFT: ACO}),
+    "move chief officer's due date": ({OPCC}, {ACO: ACO}),
+    "submit chief officer's comments": ({CO}, {ACO: ALPB}),
+    "submit local policing body's comments": ({LPB}, {ALPB: ALPB}),
+    "answer recommendation": ({LPB, OPCC}, {ALPB: ALPB, ASO: ASO}),
+    "request sign-off": ({LPB, OPCC}, {ALPB: ASO}),
+    "sign off": ({LPB}, {ASO: SO}),
+    "send back to chief officer": ({LPB, OPCC}, {ALPB: ACO, ASO: ACO}),
+    "send back to drafting": ({LPB, OPCC}, {ACO: DRAFT, ALPB: DRAFT, ASO: DRAFT, SO: DRAFT}),
+    "withdraw": ({OPCC}, {s: "withdrawn" for s in (DRAFT, ACO, ALPB, ASO, SO)}),
+}
+
+CASES = [(a, r, s) for a in EXPECTED for r in Role for s in Stage]
+
+
+@pytest.mark.parametrize("action, role, stage", CASES, ids=lambda v: str(v).replace(" ", "_"))
+def test_role_table(action, role, stage):
+    roles, moves = EXPECTED[action]
+    if role not in roles:
+        with pytest.raises(NotPermitted, match=f"the role '{role}' may not {action}"):
+            transition(Action(action), role, stage)
+    elif stage not in moves:
+        with pytest.raises(WrongStage, match=f"while the review is '{stage}'"):
+            transition(Action(action), role, stage)
+    else:
+        assert transition(Action(action), role, stage) == Stage(moves[stage])
+
+
+def test_only_an_opcc_officer_opens_a_review():
+    assert transition(Action.OPEN, Role.OPCC_OFFICER, None) == Stage.DRAFT
+    for role in (Role.CHIEF_OFFICER, Role.LOCAL_POLICING_BODY, Role.AUDITOR):
+        with pytest.raises(NotPermitted):
+            transition(Action.OPEN, role, None)
+
+
+def test_the_refusal_says_who_may_act_instead():
+    with pytest.raises(NotPermitted) as refusal:
+        transition(Action.SIGN_OFF, Role.CHIEF_OFFICER, Stage.AWAITING_SIGN_OFF)
+    assert "only a local policing body may" in str(refusal.value)
+
+
+def test_every_action_is_in_the_expected_table():
+    assert {str(a) for a in Action} - {"open review", "read"} == set(EXPECTED)
