@@ -18,9 +18,6 @@ from .domain.errors import InvalidInput, S55Error
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, help=__doc__.splitlines()[0])
-audit_app = typer.Typer(help="The audit trail: who did what to which version.",
-                        no_args_is_help=True, invoke_without_command=True)
-app.add_typer(audit_app, name="audit")
 
 Actor = Annotated[Optional[str], typer.Option(
     "--as", envvar="S55_USER", help="Who is acting (an email in the office's people list).")]
@@ -287,31 +284,23 @@ def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
         advance_and_report(context, one)
 
 
-@audit_app.callback()
-def audit(typer_ctx: typer.Context, ref: Annotated[Optional[str], typer.Argument()] = None,
+@app.command()
+def audit(target: Annotated[str, typer.Argument(
+              help="A review's reference for its trail, or 'verify' to check the whole chain.")],
           actor: Actor = None, as_json: AsJson = False) -> None:
-    """Print a review's trail: who did what to which version, and when (Europe/London)."""
-    if typer_ctx.invoked_subcommand:
-        return
-    if not ref:
-        raise InvalidInput("REF", "name a review, or use `s55 audit verify`")
-    from .services.reading import audit_trail
+    """A review's trail (who did what to which version, when), or `audit verify`."""
+    from .services.reading import audit_trail, verify_audit
     from .views import audit_text
 
-    rows = audit_trail(ctx(), actor=actor, ref=ref)
+    if target == "verify":
+        verdict = verify_audit(ctx(), actor=actor)
+        if not verdict.ok:
+            typer.echo(f"audit chain BROKEN: {verdict.message}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"audit chain {verdict.message}")
+        return
+    rows = audit_trail(ctx(), actor=actor, ref=target)
     typer.echo(json.dumps(rows, indent=2) if as_json else audit_text(rows))
-
-
-@audit_app.command("verify")
-def audit_verify(actor: Actor = None) -> None:
-    """Recompute the whole chain; exit 1 naming the first bad entry."""
-    from .services.reading import verify_audit
-
-    verdict = verify_audit(ctx(), actor=actor)
-    if not verdict.ok:
-        typer.echo(f"audit chain BROKEN: {verdict.message}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"audit chain {verdict.message}")
 
 
 @app.command()

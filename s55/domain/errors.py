@@ -42,3 +42,9 @@ class UnansweredRecommendations(S55Error):
     """s55(5B): every recommendation needs an answer before sign-off."""
 
     exit_code = 7
+
+
+class Conflict(S55Error):
+    """Someone else changed the review between reading and writing it; nothing was saved."""
+
+    exit_code = 8

@@ -7,9 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..domain.errors import Conflict
 from .models import AuditHead
+
+CONFLICT = ("refused: the review changed while this was being saved (someone else acted at the "
+            "same moment); nothing was saved: look again and retry")
 
 SCHEMA_HEAD = "0001"  # the newest Alembic revision in migrations/versions
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -67,8 +73,13 @@ class UnitOfWork:
                 self.session.commit()
             else:
                 self.session.rollback()
+        except (StaleDataError, IntegrityError) as err:
+            self.session.rollback()
+            raise Conflict(CONFLICT) from err
         finally:
             self.session.close()
+        if exc_type is not None and issubclass(exc_type, (StaleDataError, IntegrityError)):
+            raise Conflict(CONFLICT) from exc
 
 
 def lock_audit_head(session: Session) -> AuditHead:
