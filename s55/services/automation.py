@@ -13,6 +13,13 @@ from .context import Context, long_date
 SYSTEM = Person(email="s55", name="s55 (automated)", role="automated")  # type: ignore[arg-type]
 
 
+def open_refs(ctx: Context) -> list[str]:
+    """Every review the route may still have work for (all but withdrawn and finished ones)."""
+    with ctx.uow() as session:
+        return [r.ref for r in repo.reviews(session)
+                if r.stage not in (Stage.WITHDRAWN, Stage.COPIES_SENT)]
+
+
 def route_state(ctx: Context, ref: str) -> dict:
     """Where a review stands and which automated step its stage calls for (plain values)."""
     with ctx.uow() as session:

@@ -1,0 +1,38 @@
+"""The files in config/ load, and say what the law says."""
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from s55.config import load_kinds, load_office
+from s55.domain.workflow import Role
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+def test_the_police_kind_carries_the_s55_rules_and_fire_has_no_deadline():
+    kinds = load_kinds(CONFIG)
+    police, fire = kinds["police-s55"], kinds["fire-action-plan"]
+    assert (police.statutory_period_days, police.period_applies_from) == (56, date(2017, 5, 2))
+    assert police.answer_every_recommendation and police.copies_to == ("hmicfrs", "home_office")
+    assert fire.statutory_period_days is None and not fire.answer_every_recommendation
+
+
+def test_the_demo_office_has_every_role_and_delegates_name_their_office_holder():
+    directory = load_office(CONFIG / "office.yaml").directory
+    assert {p.role for p in directory.people} == set(Role)
+    assert all(p.email.endswith("@example.org") for p in directory.people)
+    deputy = directory.find("deputy.commissioner@example.org")
+    assert directory.holder_for(deputy).name == "Ben Adams"
+
+
+def test_every_deployment_entrypoint_is_a_prefect_flow():
+    from prefect import Flow
+    import importlib
+
+    spec = yaml.safe_load((CONFIG / "prefect.yaml").read_text())
+    for deployment in spec["deployments"]:
+        path, name = deployment["entrypoint"].split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert isinstance(getattr(module, name), Flow)
