@@ -78,6 +78,21 @@ def import_(file: Path, published_on: Annotated[str, typer.Option(
     typer.echo(ref)
 
 
+@app.command("open")
+def open_(title: Annotated[str, typer.Option(help="The report's title.")],
+          published_on: Annotated[str, typer.Option(
+              help="The day HMICFRS published the report (YYYY-MM-DD).")],
+          kind: str = "police-s55", actor: Actor = None) -> None:
+    """Register a newly published report for the office's force; opens an empty draft."""
+    from .render.sanitise import plain_text
+    from .services.drafting import open_review, blank_record
+
+    context = ctx()
+    day = parse_date(published_on, "--published-on")
+    record = blank_record(context, plain_text(title))
+    typer.echo(open_review(context, actor=actor, record=record, published_on=day, kind=kind))
+
+
 @app.command()
 def export(ref: Ref, actor: Actor = None,
            output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:

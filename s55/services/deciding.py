@@ -9,7 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..domain.errors import InvalidInput, StaleVersion
+from ..domain.errors import (
+    InvalidInput, NotPermitted, S55Error, StaleVersion, UnansweredRecommendations, WrongStage,
+)
 from ..domain.people import Person
 from ..domain.record import Record
 from ..domain.workflow import Action, Stage, transition
@@ -52,10 +54,43 @@ def audit(session: Session, *, at: datetime, person: Person, holder: Person, act
 @contextmanager
 def deciding(ctx: Context, ref: str, actor: str | None, action: Action, *,
              seen_version: str | None = None) -> Iterator[Decision]:
-    """Check the actor's role and the stage, run the body, then audit and commit it all at once."""
+    """Check the actor's role and the stage, run the body, then audit and commit it all at once.
+
+    A refusal rolls the decision back and is itself recorded, so the trail shows who tried
+    what (a sign-off of a stale version, an action outside someone's role).
+    """
     directory = ctx.office.directory
-    person = directory.actor(actor)
+    try:
+        person = directory.actor(actor)
+    except NotPermitted as refusal:
+        record_refusal(ctx, ref, Person(actor or "(nobody)", "", "unknown"), None, action, refusal)
+        raise
     holder = directory.holder_for(person)
+    try:
+        with _decision(ctx, ref, person, holder, action, seen_version) as decision:
+            yield decision
+    except REFUSALS as refusal:
+        record_refusal(ctx, ref, person, holder, action, refusal)
+        raise
+
+
+REFUSALS = (NotPermitted, WrongStage, StaleVersion, UnansweredRecommendations, InvalidInput)
+
+
+def record_refusal(ctx: Context, ref: str, person: Person, holder: Person | None, action: Action,
+                   refusal: S55Error) -> None:
+    with ctx.uow() as session:
+        row = repo.find_review(session, ref)
+        if row is None:
+            return
+        audit(session, at=ctx.now(), person=person, holder=holder or person,
+              action=f"refused: {action}", ref=ref, version=row.current_version,
+              details={"reason": str(refusal)})
+
+
+@contextmanager
+def _decision(ctx: Context, ref: str, person: Person, holder: Person, action: Action,
+              seen_version: str | None) -> Iterator[Decision]:
     with ctx.uow() as session:
         row = repo.review(session, ref)
         stage = transition(action, person.role, Stage(row.stage))

@@ -7,7 +7,7 @@ from datetime import date
 
 from ..domain import deadlines
 from ..domain.errors import InvalidInput
-from ..domain.record import Answer, AnswerKind, Item, Record
+from ..domain.record import Answer, AnswerKind, Item, OfficeHolder, Record
 from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
 from ..store.models import Review
@@ -45,6 +45,24 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
         row.stage_seq = audit(session, at=at, person=person, holder=directory.holder_for(person),
                               action=str(Action.OPEN), ref=ref, version=digest, details=details)
     return ref
+
+
+INSPECTORATE = "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services"
+
+
+def blank_record(ctx: Context, title: str) -> Record:
+    """A new record for the office's own force, its office holders named from config/."""
+    office = ctx.office
+
+    def holder(role: Role, title_: str) -> OfficeHolder:
+        people = office.directory.holders(role)
+        return OfficeHolder(title_, people[0].name if people else "")
+
+    return Record(force=office.force, title=title,
+                  local_policing_body=holder(Role.LOCAL_POLICING_BODY,
+                                             office.local_policing_body_title),
+                  chief_officer=holder(Role.CHIEF_OFFICER, office.chief_officer_title),
+                  inspectorates=(INSPECTORATE,))
 
 
 def edit_text(ctx: Context, *, actor: str | None, ref: str, field_name: str, value: str,

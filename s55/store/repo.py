@@ -14,8 +14,12 @@ from .db import lock_audit_head
 from .models import AuditHead, AuditRow, LedgerEntry, Review, Version
 
 
+def find_review(session: Session, ref: str) -> Review | None:
+    return session.scalar(select(Review).where(Review.ref == ref))
+
+
 def review(session: Session, ref: str) -> Review:
-    row = session.scalar(select(Review).where(Review.ref == ref))
+    row = find_review(session, ref)
     if row is None:
         raise NotFound(f"no review with the reference '{ref}' (see `s55 list`)")
     return row

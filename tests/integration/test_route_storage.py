@@ -113,15 +113,27 @@ def test_only_the_local_policing_body_may_sign_off(ctx, ref, actor, error):
         route.sign_off(ctx, actor=actor, ref=ref, version=current)
 
 
-def test_a_refused_decision_changes_nothing(ctx, ref, db_url):
+def test_a_refused_decision_changes_nothing_but_is_itself_on_the_record(ctx, ref, db_url):
     before = _counts(db_url)
     with pytest.raises(WrongStage):
         drafting.comments(ctx, actor=CHIEF_CONSTABLE, ref=ref, seen_version=None,
                           chief_officer_response="<p>Too early</p>")
     with pytest.raises(InvalidInput):
         route.invite_chief_officer(ctx, actor=OPCC, ref=ref, due=date(2022, 11, 16))
-    assert _counts(db_url) == before
+    with pytest.raises(NotPermitted):
+        route.invite_chief_officer(ctx, actor="mallory@example.invalid", ref=ref)
+    after = _counts(db_url)
+    assert (after[0], after[1], after[3]) == (before[0], before[1], before[3])
+    assert after[2] == before[2] + 3
     assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "draft"
+    refusals = [(e["actor"], e["action"]) for e in reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+                if e["action"].startswith("refused")]
+    assert refusals == [
+        (CHIEF_CONSTABLE, "refused: submit chief officer's comments"),
+        (OPCC, "refused: invite chief officer"),
+        ("mallory@example.invalid", "refused: invite chief officer"),
+    ]
+    assert reading.verify_audit(ctx, actor=AUDITOR).ok
 
 
 def test_the_chief_officers_date_must_fall_before_the_last_day(ctx, ref):
