@@ -19,6 +19,7 @@ def advance(ref: str, at: str | None = None) -> dict:
     done = []
     for notice in state["notices"]:
         if notify(ref, state["version"], state["round"], notice["purpose"], notice["recipient"],
-                  state["details"], at):
-            done.append(f"{notice['purpose']}: {notice['recipient']}")
+                  notice["per_version"], state["details"], at):
+            on = f" (version {state['version'][:12]})" if notice["per_version"] else ""
+            done.append(f"{notice['purpose']}: {notice['recipient']}{on}")
     return {"ref": ref, "stage": state["stage"], "waiting_for": state["waiting_for"], "done": done}

@@ -148,6 +148,7 @@ def add_item(ref: Ref, text: Annotated[str, typer.Option(help="The item's text."
     new = add(context, actor=actor, ref=ref, kind=kind.replace("-", "_"), text=plain_text(text),
               area=plain_text(area))
     typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+    advance_and_report(context, ref)
 
 
 @app.command()
@@ -162,9 +163,11 @@ def edit(ref: Ref, field: Annotated[str, typer.Option(help="e.g. summary, initia
     if value is None:
         raise InvalidInput("--text/--file", "give the new text")
     value = plain_text(value) if field in ("force", "title") else rich_text(value)
-    new = edit_text(ctx(), actor=actor, ref=ref, field_name=field, value=value,
+    context = ctx()
+    new = edit_text(context, actor=actor, ref=ref, field_name=field, value=value,
                     seen_version=version)
     typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+    advance_and_report(context, ref)
 
 
 @app.command()
@@ -207,15 +210,10 @@ def comment(ref: Ref, version: Version = None,
     from .services.drafting import comments
 
     context = ctx()
-    own = read_text(text, file, "--text/--file")
-    fields = {
-        "chief_officer_response": own,
-        "initial_response": read_text(None, initial, "--initial") if initial else None,
-        "overall_comments": read_text(None, overall, "--overall") if overall else None,
-    }
-    fields = {k: rich_text(v) for k, v in fields.items() if v is not None}
-    if own is not None and context.office.directory.actor(actor).role != "chief officer":
-        fields["initial_response"] = fields.pop("chief_officer_response")
+    given = {"text": read_text(text, file, "--text/--file"),
+             "initial_response": read_text(None, initial, "--initial") if initial else None,
+             "overall_comments": read_text(None, overall, "--overall") if overall else None}
+    fields = {k: rich_text(v) for k, v in given.items() if v is not None}
     new = comments(context, actor=actor, ref=ref, seen_version=version, **fields)
     typer.echo(f"{ref}: comments recorded; version {new[:12] if new else 'unchanged'}")
     advance_and_report(context, ref)
@@ -230,9 +228,11 @@ def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendat
     from .render.sanitise import plain_text
     from .services.drafting import answer_recommendation
 
-    new = answer_recommendation(ctx(), actor=actor, ref=ref, number=number, kind=kind,
+    context = ctx()
+    new = answer_recommendation(context, actor=actor, ref=ref, number=number, kind=kind,
                                 text=plain_text(text), seen_version=version)
     typer.echo(f"{ref}: recommendation {number} answered; version {new[:12] if new else 'unchanged'}")
+    advance_and_report(context, ref)
 
 
 @app.command("request-sign-off")
@@ -280,8 +280,10 @@ def withdraw(ref: Ref, reason: Annotated[str, typer.Option(help="Why.")],
     """Withdraw a review."""
     from .services.route import withdraw as withdraw_review
 
-    stage = withdraw_review(ctx(), actor=actor, ref=ref, reason=reason)
+    context = ctx()
+    stage = withdraw_review(context, actor=actor, ref=ref, reason=reason)
     typer.echo(f"{ref}: {stage}")
+    advance_and_report(context, ref)
 
 
 @app.command()

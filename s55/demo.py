@@ -104,7 +104,7 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
         "for the Chief Constable")
     given = reading.show(ctx, actor=STAFF_OFFICER, ref=ref)["current_version"]
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=given,
-                      chief_officer_response=record.chief_officer_response)
+                      text=record.chief_officer_response)
     step(ctx, ref)
 
     say(f"[{clock.on(working_day(co_day, 3), 10)}] the Commissioner submits the body's comments; "
@@ -138,6 +138,7 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
                 ctx, actor=DEPUTY, ref=ref, number=n, kind="action-taken",
                 text="New local policing model in place since June 2022; investigation quality "
                      "reviewed monthly at the Commissioner's performance meeting.")
+            step(ctx, ref)
         say(f"[{clock.on(working_day(co_day, 4), 14)}] the Commissioner signs off the version first sent")
         try:
             route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=sent_version)

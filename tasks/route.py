@@ -17,9 +17,10 @@ def route_state(ref: str) -> dict:
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 20], task_run_name="{purpose} for {recipient}")
-def notify(ref: str, version: str, round: int, purpose: str, recipient: str, details: dict,
-           at: str | None = None) -> bool:
+def notify(ref: str, version: str, round: int, purpose: str, recipient: str, per_version: bool,
+           details: dict, at: str | None = None) -> bool:
     """Record the notice once in the ledger (delivered by the outbox once mail lands)."""
     return automation.record_notice(
         Context.from_env(), ref=ref, version=version, round=round, purpose=purpose,
-        recipient=recipient, details=details, at=datetime.fromisoformat(at) if at else None)
+        recipient=recipient, per_version=per_version, details=details,
+        at=datetime.fromisoformat(at) if at else None)

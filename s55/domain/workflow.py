@@ -117,11 +117,19 @@ def transition(action: Action, role: Role, stage: Stage | None) -> Stage:
     return rule.to or stage
 
 
-# What the route does by itself on entering a stage, and whom it then waits for.
-NOTICES: dict[Stage, tuple[str, Role]] = {
-    Stage.AWAITING_CHIEF_OFFICER: ("invitation to comment", Role.CHIEF_OFFICER),
-    Stage.AWAITING_LOCAL_POLICING_BODY: ("comments requested", Role.LOCAL_POLICING_BODY),
-    Stage.AWAITING_SIGN_OFF: ("sign-off requested", Role.LOCAL_POLICING_BODY),
+@dataclass(frozen=True)
+class Notice:
+    purpose: str
+    to: Role
+    per_version: bool  # True: again for every new version (a sign-off request names one)
+
+
+# What the route does by itself in a stage (once per round of waiting), and whom it waits for.
+NOTICES: dict[Stage, Notice] = {
+    Stage.AWAITING_CHIEF_OFFICER: Notice("invitation to comment", Role.CHIEF_OFFICER, False),
+    Stage.AWAITING_LOCAL_POLICING_BODY: Notice("comments requested", Role.LOCAL_POLICING_BODY,
+                                               False),
+    Stage.AWAITING_SIGN_OFF: Notice("sign-off requested", Role.LOCAL_POLICING_BODY, True),
 }
 WAITING_FOR: dict[Stage, str] = {
     Stage.DRAFT: "an OPCC officer to invite the chief officer",

@@ -28,10 +28,12 @@ def route_state(ctx: Context, ref: str) -> dict:
         state = {"ref": ref, "stage": str(stage), "version": row.current_version,
                  "round": row.stage_seq, "waiting_for": WAITING_FOR[stage], "notices": []}
         if stage in NOTICES:
-            purpose, role = NOTICES[stage]
-            for holder in ctx.office.directory.holders(role):
-                state["notices"].append({"purpose": purpose, "recipient": holder.email})
+            notice = NOTICES[stage]
+            for holder in ctx.office.directory.holders(notice.to):
+                state["notices"].append({"purpose": notice.purpose, "recipient": holder.email,
+                                         "per_version": notice.per_version})
         state["details"] = {
+            "version_given": row.current_version,
             "chief_officer_due": long_date(row.chief_officer_due),
             "statutory_last_day": long_date(row.statutory_last_day),
         }
@@ -39,11 +41,14 @@ def route_state(ctx: Context, ref: str) -> dict:
 
 
 def record_notice(ctx: Context, *, ref: str, version: str, round: int, purpose: str,
-                  recipient: str, details: dict, at: datetime | None = None) -> bool:
-    """Record that `recipient` is due `purpose` for this version and round; False if already done.
+                  recipient: str, per_version: bool, details: dict,
+                  at: datetime | None = None) -> bool:
+    """Record that `recipient` is due `purpose` in this round (and version); False if done already.
 
     Mail delivery of these notices comes with the outbox; the ledger key is already the
     outbox's key (record, version, purpose, recipient), so nothing is ever sent twice.
+    A notice that is not per version is keyed on the round alone, so edits made while
+    someone works on a review do not send them the same request again.
     """
     at = at or ctx.now()
     key = f"{purpose} #{round}"
@@ -51,9 +56,10 @@ def record_notice(ctx: Context, *, ref: str, version: str, round: int, purpose: 
         row = repo.review(session, ref)
         if row.current_version != version or row.stage_seq != round:
             return False  # the review moved on since this step was planned: nothing to do
-        if repo.ledger_has(session, row.id, version, key, recipient):
+        keyed_version = version if per_version else ""
+        if repo.ledger_has(session, row.id, keyed_version, key, recipient):
             return False
-        session.add(LedgerEntry(review_id=row.id, version=version, purpose=key,
+        session.add(LedgerEntry(review_id=row.id, version=keyed_version, purpose=key,
                                 recipient=recipient, status="recorded", details=details,
                                 created_at=at))
         repo.append_audit(session, at=at.isoformat(), actor=SYSTEM.email, role="automated",

@@ -99,21 +99,32 @@ def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: 
 
 
 def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | None,
-             **fields: str | None) -> str | None:
-    """The chief officer's comments (s55(5)(b)), or the body's own (s55(5)(a) and (c))."""
-    role = ctx.office.directory.actor(actor).role
-    action = (Action.CHIEF_OFFICER_COMMENTS if role == Role.CHIEF_OFFICER
-              else Action.LOCAL_POLICING_BODY_COMMENTS)
-    allowed = ({"chief_officer_response"} if action == Action.CHIEF_OFFICER_COMMENTS
-               else {"initial_response", "overall_comments"})
+             text: str | None = None, initial_response: str | None = None,
+             overall_comments: str | None = None) -> str | None:
+    """The chief officer's comments (s55(5)(b)), or the body's own (s55(5)(a) and (c)).
+
+    `text` is the actor's own comments: the chief officer's response for a chief officer,
+    the body's comments on the report, (a), for the local policing body.
+    """
+    person = ctx.office.directory.find(actor or "")
+    chief = person is not None and person.role == Role.CHIEF_OFFICER
+    action = Action.CHIEF_OFFICER_COMMENTS if chief else Action.LOCAL_POLICING_BODY_COMMENTS
+    fields = {"chief_officer_response" if chief else "initial_response": text,
+              "overall_comments": overall_comments}
+    if not chief and initial_response is not None:
+        if text is not None:
+            raise InvalidInput("--initial", "give the comments once: --text or --initial")
+        fields["initial_response"] = initial_response
+    if chief and (initial_response is not None or overall_comments is not None):
+        raise InvalidInput("--initial/--overall", "are the local policing body's; a chief "
+                           "officer gives --text or --file")
     given = {k: v for k, v in fields.items() if v is not None}
-    if not given or set(given) - allowed:
-        raise InvalidInput("comments", f"give {' and/or '.join(sorted(allowed))}")
+    if not given:
+        raise InvalidInput("comments", "give the comments (--text or --file; for the local "
+                           "policing body also --initial and --overall)")
     with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
         d.details["given_version"] = d.version
-        record = d.record()
-        record = replace(record, **given)
-        return d.save(record, str(action))
+        return d.save(replace(d.record(), **given), str(action))
 
 
 def stage_of(ctx: Context, ref: str) -> Stage:

@@ -42,7 +42,7 @@ def test_running_advance_again_on_any_review_changes_nothing(home, seed_text):
         route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     for ref in refs[2:]:
         drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                          chief_officer_response="<p>Agreed.</p>")
+                          text="<p>Agreed.</p>")
     route.request_sign_off(ctx, actor=OPCC, ref=refs[3])
     route.withdraw(ctx, actor=OPCC, ref=refs[4], reason="Duplicate")
 
@@ -66,7 +66,7 @@ def test_a_new_round_of_waiting_gets_a_new_notice(home, seed_text):
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     assert advance_all(home).count("done: invitation to comment") == 1
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                      chief_officer_response="<p>Draft comments.</p>")
+                      text="<p>Draft comments.</p>")
     route.send_back(ctx, actor=COMMISSIONER, ref=ref, to="chief-officer",
                     reason="Please address the cause of concern on investigations")
     out = advance_all(home)

@@ -34,7 +34,7 @@ def test_a_fire_action_plan_has_no_deadline_and_no_per_recommendation_duty(home,
     assert (shown["statutory_last_day"], shown["progress"]) == (None, "no statutory deadline")
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref, due=date(2023, 3, 1))
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                      chief_officer_response="<p>Noted.</p>")
+                      text="<p>Noted.</p>")
     route.request_sign_off(ctx, actor=OPCC, ref=ref)
     current = reading.show(ctx, actor=AUDITOR, ref=ref)["current_version"]
     assert route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=current) == current
@@ -78,7 +78,7 @@ def test_two_people_answering_at_once_lose_nothing_silently(home, postgres_url, 
     drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                      chief_officer_response="<p>Agreed.</p>")
+                      text="<p>Agreed.</p>")
     before = reading.show(ctx, actor=AUDITOR, ref=ref)
     seen = before["current_version"]
     barrier, outcomes = threading.Barrier(2), {}

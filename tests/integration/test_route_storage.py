@@ -40,7 +40,7 @@ def later(ctx, days):
 def to_awaiting_sign_off(ctx, ref, answers=(1, 2)):
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                      chief_officer_response="<p>We accept the findings.</p>")
+                      text="<p>We accept the findings.</p>")
     for n in answers:
         drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=n,
                                        kind="action-proposed", text=f"Plan {n}")
@@ -63,7 +63,7 @@ def test_the_whole_route_to_sign_off_records_who_acted_for_whom(ctx, ref):
     assert due == date(2022, 10, 14)  # 15 working days after Fri 23 Sep 2022
     later(ctx, 19)
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                      chief_officer_response="<p>We accept the findings.</p>")
+                      text="<p>We accept the findings.</p>")
     drafting.comments(ctx, actor=COMMISSIONER, ref=ref, seen_version=None,
                       initial_response="<p>Initial.</p>", overall_comments="<p>Overall.</p>")
     for n in (1, 2):
@@ -117,7 +117,7 @@ def test_a_refused_decision_changes_nothing_but_is_itself_on_the_record(ctx, ref
     before = _counts(db_url)
     with pytest.raises(WrongStage):
         drafting.comments(ctx, actor=CHIEF_CONSTABLE, ref=ref, seen_version=None,
-                          chief_officer_response="<p>Too early</p>")
+                          text="<p>Too early</p>")
     with pytest.raises(InvalidInput):
         route.invite_chief_officer(ctx, actor=OPCC, ref=ref, due=date(2022, 11, 16))
     with pytest.raises(NotPermitted):
