@@ -11,7 +11,10 @@ def show_text(d: dict) -> str:
         f"  report published    {d['report_published_on']}",
         f"  statutory last day  {d['statutory_last_day'] or 'none'}  ({d['progress']})",
         f"                      {d['statutory_rule']}",
-        f"  chief officer due   {d['chief_officer_due'] or 'not yet invited'}",
+        f"  chief officer due   {d['chief_officer_due'] or 'not yet invited'}"
+        + (f"  ({d['chief_officer_due_in']})" if d.get("chief_officer_due_in") else ""),
+        *([f"                      {d['chief_officer_due_rule']}"]
+          if d.get("chief_officer_due_rule") else []),
         f"  current version     {d['current_version']}",
         f"  signed-off version  {d['signed_off_version'] or 'none'}",
         "  content             " + ", ".join(f"{n} {k.replace('_', ' ')}"

@@ -60,6 +60,9 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
             f"{rules.statutory_period_days - 1} calendar days)"
             if row.statutory_last_day else
             "no statutory deadline for this kind of response or report date")
+        out["chief_officer_due_rule"] = _due_rule(session, row)
+        if row.chief_officer_due and row.stage == Stage.AWAITING_CHIEF_OFFICER:
+            out["chief_officer_due_in"] = _due_in(row.chief_officer_due, today, ctx.holidays)
         out["outstanding"] = sign_off_blockers(record, rules.answer_every_recommendation)
         out["recommendations"] = [
             {"number": n, "text": item.text,
@@ -76,6 +79,22 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
         out["ledger"] = [{"purpose": e.purpose, "recipient": e.recipient, "status": e.status,
                           "at": london(e.created_at)} for e in repo.ledger(session, row.id)]
         return out
+
+
+def _due_rule(session, row: Review) -> str | None:
+    """How the chief officer's date was worked out, from the decision that set it."""
+    if row.chief_officer_due is None:
+        return None
+    for entry in reversed(repo.audit_entries(session, row.ref)):
+        if entry.action in (Action.INVITE_CHIEF_OFFICER, Action.MOVE_CHIEF_OFFICER_DUE):
+            return entry.details.get("worked_out")
+    return None
+
+
+def _due_in(due: date, today: date, holidays) -> str:
+    if due < today:
+        return f"overdue by {_working_days(deadlines.working_days_between(due, today, holidays))}"
+    return f"due in {_working_days(deadlines.working_days_between(today, due, holidays))}"
 
 
 def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
@@ -109,3 +128,7 @@ def export(ctx: Context, *, actor: str | None, ref: str) -> str:
     with ctx.uow() as session:
         row = repo.review(session, ref)
         return format_record(repo.current_record(session, row), version=row.current_version)
+
+
+def _working_days(n: int) -> str:
+    return f"{n} working day" if n == 1 else f"{n} working days"

@@ -46,7 +46,7 @@ def move_chief_officer_due(ctx: Context, *, actor: str | None, ref: str, due: da
         before = d.review.chief_officer_due
         d.review.chief_officer_due, how = chief_officer_due(ctx, d.review, due, ctx.today())
         d.details.update(chief_officer_due=due.isoformat(), was=before and before.isoformat(),
-                         reason=reason)
+                         reason=reason, worked_out=how)
         return due
 
 

@@ -194,3 +194,19 @@ def _counts(db_url):
     with engine_for(db_url).connect() as conn:
         return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
                      for t in ("reviews", "versions", "audit", "ledger"))
+
+
+def test_show_explains_the_chief_officers_date_and_when_it_is_overdue(ctx, ref):
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    shown = reading.show(ctx, actor=OPCC, ref=ref)
+    assert shown["chief_officer_due_rule"] == (
+        "15 England and Wales working days after the invitation on Fri 23 Sep 2022, "
+        "skipping weekends and bank holidays")
+    assert shown["chief_officer_due_in"] == "due in 15 working days"
+    later(ctx, 24)  # Mon 17 Oct 2022, the working day after Fri 14 Oct
+    assert reading.show(ctx, actor=OPCC, ref=ref)["chief_officer_due_in"] == \
+        "overdue by 1 working day"
+    route.move_chief_officer_due(ctx, actor=OPCC, ref=ref, due=date(2022, 10, 21),
+                                 reason="The chief constable asked for a week")
+    assert reading.show(ctx, actor=OPCC, ref=ref)["chief_officer_due_rule"] == \
+        "given by the OPCC on Mon 17 Oct 2022"

@@ -36,3 +36,21 @@ def test_every_deployment_entrypoint_is_a_prefect_flow():
         path, name = deployment["entrypoint"].split(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert isinstance(getattr(module, name), Flow)
+
+
+def test_a_delegate_of_nobody_is_refused_naming_the_file(tmp_path):
+    import pytest
+
+    from s55.domain.errors import InvalidInput
+
+    office = tmp_path / "office.yaml"
+    office.write_text(
+        "office: X\nforce: X Police\nforce_id: x\nlocal_policing_body_title: Mayor\n"
+        "chief_officer_title: Chief Constable\npeople:\n"
+        "  - {email: a@example.org, name: A, role: local policing body,"
+        " acting_for: b@example.org}\n")
+    with pytest.raises(InvalidInput, match="acts for b@example.org"):
+        load_office(office)
+    office.write_text("people: [\n")
+    with pytest.raises(InvalidInput, match="is not valid YAML"):
+        load_office(office)
