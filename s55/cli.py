@@ -59,6 +59,8 @@ def advance_and_report(context, ref: str) -> None:
     result = run_advance(context, ref)
     for step in result["done"]:
         typer.echo(f"  done: {step}")
+    if result.get("unsent"):
+        typer.echo(f"  {result['unsent']} message(s) not yet delivered: see `s55 outbox`")
     typer.echo(f"  {result['ref']} is {result['stage']}; waiting for {result['waiting_for']}")
 
 
@@ -272,6 +274,39 @@ def send_back(ref: Ref, to: Annotated[str, typer.Option(help="chief-officer or d
     stage = back(context, actor=actor, ref=ref, to=to, reason=reason)
     typer.echo(f"{ref}: sent back; now {stage}")
     advance_and_report(context, ref)
+
+
+@app.command()
+def publish(ref: Ref, actor: Actor = None) -> None:
+    """Publish the signed-off version: the page, text and PDF, the site index, the copies."""
+    from .services.publishing import request_publication
+
+    context = ctx()
+    version = request_publication(context, actor=actor, ref=ref)
+    typer.echo(f"{ref}: version {version[:12]} released for publication")
+    advance_and_report(context, ref)
+
+
+@app.command()
+def outbox(status: Annotated[Optional[str], typer.Option(
+               help="pending, sent or failed")] = None,
+           actor: Actor = None, as_json: AsJson = False) -> None:
+    """Messages: pending, sent and failed, with their last error."""
+    from .services.mailing import outbox_rows
+    from .services.reading import may_read
+
+    context = ctx()
+    may_read(context, actor)
+    rows = outbox_rows(context, status=status)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        error = f"  last error: {r['last_error']}" if r["last_error"] else ""
+        typer.echo(f"{r['id']:>5} {r['status']:<8} {r['ref']:<15} {r['template']:<20} "
+                   f"{r['recipient']:<40} attempts {r['attempts']}{error}")
+    if not rows:
+        typer.echo("no messages")
 
 
 @app.command()

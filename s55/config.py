@@ -92,6 +92,24 @@ def kind(config_dir: Path, name: str) -> ResponseKind:
     return kinds[name]
 
 
+@lru_cache
+def load_recipients(config_dir: Path) -> dict:
+    """The statutory (s55(6)) and customary recipients, from recipients.yaml."""
+    path = config_dir / "recipients.yaml"
+    data = _read(path)
+    statutory, customary = data.get("statutory") or {}, data.get("customary") or []
+    for key in ("hmicfrs", "home_office"):
+        entry = statutory.get(key) or {}
+        if not entry.get("email") or not entry.get("name"):
+            raise InvalidInput(f"{path.name}: statutory.{key}",
+                               "s55(6) copies need a name and an email address")
+    for n, entry in enumerate(customary, 1):
+        if not isinstance(entry, dict) or not entry.get("email"):
+            raise InvalidInput(f"{path.name}: customary[{n}]", "needs a name and an email")
+        entry.setdefault("name", entry["email"])
+    return {"statutory": statutory, "customary": customary}
+
+
 class BankHolidays:
     """England and Wales bank holidays (the `holidays` package, subdivision ENG), lazily by year."""
 

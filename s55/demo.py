@@ -16,7 +16,7 @@ from .domain.deadlines import add_working_days
 from .domain.errors import InvalidInput, S55Error
 from .housestyle import parse_record
 from .orchestrate import run_advance
-from .services import drafting, reading, route
+from .services import drafting, mailing, publishing, reading, route
 from .services.context import LONDON, Context, long_date
 from .views import audit_text
 
@@ -149,15 +149,28 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
         route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=current)
     step(ctx, ref)
 
-    say(f"[{clock.on(working_day(co_day, 4), 15, 5)}] the route runs again: nothing is done twice")
+    publish_day = working_day(co_day, 5)
+    say(f"[{clock.on(publish_day, 10)}] the OPCC publishes the signed-off version")
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    step(ctx, ref)
+
+    say(f"[{clock.on(publish_day, 10, 5)}] the route runs again: nothing is done twice")
     step(ctx, ref)
 
     shown = reading.show(ctx, actor=AUDITOR, ref=ref)
+    pub = shown["publication"]
     say(f"\n{ref}: {shown['stage']}; signed-off version {shown['signed_off_version']}")
-    say(f"  statutory last day {shown['statutory_last_day']}; "
-        "publication and the statutory copies come with the next release\n")
+    say(f"  {pub['progress']}; statutory last day {shown['statutory_last_day']}")
+    for name, f in pub["files"].items():
+        say(f"  {name:<5} {f['sha256']}  {f['path']}")
+    say("")
     say("audit trail (as the auditor sees it):")
     say(audit_text(reading.audit_trail(ctx, actor=AUDITOR, ref=ref)))
+    messages = mailing.outbox_rows(ctx)
+    sent = sum(m["status"] == "sent" for m in messages)
+    say(f"\npublished page: {pub['page']}")
+    say(f"messages: {len(messages)} written, {sent} sent "
+        f"({ctx.settings.mail_transport}: {ctx.settings.outbox if ctx.settings.mail_transport == 'files' else ctx.settings.smtp_host})")
     verdict = reading.verify_audit(ctx, actor=AUDITOR)
     say(f"\naudit verdict: {verdict.message if verdict.ok else 'BROKEN: ' + verdict.message}")
     return 0 if verdict.ok else 1

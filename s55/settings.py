@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config"
@@ -21,6 +21,18 @@ class Settings(BaseSettings):
     office_file: Path | None = None  # default: config_dir/office.yaml
     user: str = ""  # who is acting, when --as is not given
     orchestration: Literal["embedded", "deployment"] = "embedded"
+    templates_dir: Path | None = None  # an office's own templates, tried before the built-in ones
+    site_dir: Path | None = None  # default: home/site
+    site_url: str = ""  # the public address of the site folder; default: a file:// address
+    mail_transport: Literal["files", "smtp"] = "files"
+    mail_from: str = "s55@example.org"
+    outbox_dir: Path | None = None  # default: home/outbox (the files transport writes .eml here)
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = 30.0
 
     @property
     def db_url(self) -> str:
@@ -29,6 +41,18 @@ class Settings(BaseSettings):
     @property
     def office_path(self) -> Path:
         return self.office_file or self.config_dir / "office.yaml"
+
+    @property
+    def site(self) -> Path:
+        return self.site_dir or self.home / "site"
+
+    @property
+    def site_address(self) -> str:
+        return (self.site_url or self.site.resolve().as_uri()).rstrip("/")
+
+    @property
+    def outbox(self) -> Path:
+        return self.outbox_dir or self.home / "outbox"
 
     @property
     def prefect_home(self) -> Path:

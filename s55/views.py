@@ -29,10 +29,21 @@ def show_text(d: dict) -> str:
     lines.append("  versions:")
     for v in d["versions"]:
         lines.append(f"    {v['number']:>3}  {v['hash'][:12]}  {v['at']}  {v['by']}: {v['reason']}")
-    if d["ledger"]:
-        lines.append("  automated steps:")
-        for e in d["ledger"]:
-            lines.append(f"    {e['at']}  {e['purpose']} -> {e['recipient']} ({e['status']})")
+    pub = d.get("publication")
+    if pub:
+        lines.append(f"  publication         version {pub['version'][:12]} released by "
+                     f"{pub['requested_by']} on {pub['requested_at']}")
+        if pub["published_at"]:
+            lines.append(f"                      published {pub['published_at']} ({pub['progress']})")
+            lines.append(f"                      page {pub['page']}")
+            for name, f in pub["files"].items():
+                lines.append(f"    {name:<5} sha256 {f['sha256']}  {f['path']} ({f['bytes']} bytes)")
+    if d["messages"]:
+        lines.append("  messages:")
+        for m in d["messages"]:
+            when = f" {m['sent_at']}" if m["sent_at"] else ""
+            error = f" ({m['last_error']})" if m["last_error"] else ""
+            lines.append(f"    {m['status']:<8}{when}  {m['template']} -> {m['recipient']}{error}")
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ class Action(StrEnum):
     SEND_BACK_TO_CHIEF_OFFICER = "send back to chief officer"
     SEND_BACK_TO_DRAFTING = "send back to drafting"
     WITHDRAW = "withdraw"
+    PUBLISH = "publish"
     READ = "read"
 
 
@@ -86,6 +87,8 @@ RULES: dict[Action, Rule] = {
         {S.AWAITING_CHIEF_OFFICER, S.AWAITING_LOCAL_POLICING_BODY, S.AWAITING_SIGN_OFF,
          S.SIGNED_OFF}, S.DRAFT),
     Action.WITHDRAW: _rule({R.OPCC_OFFICER}, OPEN_STAGES, S.WITHDRAWN),
+    # the stage moves to 'published' when the route has written the files, not before
+    Action.PUBLISH: _rule({R.OPCC_OFFICER}, {S.SIGNED_OFF}),
     Action.READ: _rule(set(Role), set(Stage)),
 }
 
@@ -119,24 +122,27 @@ def transition(action: Action, role: Role, stage: Stage | None) -> Stage:
 
 @dataclass(frozen=True)
 class Notice:
-    purpose: str
-    to: Role
-    per_version: bool  # True: again for every new version (a sign-off request names one)
+    template: str  # the folder under templates/email/
+    to: str  # a Role, or "statutory" (s55(6) copies) or "customary" (published notice)
+    per_version: bool  # True: again for every new version; False: once per round of waiting
 
 
-# What the route does by itself in a stage (once per round of waiting), and whom it waits for.
-NOTICES: dict[Stage, Notice] = {
-    Stage.AWAITING_CHIEF_OFFICER: Notice("invitation to comment", Role.CHIEF_OFFICER, False),
-    Stage.AWAITING_LOCAL_POLICING_BODY: Notice("comments requested", Role.LOCAL_POLICING_BODY,
-                                               False),
-    Stage.AWAITING_SIGN_OFF: Notice("sign-off requested", Role.LOCAL_POLICING_BODY, True),
+# The messages a stage calls for, written in the same transaction as the move into it.
+NOTICES: dict[Stage, tuple[Notice, ...]] = {
+    Stage.AWAITING_CHIEF_OFFICER: (Notice("invitation", Role.CHIEF_OFFICER, False),),
+    Stage.AWAITING_LOCAL_POLICING_BODY: (
+        Notice("comments_received", Role.OPCC_OFFICER, False),
+        Notice("comments_requested", Role.LOCAL_POLICING_BODY, False)),
+    Stage.AWAITING_SIGN_OFF: (Notice("sign_off_request", Role.LOCAL_POLICING_BODY, True),),
+    Stage.PUBLISHED: (Notice("statutory_copy", "statutory", True),
+                      Notice("published", "customary", True)),
 }
 WAITING_FOR: dict[Stage, str] = {
     Stage.DRAFT: "an OPCC officer to invite the chief officer",
     Stage.AWAITING_CHIEF_OFFICER: "the chief officer's comments",
     Stage.AWAITING_LOCAL_POLICING_BODY: "the local policing body's comments and answers",
     Stage.AWAITING_SIGN_OFF: "the local policing body's sign-off",
-    Stage.SIGNED_OFF: "an OPCC officer to publish",
+    Stage.SIGNED_OFF: "an OPCC officer to publish (s55 publish)",
     Stage.PUBLISHED: "the statutory copies to be sent",
     Stage.COPIES_SENT: "nothing: the duty is done",
     Stage.WITHDRAWN: "nothing: the review was withdrawn",

@@ -50,13 +50,20 @@ class Context:
         return UnitOfWork(self.settings.db_url)
 
 
-def london(value: datetime | str) -> str:
-    """A stored UTC time as people read it: Europe/London, with the zone named."""
+def as_utc(value: datetime | str) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite hands them back naive)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def london(value: datetime | str) -> str:
+    """A stored UTC time as people read it: Europe/London, with the zone named."""
+    return as_utc(value).astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def london_date(value: datetime | str) -> date:
+    return as_utc(value).astimezone(LONDON).date()
 
 
 def long_date(day: date | None) -> str:

@@ -18,6 +18,7 @@ from ..domain.workflow import Action, Stage, transition
 from ..store import repo
 from ..store.models import Review
 from .context import Context, london
+from .mailing import enqueue
 
 
 @dataclass
@@ -104,6 +105,8 @@ def _decision(ctx: Context, ref: str, person: Person, holder: Person, action: Ac
                     ref=ref, version=decision.version, details=decision.details)
         if moved:
             row.stage_seq = seq
+        # the transactional outbox: what this decision calls for is written with it, or not at all
+        enqueue(ctx, session, row, at=decision.at, moved=moved)
 
 
 def check_current(session: Session, row: Review, given: str) -> str:

@@ -14,7 +14,7 @@ from .context import Context, london, long_date
 from .route import sign_off_blockers
 
 
-def _may_read(ctx: Context, actor: str | None) -> None:
+def may_read(ctx: Context, actor: str | None) -> None:
     check_role(Action.READ, ctx.office.directory.actor(actor).role)
 
 
@@ -39,14 +39,14 @@ def _summary(row: Review, today: date) -> dict:
 
 
 def list_reviews(ctx: Context, *, actor: str | None, stage: str | None = None) -> list[dict]:
-    _may_read(ctx, actor)
+    may_read(ctx, actor)
     today = ctx.today()
     with ctx.uow() as session:
         return [_summary(row, today) for row in repo.reviews(session, stage=stage)]
 
 
 def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
-    _may_read(ctx, actor)
+    may_read(ctx, actor)
     today = ctx.today()
     with ctx.uow() as session:
         row = repo.review(session, ref)
@@ -60,7 +60,7 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
             f"{rules.statutory_period_days - 1} calendar days)"
             if row.statutory_last_day else
             "no statutory deadline for this kind of response or report date")
-        out["chief_officer_due_rule"] = _due_rule(session, row)
+        out["chief_officer_due_rule"] = repo.due_rule(session, row)
         if row.chief_officer_due and row.stage == Stage.AWAITING_CHIEF_OFFICER:
             out["chief_officer_due_in"] = _due_in(row.chief_officer_due, today, ctx.holidays)
         out["outstanding"] = sign_off_blockers(record, rules.answer_every_recommendation)
@@ -76,19 +76,19 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
         out["versions"] = [
             {"number": v.number, "hash": v.hash, "by": v.created_by, "at": london(v.created_at),
              "reason": v.reason} for v in repo.versions(session, row.id)]
-        out["ledger"] = [{"purpose": e.purpose, "recipient": e.recipient, "status": e.status,
-                          "at": london(e.created_at)} for e in repo.ledger(session, row.id)]
+        out["messages"] = [
+            {"template": m.template, "recipient": m.recipient, "status": m.status,
+             "attempts": m.attempts, "last_error": m.last_error,
+             "sent_at": london(m.sent_at) if m.sent_at else None}
+            for m in repo.outbox(session, review_id=row.id)]
+        pub = repo.publication(session, row.id)
+        out["publication"] = None if pub is None else {
+            "version": pub.version, "requested_by": pub.requested_by,
+            "requested_at": london(pub.requested_at),
+            "published_at": london(pub.published_at) if pub.published_at else None,
+            "progress": pub.progress, "files": pub.files,
+            "page": str(ctx.settings.site / pub.files["page"]["path"]) if pub.files else None}
         return out
-
-
-def _due_rule(session, row: Review) -> str | None:
-    """How the chief officer's date was worked out, from the decision that set it."""
-    if row.chief_officer_due is None:
-        return None
-    for entry in reversed(repo.audit_entries(session, row.ref)):
-        if entry.action in (Action.INVITE_CHIEF_OFFICER, Action.MOVE_CHIEF_OFFICER_DUE):
-            return entry.details.get("worked_out")
-    return None
 
 
 def _due_in(due: date, today: date, holidays) -> str:
@@ -98,7 +98,7 @@ def _due_in(due: date, today: date, holidays) -> str:
 
 
 def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
-    _may_read(ctx, actor)
+    may_read(ctx, actor)
     directory = ctx.office.directory
     with ctx.uow() as session:
         repo.review(session, ref)
@@ -117,14 +117,14 @@ def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
 
 
 def verify_audit(ctx: Context, *, actor: str | None) -> chain.Verdict:
-    _may_read(ctx, actor)
+    may_read(ctx, actor)
     with ctx.uow() as session:
         head_seq, head_hash = repo.audit_head(session)
         return chain.verify(repo.audit_entries(session), head_seq=head_seq, head_hash=head_hash)
 
 
 def export(ctx: Context, *, actor: str | None, ref: str) -> str:
-    _may_read(ctx, actor)
+    may_read(ctx, actor)
     with ctx.uow() as session:
         row = repo.review(session, ref)
         return format_record(repo.current_record(session, row), version=row.current_version)

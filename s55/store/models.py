@@ -54,22 +54,6 @@ class Version(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-class LedgerEntry(Base):
-    """An automated step done once: keyed on what it is, checked before it is done again."""
-
-    __tablename__ = "ledger"
-    __table_args__ = (UniqueConstraint("review_id", "version", "purpose", "recipient"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
-    version: Mapped[str] = mapped_column(String(64))
-    purpose: Mapped[str] = mapped_column(String(80))
-    recipient: Mapped[str] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(20))
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
 class AuditRow(Base):
     """Append-only, hash-chained (s55.domain.audit)."""
 
@@ -98,3 +82,44 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Publication(Base):
+    """Publishing one signed-off version: requested by a person, completed by the route."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), unique=True)
+    version: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    files: Mapped[dict] = mapped_column(JSON, default=dict)  # name -> {path, sha256, bytes}
+    progress: Mapped[str] = mapped_column(String(80), default="")
+
+
+class OutboxMessage(Base):
+    """A message written in the same transaction as the decision that causes it, sent once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("review_id", "version", "purpose", "recipient"),
+                      Index("ix_outbox_status", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(80))
+    template: Mapped[str] = mapped_column(String(80))
+    recipient: Mapped[str] = mapped_column(String(320))
+    recipient_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)  # [{path, filename, sha256}]
+    status: Mapped[str] = mapped_column(String(20))  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str] = mapped_column(String(200))

@@ -11,7 +11,7 @@ from ..domain.audit import Entry, next_entry
 from ..domain.errors import NotFound
 from ..domain.record import Record
 from .db import lock_audit_head
-from .models import AuditHead, AuditRow, LedgerEntry, Review, Version
+from .models import AuditHead, AuditRow, OutboxMessage, Publication, Review, Version
 
 
 def find_review(session: Session, ref: str) -> Review | None:
@@ -45,10 +45,7 @@ def versions(session: Session, review_id: int) -> list[Version]:
 
 
 def current_record(session: Session, row: Review) -> Record:
-    version = session.scalar(
-        select(Version).where(Version.review_id == row.id, Version.hash == row.current_version)
-        .order_by(Version.number.desc()).limit(1))
-    return Record.from_canonical(version.content)
+    return record_at(session, row, row.current_version)
 
 
 def add_version(session: Session, row: Review, record: Record, *, at: datetime, by: str,
@@ -67,15 +64,38 @@ def add_version(session: Session, row: Review, record: Record, *, at: datetime, 
     return digest
 
 
-def ledger_has(session: Session, review_id: int, version: str, purpose: str, recipient: str) -> bool:
+def record_at(session: Session, row: Review, version: str) -> Record:
+    content = session.scalar(
+        select(Version.content).where(Version.review_id == row.id, Version.hash == version)
+        .limit(1))
+    return Record.from_canonical(content)
+
+
+def publication(session: Session, review_id: int) -> Publication | None:
+    return session.scalar(select(Publication).where(Publication.review_id == review_id))
+
+
+def publications_done(session: Session) -> list[tuple[Review, Publication]]:
+    return list(session.execute(
+        select(Review, Publication).join(Publication, Publication.review_id == Review.id)
+        .where(Publication.published_at.is_not(None))
+        .order_by(Publication.requested_at.desc(), Review.ref)).tuples())
+
+
+def outbox_has(session: Session, review_id: int, version: str, purpose: str, recipient: str) -> bool:
     return session.scalar(select(func.count()).where(
-        LedgerEntry.review_id == review_id, LedgerEntry.version == version,
-        LedgerEntry.purpose == purpose, LedgerEntry.recipient == recipient)) > 0
+        OutboxMessage.review_id == review_id, OutboxMessage.version == version,
+        OutboxMessage.purpose == purpose, OutboxMessage.recipient == recipient)) > 0
 
 
-def ledger(session: Session, review_id: int) -> list[LedgerEntry]:
-    return list(session.scalars(
-        select(LedgerEntry).where(LedgerEntry.review_id == review_id).order_by(LedgerEntry.id)))
+def outbox(session: Session, *, review_id: int | None = None,
+           statuses: tuple[str, ...] = ()) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if review_id is not None:
+        query = query.where(OutboxMessage.review_id == review_id)
+    if statuses:
+        query = query.where(OutboxMessage.status.in_(statuses))
+    return list(session.scalars(query))
 
 
 def append_audit(session: Session, **fields) -> Entry:
@@ -109,3 +129,13 @@ def _entry(row: AuditRow) -> Entry:
     return Entry(seq=row.seq, at=row.at, actor=row.actor, role=row.role,
                  acting_for=row.acting_for, action=row.action, ref=row.ref, version=row.version,
                  details=row.details, prev_hash=row.prev_hash, hash=row.hash)
+
+
+def due_rule(session: Session, row: Review) -> str | None:
+    """How the chief officer's date was worked out, from the decision that set it."""
+    if row.chief_officer_due is None:
+        return None
+    for entry in reversed(audit_entries(session, row.ref)):
+        if entry.action in ("invite chief officer", "move chief officer's due date"):
+            return entry.details.get("worked_out")
+    return None

@@ -16,12 +16,12 @@ from s55.store.db import engine_for
 from tests.conftest import COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
 
 pytestmark = pytest.mark.slow
+TABLES = ("reviews", "versions", "outbox", "publications", "audit", "audit_head")
 
 
 def snapshot(db_url):
     with engine_for(db_url).connect() as conn:
-        return {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
-                for t in ("reviews", "versions", "ledger", "audit", "audit_head")}
+        return {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all() for t in TABLES}
 
 
 def advance_all(home):
@@ -41,36 +41,44 @@ def test_running_advance_again_on_any_review_changes_nothing(home, seed_text):
     for ref in refs[1:]:
         route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     for ref in refs[2:]:
-        drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
-                          text="<p>Agreed.</p>")
+        drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
     route.request_sign_off(ctx, actor=OPCC, ref=refs[3])
     route.withdraw(ctx, actor=OPCC, ref=refs[4], reason="Duplicate")
 
     first = advance_all(home)
-    assert first.count("done: ") == 3  # invitation x1, comments requested x1 (+ sign-off x1)
     assert f"{refs[0]} is draft; waiting for an OPCC officer to invite" in first
-    assert f"done: sign-off requested: {COMMISSIONER}" in first
+    assert first.count("done: sent invitation: chief.constable@example.org") == 1
+    # a round that was over before the route ran is not mailed: refs[3]'s invitation and
+    # comment requests were superseded by its sign-off request
+    assert first.count("done: sent comments_requested: commissioner@example.org") == 1
+    assert first.count(f"done: sent sign_off_request: {COMMISSIONER}") == 1
     after_first = snapshot(ctx.settings.db_url)
-    assert len(after_first["ledger"]) == 3
+    statuses = sorted(row.status for row in after_first["outbox"])
+    # refs[4]'s messages were cancelled when it was withdrawn: superseded, never sent
+    assert statuses.count("sent") == 1 + 3 + 1 and "pending" not in statuses
+    assert len(list((home / "outbox").glob("*.eml"))) == 5
 
     second = advance_all(home)
     assert "done: " not in second
     assert snapshot(ctx.settings.db_url) == after_first
+    assert len(list((home / "outbox").glob("*.eml"))) == 5
     assert (home / "prefect").is_dir()  # Prefect's own home lives inside S55_HOME
 
 
-def test_a_new_round_of_waiting_gets_a_new_notice(home, seed_text):
+def test_a_new_round_of_waiting_gets_a_new_invitation(home, seed_text):
     ctx = make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC))
     ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
                                published_on=date(2022, 9, 22))
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
-    assert advance_all(home).count("done: invitation to comment") == 1
+    assert advance_all(home).count("done: sent invitation") == 1
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
                       text="<p>Draft comments.</p>")
     route.send_back(ctx, actor=COMMISSIONER, ref=ref, to="chief-officer",
                     reason="Please address the cause of concern on investigations")
     out = advance_all(home)
-    assert out.count("done: invitation to comment") == 1
-    purposes = [row.purpose for row in snapshot(ctx.settings.db_url)["ledger"]]
-    assert len(purposes) == 2 and len(set(purposes)) == 2  # one notice per round of waiting
-    assert all(p.startswith("invitation to comment #") for p in purposes)
+    assert out.count("done: sent invitation") == 1
+    outbox = snapshot(ctx.settings.db_url)["outbox"]
+    invitations = [row for row in outbox if row.template == "invitation"]
+    assert len(invitations) == 2 and len({row.purpose for row in invitations}) == 2
+    # the messages of the round that was sent back never went out
+    assert {row.status for row in outbox if row.template.startswith("comments")} == {"cancelled"}

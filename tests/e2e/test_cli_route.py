@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -36,7 +37,8 @@ def show(s55, ref):
     return json.loads(s55("show", ref, "--json", actor=AUDITOR).stdout)
 
 
-def test_the_route_from_import_to_sign_off_on_the_command_line(s55, seed_text, tmp_path):
+def test_the_route_from_import_to_publication_on_the_command_line(s55, seed_text, tmp_path,
+                                                                  home):
     published = date.today() - timedelta(days=3)
     ref = s55("import", str(SEED), "--published-on", published.isoformat(), actor=OPCC).stdout.strip()
     assert ref == f"S55-{published.year}-0001"
@@ -48,7 +50,7 @@ def test_the_route_from_import_to_sign_off_on_the_command_line(s55, seed_text, t
     s55("add-item", ref, "--kind", "recommendations", "--text",
         "Within three months the force should improve how it assesses vulnerability", actor=OPCC)
     invited = s55("invite", ref, actor=OPCC)
-    assert "done: invitation to comment: chief.constable@example.org" in invited.stdout
+    assert "done: sent invitation: chief.constable@example.org" in invited.stdout
     assert "waiting for the chief officer's comments" in invited.stdout
 
     refused = s55("sign-off", ref, "--version", first["current_version"], actor=CHIEF_CONSTABLE,
@@ -59,7 +61,7 @@ def test_the_route_from_import_to_sign_off_on_the_command_line(s55, seed_text, t
     given = show(s55, ref)["current_version"]
     commented = s55("comment", ref, "--version", given, "--text", "We accept the findings.",
                     actor=STAFF_OFFICER)
-    assert "done: comments requested: commissioner@example.org" in commented.stdout
+    assert "done: sent comments_requested: commissioner@example.org" in commented.stdout
     s55("answer", ref, "1", "--kind", "action-proposed", "--text", "A new triage model by March",
         actor=COMMISSIONER)
     s55("request-sign-off", ref, actor=OPCC)
@@ -70,9 +72,26 @@ def test_the_route_from_import_to_sign_off_on_the_command_line(s55, seed_text, t
     signed = s55("sign-off", ref, "--version", current, actor=COMMISSIONER)
     assert f"version {current} signed off" in signed.stdout
 
+    assert (show(s55, ref)["stage"]) == "signed off"
+
+    refused = s55("publish", ref, actor=COMMISSIONER, ok=False)
+    assert refused.returncode == 4 and "only an opcc officer may" in refused.stderr
+    released = s55("publish", ref, actor=OPCC).stdout
+    assert f"done: published: responses/{ref}/index.html" in released
+    assert "done: sent statutory_copy: s55-responses@hmicfrs.example.org" in released
+    assert "done: sent statutory_copy: s55-responses@homeoffice.example.org" in released
+    assert "done: statutory copies sent to HMICFRS and the Home Office" in released
+
     final = show(s55, ref)
-    assert (final["stage"], final["signed_off_version"]) == ("signed off", current)
+    assert (final["stage"], final["signed_off_version"]) == ("copies sent", current)
     assert final["unanswered_recommendations"] == 0
+    site = home / "site"
+    for f in final["publication"]["files"].values():
+        assert hashlib.sha256((site / f["path"]).read_bytes()).hexdigest() == f["sha256"]
+    assert f"responses/{ref}/index.html" in (site / "index.html").read_text()
+    messages = json.loads(s55("outbox", "--json", actor=AUDITOR).stdout)
+    assert {m["status"] for m in messages} == {"sent"}
+    assert len(list((home / "outbox").glob("*.eml"))) == len(messages)
     trail = s55("audit", ref, actor=AUDITOR).stdout
     assert "Sam Reid for Chris Noble (Chief Constable) [chief officer] submit chief officer's comments" \
         in trail

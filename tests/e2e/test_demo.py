@@ -22,8 +22,15 @@ def test_the_demo_takes_the_staffordshire_record_through_the_route(home):
     assert "refused: s55(5B) requires an answer to every recommendation" in out
     assert "is no longer current" in out
     assert "S55-2022-0001 is signed off; waiting for an OPCC officer to publish" in out
+    assert "S55-2022-0001 is copies sent; waiting for nothing: the duty is done" in out
+    assert "published on day 28 of 56" in out
+    page = home / "site" / "responses" / "S55-2022-0001" / "index.html"
+    assert f"published page: {page}" in out
+    assert "messages: 12 written, 12 sent" in out
+    assert len(list((home / "outbox").glob("*.eml"))) == 12
     assert "Sam Reid for Chris Noble (Chief Constable)" in out
     assert out.rstrip().splitlines()[-1].startswith("audit verdict: intact:")
     # the second run of the route did nothing
-    rerun = out.split("the route runs again")[1].split("\n\n")[0]
-    assert "route: " in rerun and "done" not in rerun.replace("nothing is done twice", "")
+    rerun = out.split("the route runs again: nothing is done twice")[1].split("\n\n")[0]
+    assert rerun.strip().splitlines() == [
+        "route: S55-2022-0001 is copies sent; waiting for nothing: the duty is done"]

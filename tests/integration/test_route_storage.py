@@ -193,7 +193,7 @@ def test_audit_verify_names_the_first_bad_entry_after_tampering(ctx, ref, db_url
 def _counts(db_url):
     with engine_for(db_url).connect() as conn:
         return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                     for t in ("reviews", "versions", "audit", "ledger"))
+                     for t in ("reviews", "versions", "audit", "outbox"))
 
 
 def test_show_explains_the_chief_officers_date_and_when_it_is_overdue(ctx, ref):

@@ -22,6 +22,7 @@ EXPECTED = {
     "send back to chief officer": ({LPB, OPCC}, {ALPB: ACO, ASO: ACO}),
     "send back to drafting": ({LPB, OPCC}, {ACO: DRAFT, ALPB: DRAFT, ASO: DRAFT, SO: DRAFT}),
     "withdraw": ({OPCC}, {s: "withdrawn" for s in (DRAFT, ACO, ALPB, ASO, SO)}),
+    "publish": ({OPCC}, {SO: SO}),  # 'published' only once the files are written
 }
 
 CASES = [(a, r, s) for a in EXPECTED for r in Role for s in Stage]

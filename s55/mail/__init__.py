@@ -1,0 +1,1 @@
+"""Mail: composing messages from templates/email/, the outbox, and the transports."""

@@ -1,0 +1,35 @@
+"""The Jinja2 environment: autoescaping everywhere, an office's own templates first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .sanitise import sanitise_html
+
+BUILT_IN = Path(__file__).resolve().parents[2] / "templates"
+
+
+def rich(value: str) -> Markup:
+    """A rich field, sanitised once more on its way into a page (it was on its way in, too)."""
+    return Markup(sanitise_html(value or ""))
+
+
+def environment(office_templates: Path | None = None) -> Environment:
+    """Templates from the office's folder when it has them, else the built-in ones."""
+    loaders = [FileSystemLoader(str(office_templates))] if office_templates else []
+    env = Environment(
+        loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILT_IN))]),
+        # on for every template but plain text, where there is no markup to escape
+        autoescape=select_autoescape(disabled_extensions=("txt",), default_for_string=True,
+                                     default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["rich"] = rich
+    return env
+

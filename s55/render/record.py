@@ -1,0 +1,36 @@
+"""The published record: an accessible HTML page, house-style text, and a tagged PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..domain.record import Record
+from .environment import environment
+from .sanitise import html_to_text
+
+
+def _env(office_templates: Path | None):
+    env = environment(office_templates)
+    env.filters["text"] = html_to_text
+    return env
+
+
+def render_html(record: Record, meta: dict, office_templates: Path | None = None) -> str:
+    return _env(office_templates).get_template("record/page.html").render(r=record, meta=meta)
+
+
+def render_text(record: Record, meta: dict, office_templates: Path | None = None) -> str:
+    return _env(office_templates).get_template("record/record.txt").render(r=record, meta=meta)
+
+
+def render_pdf(page_html: str, meta: dict) -> bytes:
+    """A PDF/UA (tagged) PDF of the page, byte-for-byte the same each time it is made."""
+    import logging
+
+    from weasyprint import HTML  # heavy: imported only when a PDF is made
+
+    # font-subsetting notices are about WeasyPrint's own future, not about this document
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return HTML(string=page_html).write_pdf(
+        pdf_identifier=meta["version"][:32].encode(), pdf_variant="pdf/ua-1")

@@ -1,0 +1,189 @@
+"""The transactional outbox: messages are written with the decision that causes them, keyed by
+(record, version, purpose, recipient), and delivered later by the route, exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ..config import load_recipients
+from ..domain import deadlines
+from ..domain.record import Record
+from ..domain.workflow import NOTICES, Role, Stage
+from ..mail.compose import compose
+from ..mail.transport import transport_for
+from ..store import repo
+from ..store.models import OutboxMessage, Publication, Review
+from .context import Context, london_date, long_date
+
+
+def recipients(ctx: Context, to: str) -> list[tuple[str, str]]:
+    """(name, email) pairs for an audience: a role's office holders, or the configured lists."""
+    config = load_recipients(ctx.settings.config_dir)
+    if to == "statutory":
+        return [(r["name"], r["email"]) for r in config["statutory"].values()]
+    holders = ctx.office.directory.holders
+    if to == "customary":
+        people = holders(Role.CHIEF_OFFICER) + holders(Role.LOCAL_POLICING_BODY)
+        return [(p.name, p.email) for p in people] + [(r["name"], r["email"])
+                                                      for r in config["customary"]]
+    return [(p.name, p.email) for p in holders(Role(to))]
+
+
+def mail_context(ctx: Context, session: Session, row: Review, record: Record,
+                 pub: Publication | None) -> dict:
+    """Everything a message may say; the dates come with how each was worked out."""
+    today = ctx.today()
+    published_on = london_date(pub.requested_at) if pub else None
+    rules = ctx.kind(row.kind)
+    return {
+        "ref": row.ref, "force": row.force, "title": row.title, "version": row.current_version,
+        "office": ctx.office.name,
+        "lpb_title": record.local_policing_body.title,
+        "chief_officer_title": record.chief_officer.title,
+        "report_published_long": long_date(row.report_published_on),
+        "statutory_last_day_long": long_date(row.statutory_last_day),
+        "statutory_rule": statutory_rule(row, rules.statutory_period_days),
+        "progress": deadlines.progress(row.report_published_on, row.statutory_last_day, today,
+                                       done_on=published_on),
+        "chief_officer_due_long": long_date(row.chief_officer_due) if row.chief_officer_due else "",
+        "chief_officer_due_rule": repo.due_rule(session, row) or "",
+        "unanswered": [f"recommendation {n}: {item.text[:100]}"
+                       for n, item in record.unanswered_recommendations()],
+        "published_on_long": long_date(published_on) if published_on else "",
+        "page_url": page_url(ctx, row.ref),
+    }
+
+
+def statutory_rule(row: Review, period_days: int | None) -> str:
+    if row.statutory_last_day is None:
+        return "No statutory deadline applies to this response."
+    return (f"s55(5A): publication before the end of the {period_days} days beginning with the "
+            f"day the report was published, so by the publication date plus {period_days - 1} "
+            "calendar days.")
+
+
+def page_url(ctx: Context, ref: str) -> str:
+    return f"{ctx.settings.site_address}/responses/{ref}/index.html"
+
+
+def cancel_superseded(session: Session, row: Review, *, keep_round: bool) -> int:
+    """Unsent messages that no longer apply: another round's (after a decision moved the review),
+    or a sign-off request naming a version that is no longer current. They stay on the record."""
+    cancelled = 0
+    for msg in repo.outbox(session, review_id=row.id, statuses=("pending", "failed")):
+        other_round = not msg.purpose.endswith(f"#{row.stage_seq}")
+        stale = msg.version not in ("", row.current_version)
+        if (other_round and not keep_round) or stale:
+            msg.status = "cancelled"
+            msg.last_error = ("superseded: the review moved on before this was sent"
+                              if other_round else "superseded: a newer version was sent instead")
+            cancelled += 1
+    return cancelled
+
+
+def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
+            pub: Publication | None = None, moved: bool = False) -> int:
+    """Write the messages the review's stage calls for, unless written already; returns how many."""
+    cancel_superseded(session, row, keep_round=not moved)
+    written = 0
+    record = repo.current_record(session, row)
+    context = mail_context(ctx, session, row, record, pub)
+    for notice in NOTICES.get(Stage(row.stage), ()):
+        version = row.current_version if notice.per_version else ""
+        purpose = f"{notice.template} #{row.stage_seq}"
+        attachments = _attachments(pub) if notice.template == "statutory_copy" else []
+        for name, email in recipients(ctx, notice.to):
+            if repo.outbox_has(session, row.id, version, purpose, email):
+                continue
+            message = compose(notice.template, {**context, "recipient": email,
+                                                "recipient_name": name},
+                              ctx.settings.templates_dir)
+            key = hashlib.sha256(f"{row.ref}|{version}|{purpose}|{email}".encode()).hexdigest()
+            session.add(OutboxMessage(
+                review_id=row.id, version=version, purpose=purpose, template=notice.template,
+                recipient=email, recipient_name=name, subject=message.subject,
+                body_text=message.text, body_html=message.html, attachments=attachments,
+                status="pending", attempts=0, last_error="", created_at=at,
+                message_id=f"<{key[:32]}@s55.invalid>"))
+            written += 1
+    return written
+
+
+def _attachments(pub: Publication | None) -> list[dict]:
+    pdf = (pub.files or {}).get("pdf") if pub else None
+    return [{"path": pdf["path"], "filename": Path(pdf["path"]).name, "sha256": pdf["sha256"]}] \
+        if pdf else []
+
+
+def build(ctx: Context, msg: OutboxMessage) -> EmailMessage:
+    """The message as sent: text and HTML alternatives, attachments checked against their hash."""
+    email = EmailMessage()
+    email["From"] = ctx.settings.mail_from
+    email["To"] = formataddr((msg.recipient_name, msg.recipient))
+    email["Subject"] = msg.subject
+    email["Message-ID"] = msg.message_id
+    email["Date"] = format_datetime(msg.created_at)
+    email.set_content(msg.body_text)
+    email.add_alternative(msg.body_html, subtype="html")
+    for item in msg.attachments:
+        data = (ctx.settings.site / item["path"]).read_bytes()
+        if hashlib.sha256(data).hexdigest() != item["sha256"]:
+            raise ValueError(f"{item['path']} no longer matches the published file's SHA-256")
+        email.add_attachment(data, maintype="application", subtype="pdf",
+                             filename=item["filename"])
+    return email
+
+
+def deliver(ctx: Context, ref: str, *, at: datetime | None = None) -> dict:
+    """Send the review's pending (and earlier failed) messages; record each outcome and audit it."""
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        batch, broken = [], {}
+        for msg in repo.outbox(session, review_id=row.id, statuses=("pending", "failed")):
+            try:
+                batch.append((msg.id, build(ctx, msg)))
+            except (OSError, ValueError) as err:
+                broken[msg.id] = str(err)
+    results = transport_for(ctx.settings).send(
+        [(f"{mid:06d}", email) for mid, email in batch]) if batch else []
+    outcome = {"sent": [], "failed": [], "retry": []}
+    with ctx.uow() as session:
+        at = at or ctx.now()
+        for (mid, _), result in zip(batch, results, strict=True):
+            _record(session, ref, mid, at, result.ok, result.permanent, result.error, outcome)
+        for mid, error in broken.items():
+            _record(session, ref, mid, at, False, True, error, outcome)
+    return outcome
+
+
+def _record(session, ref, mid, at, ok, permanent, error, outcome) -> None:
+    msg = session.get(OutboxMessage, mid)
+    msg.attempts += 1
+    if ok:
+        msg.status, msg.sent_at, msg.last_error = "sent", at, ""
+        repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
+                          acting_for="", action=f"sent: {msg.template.replace('_', ' ')}",
+                          ref=ref, version=msg.version,
+                          details={"to": msg.recipient, "subject": msg.subject,
+                                   "message_id": msg.message_id, "sent_at": at.isoformat()})
+        outcome["sent"].append(f"{msg.template}: {msg.recipient}")
+    else:
+        msg.status, msg.last_error = ("failed" if permanent else "pending"), error
+        outcome["failed" if permanent else "retry"].append(f"{msg.template}: {msg.recipient}: {error}")
+
+
+def outbox_rows(ctx: Context, *, status: str | None = None) -> list[dict]:
+    with ctx.uow() as session:
+        refs = {r.id: r.ref for r in repo.reviews(session)}
+        return [{"id": m.id, "ref": refs.get(m.review_id, "?"), "template": m.template,
+                 "recipient": m.recipient, "status": m.status, "attempts": m.attempts,
+                 "last_error": m.last_error, "subject": m.subject,
+                 "created_at": m.created_at.isoformat(),
+                 "sent_at": m.sent_at.isoformat() if m.sent_at else None}
+                for m in repo.outbox(session, statuses=(status,) if status else ())]

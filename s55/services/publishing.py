@@ -1,0 +1,156 @@
+"""Publication: a person asks for it; the route renders, writes the site, and sends the copies.
+
+s55(5): the body arranges for publication of its comments, the chief officer's comments
+and its response to them. s55(6): a copy goes to the inspectors and the Secretary of State.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from ..domain import deadlines
+from ..domain.errors import UnansweredRecommendations, WrongStage
+from ..domain.people import acting_phrase
+from ..domain.workflow import Action, Stage
+from ..mail.transport import atomic_write
+from ..render.record import render_html, render_pdf, render_text
+from ..render.site import render_feed, render_index
+from ..store import repo
+from ..store.models import OutboxMessage, Publication, Review
+from .context import Context, as_utc, london, london_date, long_date
+from .deciding import deciding
+from .mailing import enqueue, page_url
+from .route import sign_off_blockers
+
+
+def request_publication(ctx: Context, *, actor: str | None, ref: str) -> str:
+    """Publish the signed-off version; refused unless the current text is exactly what was signed."""
+    with deciding(ctx, ref, actor, Action.PUBLISH) as d:
+        row = d.review
+        if row.current_version != row.signed_off_version:
+            raise WrongStage(
+                f"refused: the current version {row.current_version[:12]} is not the signed-off "
+                f"version {(row.signed_off_version or 'none')[:12]}; only signed-off text is published")
+        blockers = sign_off_blockers(d.record(), ctx.kind(row.kind).answer_every_recommendation)
+        if blockers:
+            raise UnansweredRecommendations("refused: s55(5B): " + "; ".join(blockers))
+        if repo.publication(d.session, row.id) is None:
+            d.session.add(Publication(review_id=row.id, version=row.current_version,
+                                      requested_by=d.person.email, requested_at=d.at, files={},
+                                      progress=""))
+        d.details["published_version"] = row.current_version
+        return row.current_version
+
+
+def _meta(ctx: Context, session, row: Review, pub: Publication) -> dict:
+    published_on = london_date(pub.requested_at)
+    directory = ctx.office.directory
+    entry = next(e for e in reversed(repo.audit_entries(session, row.ref))
+                 if e.action == str(Action.SIGN_OFF) and e.version == pub.version)
+    person = directory.find(entry.actor)
+    holder = directory.find(entry.acting_for) if entry.acting_for else person
+    return {
+        "ref": row.ref, "version": pub.version, "office": ctx.office.name,
+        "published_at_iso": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published_on_long": long_date(published_on),
+        "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
+                                       published_on, done_on=published_on),
+        "signed_off_by": acting_phrase(person, holder) if person else entry.actor,
+        "signed_off_at": london(entry.at),
+        "report_published_long": long_date(row.report_published_on),
+        "statutory_last_day_long": long_date(row.statutory_last_day),
+        "page_url": page_url(ctx, row.ref),
+    }
+
+
+def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict | None:
+    """Render and write the record's files and the site's index and feed, then mark it published.
+
+    Every file is written whole (temporary file, then rename) and the rendering is
+    deterministic, so after a crash between files running this again finishes the job.
+    """
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        pub = repo.publication(session, row.id)
+        if row.stage != Stage.SIGNED_OFF or pub is None or pub.published_at is not None:
+            return None
+        record = repo.record_at(session, row, pub.version)
+        meta = _meta(ctx, session, row, pub)
+        done = [(r, p) for r, p in repo.publications_done(session) if r.id != row.id]
+        listing = [_listing(r, p) for r, p in done]
+    templates = ctx.settings.templates_dir
+    page = render_html(record, meta, templates)
+    outputs = {"page": (f"responses/{ref}/index.html", page.encode()),
+               "text": (f"responses/{ref}/{ref}.txt", render_text(record, meta, templates).encode()),
+               "pdf": (f"responses/{ref}/{ref}.pdf", render_pdf(page, meta))}
+    files = {}
+    for name, (path, data) in outputs.items():
+        atomic_write(ctx.settings.site / path, data)
+        files[name] = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    listing.insert(0, _listing_from(row, meta, files))
+    _write_index(ctx, listing, templates)
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        pub = repo.publication(session, row.id)
+        if row.stage != Stage.SIGNED_OFF or pub.published_at is not None:
+            return None  # another run finished it first
+        at = at or ctx.now()
+        pub.published_at, pub.files, pub.progress = at, files, meta["progress"]
+        row.stage, row.updated_at = str(Stage.PUBLISHED), at
+        row.stage_seq = repo.append_audit(
+            session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
+            action="published", ref=ref, version=pub.version,
+            details={"page_url": meta["page_url"], "progress": meta["progress"],
+                     "files": files}).seq
+        enqueue(ctx, session, row, at=at, pub=pub, moved=True)
+    return files
+
+
+def _listing_from(row: Review, meta: dict, files: dict) -> dict:
+    return {"ref": row.ref, "title": row.title, "force": row.force,
+            "report_published": long_date(row.report_published_on),
+            "published": meta["published_on_long"], "updated": meta["published_at_iso"],
+            "progress": meta["progress"], "page": files["page"]["path"],
+            "pdf": files["pdf"]["path"]}
+
+
+def _listing(row: Review, pub: Publication) -> dict:
+    published_on = london_date(pub.requested_at)
+    return {"ref": row.ref, "title": row.title, "force": row.force,
+            "report_published": long_date(row.report_published_on),
+            "published": long_date(published_on),
+            "updated": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "progress": pub.progress, "page": pub.files["page"]["path"],
+            "pdf": pub.files["pdf"]["path"]}
+
+
+def _write_index(ctx: Context, listing: list[dict], templates) -> None:
+    site = ctx.settings.site
+    atomic_write(site / "index.html", render_index(ctx.office.name, listing, templates).encode())
+    atomic_write(site / "feed.atom", render_feed(ctx.office.name, ctx.settings.site_address,
+                                                 listing, templates).encode())
+
+
+def finish_copies(ctx: Context, ref: str, *, at: datetime | None = None) -> bool:
+    """Once every s55(6) copy has gone, the review is done: stage 'copies sent'."""
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        if row.stage != Stage.PUBLISHED:
+            return False
+        copies = [m for m in repo.outbox(session, review_id=row.id)
+                  if m.template == "statutory_copy" and m.purpose.endswith(f"#{row.stage_seq}")]
+        if not copies or any(m.status != "sent" for m in copies):
+            return False
+        at = at or ctx.now()
+        row.stage, row.updated_at = str(Stage.COPIES_SENT), at
+        row.stage_seq = repo.append_audit(
+            session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
+            action="copies sent", ref=ref, version=row.current_version,
+            details={"copies": [{"to": m.recipient, "name": m.recipient_name,
+                                 "sent_at": _iso(m)} for m in copies]}).seq
+        return True
+
+
+def _iso(msg: OutboxMessage) -> str:
+    return msg.sent_at.isoformat() if msg.sent_at else ""
