@@ -24,13 +24,14 @@ def render_text(record: Record, meta: dict, office_templates: Path | None = None
 
 
 def render_pdf(page_html: str, meta: dict) -> bytes:
-    """A PDF/UA (tagged) PDF of the page, byte-for-byte the same each time it is made."""
+    """A PDF/UA (tagged) PDF of the page, titled and in the page's language."""
     import logging
-
-    from weasyprint import HTML  # heavy: imported only when a PDF is made
+    import warnings
 
     # font-subsetting notices are about WeasyPrint's own future, not about this document
+    warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    from weasyprint import HTML  # heavy: imported only when a PDF is made
     return HTML(string=page_html).write_pdf(
         pdf_identifier=meta["version"][:32].encode(), pdf_variant="pdf/ua-1")

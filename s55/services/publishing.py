@@ -67,8 +67,9 @@ def _meta(ctx: Context, session, row: Review, pub: Publication) -> dict:
 def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict | None:
     """Render and write the record's files and the site's index and feed, then mark it published.
 
-    Every file is written whole (temporary file, then rename) and the rendering is
-    deterministic, so after a crash between files running this again finishes the job.
+    Every file is written whole (temporary file, then rename), every run writes all of
+    them and records the hashes of what it wrote, and the review is marked published only
+    after the last file: after a crash anywhere in between, running this again finishes.
     """
     with ctx.uow() as session:
         row = repo.review(session, ref)
