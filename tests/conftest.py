@@ -51,10 +51,10 @@ class FixedClock:
         return self.when
 
 
-def make_ctx(home: Path, db_url: str = "", when: datetime | None = None):
+def make_ctx(home: Path, db_url: str = "", when: datetime | None = None, **settings):
     from s55.services.context import Context
 
-    ctx = Context.from_env(home=home, database_url=db_url)
+    ctx = Context.from_env(home=home, database_url=db_url, **settings)
     if when is not None:
         ctx.clock = FixedClock(when)
     return ctx

@@ -79,7 +79,7 @@ def publications_done(session: Session) -> list[tuple[Review, Publication]]:
     return list(session.execute(
         select(Review, Publication).join(Publication, Publication.review_id == Review.id)
         .where(Publication.published_at.is_not(None))
-        .order_by(Publication.requested_at.desc(), Review.ref)).tuples())
+        .order_by(Publication.requested_at.desc(), Review.ref)).all())
 
 
 def outbox_has(session: Session, review_id: int, version: str, purpose: str, recipient: str) -> bool:

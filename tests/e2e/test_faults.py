@@ -1,0 +1,141 @@
+"""Crashes and outages in the middle of publishing: nothing lost, nothing sent twice.
+
+The process is killed with SIGKILL at the worst moments (patched in by the test's own
+driver script, not by any switch in s55), then `s55 advance` is run again as an office
+would, against a real SMTP server on loopback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, date, datetime
+
+import pytest
+
+from s55.housestyle import parse_record
+from s55.services import drafting, mailing, reading, route
+from tests.conftest import AUDITOR, COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
+from tests.smtp import SmtpServer
+
+pytestmark = pytest.mark.slow
+
+KILL_BEFORE_SEND = """
+import os, signal, s55.mail.transport as t
+t.SmtpTransport.send = lambda self, batch: os.kill(os.getpid(), signal.SIGKILL)
+"""
+KILL_BETWEEN_SITE_FILES = """
+import os, signal, s55.services.publishing as p
+real, calls = p.atomic_write, []
+def write(target, data):
+    calls.append(target)
+    if len(calls) == 2:  # the page is written, the text file is not
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(target, data)
+p.atomic_write = write
+"""
+
+
+@pytest.fixture
+def server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def signed_off(home, seed_text):
+    ctx = make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC))
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date(2022, 9, 22))
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
+    drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
+                                   kind="action-taken", text="Done")
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
+    return ctx, ref
+
+
+def s55(home, server, args, patch=""):
+    """Run s55 in its own process group; whatever it leaves behind when killed is ended too
+    (Prefect's ephemeral API server is a child process that would outlive it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env.update(S55_HOME=str(home), **server.env())
+    code = patch + "\nimport sys\nfrom s55.cli import main\nsys.argv = ['s55', *sys.argv[1:]]\nmain()\n"
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=out,
+                                stderr=err, start_new_session=True, text=True)
+        try:
+            proc.wait(timeout=300)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
+
+
+def site_is_intact(ctx, ref) -> bool:
+    files = reading.show(ctx, actor=AUDITOR, ref=ref)["publication"]["files"]
+    return all(hashlib.sha256((ctx.settings.site / f["path"]).read_bytes()).hexdigest()
+               == f["sha256"] for f in files.values())
+
+
+def test_killed_between_the_outbox_write_and_the_send(home, server, signed_off):
+    ctx, ref = signed_off
+    killed = s55(home, server, ["publish", ref, "--as", OPCC], KILL_BEFORE_SEND)
+    assert killed.returncode == -signal.SIGKILL
+    pending = mailing.outbox_rows(ctx, status="pending")
+    assert len(pending) == 6 and server.mailbox.count() == 0  # written, not sent
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "published"
+
+    again = s55(home, server, ["advance", ref])
+    assert again.returncode == 0, again.stderr
+    assert "statutory copies sent" in again.stdout
+    assert server.mailbox.count() == 6
+    assert len(set(server.mailbox.message_ids())) == 6
+    assert s55(home, server, ["advance", ref]).returncode == 0
+    assert server.mailbox.count() == 6  # a third run sends nothing
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "copies sent"
+
+
+def test_killed_between_site_files(home, server, signed_off):
+    ctx, ref = signed_off
+    killed = s55(home, server, ["publish", ref, "--as", OPCC], KILL_BETWEEN_SITE_FILES)
+    assert killed.returncode == -signal.SIGKILL
+    shown = reading.show(ctx, actor=AUDITOR, ref=ref)
+    assert shown["stage"] == "signed off" and shown["publication"]["published_at"] is None
+    site = ctx.settings.site / "responses" / ref
+    assert (site / "index.html").exists() and not (site / f"{ref}.txt").exists()
+    assert not [p for p in site.iterdir() if p.name.startswith(".")]  # no half-written file
+    assert server.mailbox.count() == 0
+
+    again = s55(home, server, ["advance", ref])
+    assert again.returncode == 0, again.stderr
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "copies sent"
+    assert site_is_intact(ctx, ref)
+    assert server.mailbox.count() == 6 and len(set(server.mailbox.message_ids())) == 6
+
+
+def test_a_deferred_message_is_retried_by_the_prefect_task_within_one_run(home, server,
+                                                                         signed_off):
+    ctx, ref = signed_off
+    server.mailbox.defer["s55-responses@hmicfrs.example.org"] = 1
+    done = s55(home, server, ["publish", ref, "--as", OPCC])
+    assert done.returncode == 0, done.stderr
+    assert "statutory copies sent" in done.stdout
+    assert server.mailbox.count("s55-responses@hmicfrs.example.org") == 1
+    assert server.mailbox.count() == 6
+    attempts = {m["recipient"]: m["attempts"] for m in mailing.outbox_rows(ctx)
+                if m["template"] == "statutory_copy"}
+    assert attempts == {"s55-responses@hmicfrs.example.org": 2,
+                        "s55-responses@homeoffice.example.org": 1}

@@ -1,0 +1,125 @@
+"""The outbox against a real SMTP server on loopback: outages, 4xx, 5xx, attachments."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+from datetime import UTC, date, datetime
+
+import pytest
+
+from s55.housestyle import parse_record
+from s55.services import drafting, mailing, publishing, reading, route
+from tests.conftest import AUDITOR, COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
+from tests.smtp import SmtpServer
+
+HMICFRS = "s55-responses@hmicfrs.example.org"
+HOME_OFFICE = "s55-responses@homeoffice.example.org"
+
+
+@pytest.fixture
+def server():
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ctx(home, server):
+    return make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC), mail_transport="smtp",
+                    smtp_host="127.0.0.1", smtp_port=server.port, smtp_security="none",
+                    smtp_timeout=5)
+
+
+def published(ctx, seed_text) -> str:
+    """A review taken to publication with the files transport's mail already cleared."""
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date(2022, 9, 22))
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
+    drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
+                                   kind="action-taken", text="Done")
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    assert publishing.publish_site(ctx, ref)
+    return ref
+
+
+def statuses(ctx) -> dict[str, str]:
+    return {f"{m['template']}:{m['recipient']}": m["status"] for m in mailing.outbox_rows(ctx)
+            if m["status"] != "cancelled"}
+
+
+def test_an_outage_then_recovery_delivers_every_message_once(ctx, server, seed_text):
+    ref = published(ctx, seed_text)
+    outcome = mailing.deliver(ctx, ref)  # nothing listens on the port yet
+    assert outcome["sent"] == [] and len(outcome["retry"]) == 6
+    assert "cannot connect" in mailing.outbox_rows(ctx, status="pending")[0]["last_error"]
+    assert set(statuses(ctx).values()) == {"pending"}
+
+    server.start()
+    assert len(mailing.deliver(ctx, ref)["sent"]) == 6
+    assert mailing.deliver(ctx, ref) == {"sent": [], "failed": [], "retry": []}
+    assert server.mailbox.count() == 6
+    assert len(set(server.mailbox.message_ids())) == 6
+    assert publishing.finish_copies(ctx, ref)
+    trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+    copies = next(e for e in trail if e["action"] == "copies sent")["details"]["copies"]
+    assert {c["to"] for c in copies} == {HMICFRS, HOME_OFFICE} and all(c["sent_at"] for c in copies)
+
+
+def test_a_4xx_reply_is_retried_and_the_message_arrives_once(ctx, server, seed_text):
+    ref = published(ctx, seed_text)
+    server.start()
+    server.mailbox.defer[HMICFRS] = 1
+    first = mailing.deliver(ctx, ref)
+    assert len(first["sent"]) == 5 and len(first["retry"]) == 1 and "451" in first["retry"][0]
+    assert statuses(ctx)[f"statutory_copy:{HMICFRS}"] == "pending"
+    assert not publishing.finish_copies(ctx, ref)  # a copy is still owed
+    assert mailing.deliver(ctx, ref)["sent"] == [f"statutory_copy: {HMICFRS}"]
+    assert server.mailbox.count(HMICFRS) == 1
+    assert publishing.finish_copies(ctx, ref)
+
+
+def test_a_5xx_for_one_recipient_fails_that_message_only_and_keeps_it(ctx, server, seed_text):
+    ref = published(ctx, seed_text)
+    server.start()
+    server.mailbox.refuse["press@example.org"] = "550 5.1.1 no such user here"
+    outcome = mailing.deliver(ctx, ref)
+    assert len(outcome["sent"]) == 5 and len(outcome["failed"]) == 1
+    failed = mailing.outbox_rows(ctx, status="failed")
+    assert [m["recipient"] for m in failed] == ["press@example.org"]
+    assert "550 5.1.1 no such user here" in failed[0]["last_error"]
+    assert server.mailbox.count() == 5
+    mailing.deliver(ctx, ref)  # the next run tries it again; it is never dropped
+    assert mailing.outbox_rows(ctx, status="failed")[0]["attempts"] == 2
+    assert publishing.finish_copies(ctx, ref)  # the statutory copies did go
+
+
+def test_the_statutory_copy_carries_the_published_pdf_and_the_address(ctx, server, seed_text):
+    ref = published(ctx, seed_text)
+    server.start()
+    mailing.deliver(ctx, ref)
+    copy = next(m for m in server.mailbox.received if HOME_OFFICE in m["To"])
+    pdf = next(p for p in copy.walk() if p.get_content_type() == "application/pdf")
+    files = reading.show(ctx, actor=AUDITOR, ref=ref)["publication"]["files"]
+    assert hashlib.sha256(pdf.get_payload(decode=True)).hexdigest() == files["pdf"]["sha256"]
+    text = next(p for p in copy.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode()
+    assert mailing.page_url(ctx, ref) in body and "section 55(6)" in body
+    assert email.utils.parseaddr(copy["To"])[1] == HOME_OFFICE
+
+
+def test_a_pdf_altered_after_publication_is_not_sent_as_the_copy(ctx, server, seed_text):
+    ref = published(ctx, seed_text)
+    pdf = ctx.settings.site / reading.show(ctx, actor=AUDITOR, ref=ref)["publication"]["files"][
+        "pdf"]["path"]
+    pdf.write_bytes(pdf.read_bytes() + b"tampered")
+    server.start()
+    outcome = mailing.deliver(ctx, ref)
+    assert len(outcome["failed"]) == 2 and server.mailbox.count(HMICFRS) == 0
+    assert "no longer matches the published file" in mailing.outbox_rows(
+        ctx, status="failed")[0]["last_error"]

@@ -1,0 +1,68 @@
+"""A real SMTP server on loopback (aiosmtpd) that can misbehave on purpose."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """Records what arrived; refuses recipients (5xx) or defers messages (4xx) when told to."""
+
+    refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." at RCPT
+    defer: Counter = field(default_factory=Counter)  # address -> how many DATA replies are 451
+    received: list = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            if self.defer[address] > 0:
+                self.defer[address] -= 1
+                return "451 4.3.0 try again later"
+        self.received.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+    def count(self, to: str | None = None) -> int:
+        return sum(1 for m in self.received if to is None or to in m["To"])
+
+    def message_ids(self) -> list[str]:
+        return [m["Message-ID"] for m in self.received]
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.mailbox = Mailbox()
+        self.controller = None
+
+    def start(self) -> SmtpServer:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def env(self) -> dict[str, str]:
+        """The settings that point s55 at this server."""
+        return {"S55_MAIL_TRANSPORT": "smtp", "S55_SMTP_HOST": "127.0.0.1",
+                "S55_SMTP_PORT": str(self.port), "S55_SMTP_SECURITY": "none",
+                "S55_SMTP_TIMEOUT": "5"}
