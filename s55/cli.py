@@ -336,12 +336,24 @@ def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
 
 @app.command()
 def audit(target: Annotated[str, typer.Argument(
-              help="A review's reference for its trail, or 'verify' to check the whole chain.")],
+              help="A review's reference for its trail; 'verify' to check the whole chain; "
+                   "'export REF' for a bundle an outsider can check.")],
+          ref: Annotated[Optional[str], typer.Argument(help="With export: the review.")] = None,
+          output: Annotated[Optional[Path], typer.Option("-o", "--output",
+                            help="With export: a new folder (default ./audit-REF).")] = None,
           actor: Actor = None, as_json: AsJson = False) -> None:
-    """A review's trail (who did what to which version, when), or `audit verify`."""
+    """A review's trail (who did what to which version, when), `audit verify`, `audit export REF`."""
     from .services.reading import audit_trail, verify_audit
     from .views import audit_text
 
+    if target == "export":
+        from .services.bundle import export_bundle
+
+        if not ref:
+            raise InvalidInput("REF", "name the review to export: s55 audit export REF")
+        folder = export_bundle(ctx(), actor=actor, ref=ref, out=output or Path(f"audit-{ref}"))
+        typer.echo(f"wrote {folder}: check it with `python3 {folder / 'verify.py'} {folder}`")
+        return
     if target == "verify":
         verdict = verify_audit(ctx(), actor=actor)
         if not verdict.ok:

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Check an s55 audit bundle with nothing but Python's standard library.
+
+    python3 verify.py [BUNDLE_FOLDER]
+
+Checks, and says which one fails:
+1. every file listed in SHA256SUMS has that SHA-256, and every file in the bundle is listed;
+2. the audit chain in audit.jsonl recomputes entry by entry (each entry's SHA-256 covers
+   its fields and the previous entry's hash) and ends at the head in head.json;
+3. the published files in files/ are byte for byte those whose hashes the chain recorded
+   when they were published, and the published version is the one that was signed off.
+Exit status 0 when all hold, 1 otherwise.
+"""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+GENESIS = "0" * 64
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def entry_hash(entry):
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_sums(root):
+    listed = {}
+    for line in (root / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    unlisted = present - set(listed) - {"SHA256SUMS"}
+    if unlisted:
+        return f"files not listed in SHA256SUMS: {', '.join(sorted(unlisted))}"
+    for name, digest in listed.items():
+        if name not in present:
+            return f"{name} is listed in SHA256SUMS but missing"
+        if sha256(root / name) != digest:
+            return f"{name} does not match its SHA-256 in SHA256SUMS"
+    return None
+
+
+def check_chain(root):
+    head = json.loads((root / "head.json").read_text(encoding="utf-8"))
+    prev, seq, entries = GENESIS, 0, []
+    for line in (root / "audit.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        seq += 1
+        if entry["seq"] != seq:
+            return f"audit entry {seq}: numbered {entry['seq']} (deleted or reordered)", []
+        if entry["prev_hash"] != prev:
+            return f"audit entry {seq}: does not follow the entry before it", []
+        if entry_hash(entry) != entry["hash"]:
+            return f"audit entry {seq}: altered (its hash does not match its contents)", []
+        prev = entry["hash"]
+        entries.append(entry)
+    if seq != head["seq"] or prev != head["hash"]:
+        return f"the chain ends at entry {seq} but head.json records entry {head['seq']}", []
+    return None, entries
+
+
+def check_publication(root, entries):
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    ref = manifest["ref"]
+    mine = [e for e in entries if e["ref"] == ref]
+    published = [e for e in mine if e["action"] == "published"]
+    signed = [e for e in mine if e["action"] == "sign off"]
+    if not published:
+        return f"the chain records no publication of {ref}"
+    if not signed or signed[-1]["version"] != published[-1]["version"]:
+        return "the published version is not the version that was signed off"
+    for name, recorded in published[-1]["details"]["files"].items():
+        path = root / "files" / Path(recorded["path"]).name
+        if not path.exists():
+            return f"the published {name} file is missing from files/"
+        if sha256(path) != recorded["sha256"]:
+            return f"files/{path.name} is not the {name} the chain recorded as published"
+    return None
+
+
+def main(folder="."):
+    root = Path(folder)
+    problem = check_sums(root)
+    entries = []
+    if problem is None:
+        problem, entries = check_chain(root)
+    if problem is None:
+        problem = check_publication(root, entries)
+    if problem:
+        print(f"FAILED: {problem}")
+        return 1
+    print(f"OK: {len(entries)} audit entries chain to the head; the published files are the "
+          "ones recorded, and the published version is the signed-off one")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:2]))

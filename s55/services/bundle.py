@@ -1,0 +1,67 @@
+"""`s55 audit export`: a bundle an outsider can check with nothing but Python's standard library."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from ..domain.errors import InvalidInput
+from ..render.environment import environment
+from ..store import repo
+from .context import Context, london, long_date
+from .reading import audit_trail, may_read
+
+VERIFY_SCRIPT = Path(__file__).resolve().parents[1] / "render" / "verify_bundle.py"
+HUMAN_ACTIONS = ("open review", "invite chief officer", "move chief officer's due date",
+                 "submit chief officer's comments", "submit local policing body's comments",
+                 "answer recommendation", "request sign-off", "sign off", "send back",
+                 "withdraw", "publish", "published", "copies sent", "edit content")
+
+
+def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Path:
+    may_read(ctx, actor)
+    if out.exists() and any(out.iterdir()):
+        raise InvalidInput("--output", f"{out} exists and is not empty; name a new folder")
+    trail = audit_trail(ctx, actor=actor, ref=ref)
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        pub = repo.publication(session, row.id)
+        entries = repo.audit_entries(session)
+        head_seq, head_hash = repo.audit_head(session)
+        facts = {"ref": ref, "title": row.title, "force": row.force, "office": ctx.office.name,
+                 "report_published": long_date(row.report_published_on),
+                 "statutory_last_day": long_date(row.statutory_last_day),
+                 "signed_off_version": row.signed_off_version,
+                 "published_at": london(pub.published_at) if pub and pub.published_at else None,
+                 "progress": pub.progress if pub else "",
+                 "files": list((pub.files or {}).values()) if pub else []}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "files").mkdir()
+    with (out / "audit.jsonl").open("w", encoding="utf-8") as fh:
+        for entry in entries:
+            fh.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+    _json(out / "head.json", {"seq": head_seq, "hash": head_hash})
+    for f in facts["files"]:
+        shutil.copyfile(ctx.settings.site / f["path"], out / "files" / Path(f["path"]).name)
+    _json(out / "manifest.json", {"ref": ref, "version": facts["signed_off_version"],
+                                  "files": facts["files"], "head": head_hash})
+    shutil.copyfile(VERIFY_SCRIPT, out / "verify.py")
+    copies = next((e["details"]["copies"] for e in reversed(trail)
+                   if e["action"] == "copies sent"), [])
+    certificate = environment(ctx.settings.templates_dir).get_template(
+        "audit/certificate.html").render(c={
+            **facts, "entries": head_seq, "head": head_hash,
+            "copies": [{**c, "sent_at": london(c["sent_at"])} for c in copies],
+            "decisions": [e for e in trail if e["action"].startswith(HUMAN_ACTIONS)]})
+    (out / "certificate.html").write_text(certificate, encoding="utf-8")
+    sums = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}"
+            for p in sorted(out.rglob("*")) if p.is_file()]
+    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    return out
+
+
+def _json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
