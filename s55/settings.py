@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # trust this CA bundle (a private mail relay's certificate)
 
     @property
     def db_url(self) -> str:

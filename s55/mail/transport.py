@@ -53,7 +53,8 @@ class SmtpTransport:
             hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
             use_tls=s.smtp_security == "tls", start_tls=s.smtp_security == "starttls",
             username=s.smtp_username or None,
-            password=s.smtp_password.get_secret_value() or None)
+            password=s.smtp_password.get_secret_value() or None,
+            cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None)
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as err:

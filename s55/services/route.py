@@ -25,6 +25,9 @@ def chief_officer_due(ctx: Context, row: Review, due: date | None, today: date) 
     if due <= today:
         raise InvalidInput("--due", f"must be after today ({long_date(today)}), not {long_date(due)}")
     last = row.statutory_last_day
+    if last is not None and today >= last:
+        # nothing can fall before a last day that has passed; the response is still owed
+        return due, f"{how}; the statutory last day, {long_date(last)}, has already passed"
     if last is not None and due >= last:
         raise InvalidInput("--due", f"{long_date(due)} ({how}) does not fall before the statutory "
                            f"last day, {long_date(last)}; give an earlier date")

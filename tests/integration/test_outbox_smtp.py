@@ -123,3 +123,44 @@ def test_a_pdf_altered_after_publication_is_not_sent_as_the_copy(ctx, server, se
     assert len(outcome["failed"]) == 2 and server.mailbox.count(HMICFRS) == 0
     assert "no longer matches the published file" in mailing.outbox_rows(
         ctx, status="failed")[0]["last_error"]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_and_credentials_are_used_and_a_wrong_password_keeps_the_mail(home, seed_text,
+                                                                       tmp_path, security):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp import Credentials, Mailbox, free_port, self_signed
+
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    mailbox, port = Mailbox(), free_port()
+    # aiosmtpd only knows a session is encrypted after STARTTLS, so with implicit TLS it
+    # must be told not to insist on it before offering AUTH
+    options = ({"tls_context": server_tls, "require_starttls": True, "auth_require_tls": True}
+               if security == "starttls" else {"ssl_context": server_tls,
+                                               "auth_require_tls": False})
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
+                            authenticator=Credentials("s55", "correct horse"),
+                            auth_required=True, **options)
+    controller.start()
+    try:
+        settings = dict(mail_transport="smtp", smtp_host="127.0.0.1", smtp_port=port,
+                        smtp_security=security, smtp_username="s55", smtp_ca_file=cert,
+                        smtp_timeout=2)
+        when = datetime(2022, 9, 23, 9, tzinfo=UTC)
+        wrong = make_ctx(home, when=when, smtp_password="wrong", **settings)
+        ref = published(wrong, seed_text)
+        outcome = mailing.deliver(wrong, ref)  # refused at AUTH: nothing sent, all kept
+        assert outcome["sent"] == [] and len(outcome["retry"]) == 6
+        assert mailbox.count() == 0
+        right = make_ctx(home, when=when, smtp_password="correct horse", **settings)
+        second = mailing.deliver(right, ref)
+        assert len(second["sent"]) == 6, second
+        assert mailbox.count() == 6
+    finally:
+        controller.stop()

@@ -210,3 +210,13 @@ def test_show_explains_the_chief_officers_date_and_when_it_is_overdue(ctx, ref):
                                  reason="The chief constable asked for a week")
     assert reading.show(ctx, actor=OPCC, ref=ref)["chief_officer_due_rule"] == \
         "given by the OPCC on Mon 17 Oct 2022"
+
+
+def test_a_review_already_past_its_last_day_can_still_invite_the_chief_officer(ctx, ref):
+    later(ctx, 60)  # Tue 22 Nov 2022, six days after the last day
+    due = route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    shown = reading.show(ctx, actor=OPCC, ref=ref)
+    assert shown["progress"] == "late by 6 days"
+    assert shown["chief_officer_due"] == due.isoformat()
+    assert shown["chief_officer_due_rule"].endswith(
+        "the statutory last day, Wed 16 Nov 2022, has already passed")

@@ -1,0 +1,70 @@
+"""Publication: who may, of what, and what the site shows afterwards."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+import pytest
+
+from s55.domain.errors import NotPermitted, WrongStage
+from s55.housestyle import parse_record
+from s55.services import drafting, mailing, publishing, reading, route
+from tests.conftest import AUDITOR, COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
+
+
+@pytest.fixture
+def ctx(home, db_url):
+    return make_ctx(home, db_url, when=datetime(2022, 10, 3, 9, tzinfo=UTC))
+
+
+def signed_off(ctx, seed_text, published_on=date(2022, 9, 22)) -> str:
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=published_on)
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
+    drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
+                                   kind="action-taken", text="Done")
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
+    return ref
+
+
+def test_only_an_opcc_officer_publishes_and_only_what_was_signed_off(ctx, seed_text):
+    ref = signed_off(ctx, seed_text)
+    with pytest.raises(NotPermitted):
+        publishing.request_publication(ctx, actor=COMMISSIONER, ref=ref)
+    route.send_back(ctx, actor=OPCC, ref=ref, to="drafting", reason="A late correction")
+    with pytest.raises(WrongStage):
+        publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["publication"] is None
+    assert not (ctx.settings.site / "responses" / ref).exists()
+
+
+def test_the_site_lists_every_published_response_newest_first(ctx, seed_text):
+    first = signed_off(ctx, seed_text)
+    publishing.request_publication(ctx, actor=OPCC, ref=first)
+    publishing.publish_site(ctx, first)
+    ctx.clock.when = datetime(2022, 11, 20, 9, tzinfo=UTC)
+    second = signed_off(ctx, seed_text, published_on=date(2022, 9, 23))
+    publishing.request_publication(ctx, actor=OPCC, ref=second)
+    files = publishing.publish_site(ctx, second)
+    assert publishing.publish_site(ctx, second) is None  # done once; a re-run does nothing
+
+    index = (ctx.settings.site / "index.html").read_text()
+    assert index.index(f"responses/{second}/index.html") < index.index(
+        f"responses/{first}/index.html")
+    assert "published on day 12 of 56" in index and "published late by 3 days" in index
+    feed = (ctx.settings.site / "feed.atom").read_text()
+    assert feed.count("<entry>") == 2 and f"urn:s55:{second}" in feed
+    shown = reading.show(ctx, actor=AUDITOR, ref=second)
+    assert shown["stage"] == "published"
+    assert shown["publication"]["files"] == files
+    for f in files.values():
+        assert hashlib.sha256((ctx.settings.site / f["path"]).read_bytes()).hexdigest() == \
+            f["sha256"]
+    templates = sorted(m["template"] for m in mailing.outbox_rows(ctx, status="pending")
+                       if m["ref"] == second)
+    assert templates == ["published"] * 4 + ["statutory_copy"] * 2
