@@ -17,9 +17,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def s55(home, tmp_path):
+def s55(home, tmp_path, prefect_api):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
     env["S55_HOME"] = str(home)
+    env["PREFECT_API_URL"] = prefect_api
 
     def run(*args, actor=None, ok=True):
         extra = ["--as", actor] if actor else []

@@ -63,11 +63,20 @@ def signed_off(home, seed_text):
     return ctx, ref
 
 
+API: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _api(prefect_api):
+    API["url"] = prefect_api
+
+
 def s55(home, server, args, patch=""):
     """Run s55 in its own process group; whatever it leaves behind when killed is ended too
     (Prefect's ephemeral API server is a child process that would outlive it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
-    env.update(S55_HOME=str(home), **server.env())
+    env.update(S55_HOME=str(home), PREFECT_API_URL=API["url"],
+               **server.env())
     code = patch + "\nimport sys\nfrom s55.cli import main\nsys.argv = ['s55', *sys.argv[1:]]\nmain()\n"
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=out,
