@@ -13,13 +13,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from s55.housestyle import parse_record
-from s55.services import drafting, mailing, reading, route
-from tests.conftest import AUDITOR, COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
+from s55.services import mailing, reading
+from tests import routes
+from tests.conftest import AUDITOR, OPCC, make_ctx
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
@@ -50,17 +50,7 @@ def server():
 @pytest.fixture
 def signed_off(home, seed_text):
     ctx = make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC))
-    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
-                               published_on=date(2022, 9, 22))
-    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
-    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
-    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
-    drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
-                                   kind="action-taken", text="Done")
-    route.request_sign_off(ctx, actor=OPCC, ref=ref)
-    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
-    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
-    return ctx, ref
+    return ctx, routes.signed_off(ctx, seed_text)
 
 
 API: dict[str, str] = {}

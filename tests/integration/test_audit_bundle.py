@@ -12,7 +12,7 @@ import pytest
 from s55.services import mailing, publishing
 from s55.services.bundle import export_bundle
 from tests.conftest import AUDITOR, make_ctx
-from tests.integration.test_outbox_smtp import published
+from tests.routes import published
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import email
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from s55.housestyle import parse_record
-from s55.services import drafting, mailing, publishing, reading, route
-from tests.conftest import AUDITOR, COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
+from s55.services import mailing, publishing, reading
+from tests.conftest import AUDITOR, make_ctx
+from tests.routes import published
 from tests.smtp import SmtpServer
 
 HMICFRS = "s55-responses@hmicfrs.example.org"
@@ -29,23 +29,6 @@ def ctx(home, server):
     return make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC), mail_transport="smtp",
                     smtp_host="127.0.0.1", smtp_port=server.port, smtp_security="none",
                     smtp_timeout=5)
-
-
-def published(ctx, seed_text) -> str:
-    """A review taken to publication with the files transport's mail already cleared."""
-    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
-                               published_on=date(2022, 9, 22))
-    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
-    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
-    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
-    drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
-                                   kind="action-taken", text="Done")
-    route.request_sign_off(ctx, actor=OPCC, ref=ref)
-    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
-    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
-    publishing.request_publication(ctx, actor=OPCC, ref=ref)
-    assert publishing.publish_site(ctx, ref)
-    return ref
 
 
 def statuses(ctx) -> dict[str, str]:

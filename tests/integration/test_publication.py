@@ -8,28 +8,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from s55.domain.errors import NotPermitted, WrongStage
-from s55.housestyle import parse_record
-from s55.services import drafting, mailing, publishing, reading, route
-from tests.conftest import AUDITOR, COMMISSIONER, OPCC, STAFF_OFFICER, make_ctx
+from s55.services import mailing, publishing, reading, route
+from tests.conftest import AUDITOR, COMMISSIONER, OPCC, make_ctx
+from tests.routes import signed_off
 
 
 @pytest.fixture
 def ctx(home, db_url):
     return make_ctx(home, db_url, when=datetime(2022, 10, 3, 9, tzinfo=UTC))
-
-
-def signed_off(ctx, seed_text, published_on=date(2022, 9, 22)) -> str:
-    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
-                               published_on=published_on)
-    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
-    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
-    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="<p>Agreed.</p>")
-    drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
-                                   kind="action-taken", text="Done")
-    route.request_sign_off(ctx, actor=OPCC, ref=ref)
-    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
-    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
-    return ref
 
 
 def test_only_an_opcc_officer_publishes_and_only_what_was_signed_off(ctx, seed_text):
