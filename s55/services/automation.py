@@ -8,10 +8,12 @@ from .context import Context
 
 
 def open_refs(ctx: Context) -> list[str]:
-    """Every review the route may still have work for (all but withdrawn and finished ones)."""
+    """Every review the route may still have work for: all but withdrawn and finished ones,
+    and finished ones too while any of their mail is unsent (a failed notice is never dropped)."""
     with ctx.uow() as session:
+        unsent = repo.review_ids_with_unsent_mail(session)
         return [r.ref for r in repo.reviews(session)
-                if r.stage not in (Stage.WITHDRAWN, Stage.COPIES_SENT)]
+                if r.stage not in (Stage.WITHDRAWN, Stage.COPIES_SENT) or r.id in unsent]
 
 
 def route_state(ctx: Context, ref: str) -> dict:

@@ -88,6 +88,11 @@ def outbox_has(session: Session, review_id: int, version: str, purpose: str, rec
         OutboxMessage.purpose == purpose, OutboxMessage.recipient == recipient)) > 0
 
 
+def review_ids_with_unsent_mail(session: Session) -> set[int]:
+    return set(session.scalars(select(OutboxMessage.review_id).distinct().where(
+        OutboxMessage.status.in_(("pending", "failed")))))
+
+
 def outbox(session: Session, *, review_id: int | None = None,
            statuses: tuple[str, ...] = ()) -> list[OutboxMessage]:
     query = select(OutboxMessage).order_by(OutboxMessage.id)

@@ -147,3 +147,19 @@ def test_tls_and_credentials_are_used_and_a_wrong_password_keeps_the_mail(home, 
         assert mailbox.count() == 6
     finally:
         controller.stop()
+
+
+def test_a_finished_review_with_a_failed_notice_is_still_on_the_routes_list(ctx, server,
+                                                                           seed_text):
+    from s55.services.automation import open_refs
+
+    ref = published(ctx, seed_text)
+    server.start()
+    server.mailbox.refuse["press@example.org"] = "550 5.1.1 no such user here"
+    mailing.deliver(ctx, ref)
+    assert publishing.finish_copies(ctx, ref)
+    assert open_refs(ctx) == [ref]  # copies sent, but the press notice is owed
+    server.mailbox.refuse.clear()
+    mailing.deliver(ctx, ref)
+    assert open_refs(ctx) == []
+    assert server.mailbox.count("press@example.org") == 1
