@@ -366,6 +366,31 @@ def audit(target: Annotated[str, typer.Argument(
 
 
 @app.command()
+def remind(today: Annotated[Optional[str], typer.Option(
+               help="Sweep as of this day (YYYY-MM-DD); default today in Europe/London.")] = None,
+           actor: Actor = None) -> None:
+    """Run the reminder sweep by hand: what the daily schedule runs."""
+    from .domain.workflow import Action, check_role
+
+    context = ctx()
+    check_role(Action.RUN_REMINDERS, context.office.directory.actor(actor).role)
+    day = parse_date(today, "--today")
+    from prefect import tags
+
+    from flows.reminders import reminder_sweep
+
+    with tags("reminders"):
+        report = reminder_sweep(day.isoformat() if day else None)
+    typer.echo(f"reminder sweep for {report['today']}")
+    for key, label in (("planned", "planned"), ("sent", "sent"), ("skipped", "skipped"),
+                       ("not_sent", "NOT SENT (kept, retried by the next sweep)")):
+        for line in report[key]:
+            typer.echo(f"  {label}: {line}")
+    if not any(report[k] for k in ("planned", "sent", "skipped", "not_sent")):
+        typer.echo("  nothing due")
+
+
+@app.command()
 def people() -> None:
     """The office's people, their roles and whom delegates act for."""
     for p in ctx().office.directory.people:

@@ -34,6 +34,7 @@ class Office:
     local_policing_body_title: str
     chief_officer_title: str
     directory: Directory
+    chief_executive: str = ""
 
 
 def _read(path: Path) -> dict:
@@ -64,7 +65,8 @@ def load_office(path: Path) -> Office:
         return Office(
             name=data["office"], force=data["force"], force_id=data["force_id"],
             local_policing_body_title=data["local_policing_body_title"],
-            chief_officer_title=data["chief_officer_title"], directory=Directory(tuple(people)))
+            chief_officer_title=data["chief_officer_title"], directory=Directory(tuple(people)),
+            chief_executive=data.get("chief_executive", ""))
     except KeyError as err:
         raise InvalidInput(f"{path.name}: {err.args[0]}", "required key is missing") from None
 
@@ -90,6 +92,29 @@ def kind(config_dir: Path, name: str) -> ResponseKind:
     if name not in kinds:
         raise InvalidInput("--kind", f"'{name}' is not a response kind; use one of {', '.join(kinds)}")
     return kinds[name]
+
+
+@lru_cache
+def load_reminder_rules(config_dir: Path) -> dict[str, list]:
+    """config/reminders.yaml: the reminder plan of each response kind."""
+    from .domain.reminders import Rule
+
+    path = config_dir / "reminders.yaml"
+    plans = {}
+    for kind_name, rows in _read(path).items():
+        plans[kind_name] = []
+        for n, row in enumerate(rows or [], 1):
+            where = f"{path.name}: {kind_name}[{n}]"
+            if row.get("anchor") not in ("chief_officer_due", "statutory_last_day"):
+                raise InvalidInput(where, "anchor must be chief_officer_due or statutory_last_day")
+            try:
+                plans[kind_name].append(Rule(
+                    id=row["id"], family=row.get("family", row["id"]), anchor=row["anchor"],
+                    days=int(row["days"]), stages=frozenset(row["stages"]),
+                    to=tuple(row["to"]), escalation=bool(row.get("escalation"))))
+            except (KeyError, TypeError, ValueError) as err:
+                raise InvalidInput(where, f"needs id, anchor, days, stages and to ({err})") from None
+    return plans
 
 
 @lru_cache

@@ -42,6 +42,7 @@ class Action(StrEnum):
     SEND_BACK_TO_DRAFTING = "send back to drafting"
     WITHDRAW = "withdraw"
     PUBLISH = "publish"
+    RUN_REMINDERS = "run the reminder sweep"
     READ = "read"
 
 
@@ -89,6 +90,7 @@ RULES: dict[Action, Rule] = {
     Action.WITHDRAW: _rule({R.OPCC_OFFICER}, OPEN_STAGES, S.WITHDRAWN),
     # the stage moves to 'published' when the route has written the files, not before
     Action.PUBLISH: _rule({R.OPCC_OFFICER}, {S.SIGNED_OFF}),
+    Action.RUN_REMINDERS: _rule({R.OPCC_OFFICER}, set(Stage)),
     Action.READ: _rule(set(Role), set(Stage)),
 }
 

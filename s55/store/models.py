@@ -36,6 +36,8 @@ class Review(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (Index("ix_reviews_stage_last_day", "stage", "statutory_last_day"),
+                      Index("ix_reviews_stage_due", "stage", "chief_officer_due"))
 
 
 class Version(Base):

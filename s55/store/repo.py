@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.audit import Entry, next_entry
@@ -86,6 +86,25 @@ def outbox_has(session: Session, review_id: int, version: str, purpose: str, rec
     return session.scalar(select(func.count()).where(
         OutboxMessage.review_id == review_id, OutboxMessage.version == version,
         OutboxMessage.purpose == purpose, OutboxMessage.recipient == recipient)) > 0
+
+
+OPEN_STAGES = ("draft", "awaiting chief officer", "awaiting local policing body",
+               "awaiting sign-off", "signed off")
+
+
+def reviews_near_a_date(session: Session, today, horizon_days: int) -> list[str]:
+    """The one query the reminder sweep makes: open reviews whose last day or chief officer's
+    date is within the horizon or past (indexes ix_reviews_stage_last_day and _due)."""
+    edge = today + timedelta(days=horizon_days)
+    return list(session.scalars(select(Review.ref).where(
+        Review.stage.in_(OPEN_STAGES),
+        or_(Review.statutory_last_day <= edge, Review.chief_officer_due <= edge))
+        .order_by(Review.ref)))
+
+
+def refs_with_unsent_mail(session: Session) -> list[str]:
+    ids = review_ids_with_unsent_mail(session)
+    return [r.ref for r in session.scalars(select(Review).where(Review.id.in_(ids)))] if ids else []
 
 
 def review_ids_with_unsent_mail(session: Session) -> set[int]:

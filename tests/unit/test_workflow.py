@@ -55,4 +55,14 @@ def test_the_refusal_says_who_may_act_instead():
 
 
 def test_every_action_is_in_the_expected_table():
-    assert {str(a) for a in Action} - {"open review", "read"} == set(EXPECTED)
+    assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep"} == \
+        set(EXPECTED)
+
+
+def test_only_an_opcc_officer_runs_the_reminder_sweep_by_hand():
+    from s55.domain.workflow import check_role
+
+    check_role(Action.RUN_REMINDERS, Role.OPCC_OFFICER)
+    for role in (Role.CHIEF_OFFICER, Role.LOCAL_POLICING_BODY, Role.AUDITOR):
+        with pytest.raises(NotPermitted):
+            check_role(Action.RUN_REMINDERS, role)

@@ -1,0 +1,24 @@
+"""The daily reminder sweep (deployed with a cron in config/prefect.yaml, Europe/London)."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from tasks.reminders import plan_reminders, refs_with_unsent_mail
+from tasks.route import deliver_mail
+
+
+@flow(name="reminder_sweep", log_prints=True)
+def reminder_sweep(today: str | None = None) -> dict:
+    """Plan today's reminders, then deliver every review's waiting mail (each message once)."""
+    report = plan_reminders(today)
+    report["sent"], report["not_sent"] = [], []
+    for ref in refs_with_unsent_mail():
+        state = deliver_mail(ref, None, return_state=True)
+        if state.is_completed():
+            outcome = state.result()
+            report["sent"] += [f"{ref}: {line}" for line in outcome["sent"]]
+            report["not_sent"] += [f"{ref}: {line}" for line in outcome["failed"]]
+        else:
+            report["not_sent"].append(f"{ref}: {state.message}")
+    return report

@@ -1,0 +1,123 @@
+"""The reminder sweep: one query finds the reviews near a date, the plan says what is due, and
+each reminder goes through the outbox once per (record, rule, date)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from ..config import load_reminder_rules
+from ..domain import deadlines
+from ..domain.errors import Conflict
+from ..domain.reminders import Due, choose, plan
+from ..domain.workflow import WAITING_FOR, Role, Stage
+from ..mail.compose import compose
+from ..store import repo
+from ..store.models import OutboxMessage, Review
+from .context import Context, long_date
+from .mailing import mail_context
+
+HORIZON_DAYS = 15  # the earliest reminder is 14 calendar days before the last day
+HOLDERS = {Stage.DRAFT: Role.OPCC_OFFICER, Stage.AWAITING_CHIEF_OFFICER: Role.CHIEF_OFFICER,
+           Stage.AWAITING_LOCAL_POLICING_BODY: Role.LOCAL_POLICING_BODY,
+           Stage.AWAITING_SIGN_OFF: Role.LOCAL_POLICING_BODY, Stage.SIGNED_OFF: Role.OPCC_OFFICER}
+COMMANDS = {
+    Stage.DRAFT: "s55 invite {ref} --as {to}",
+    Stage.AWAITING_CHIEF_OFFICER: "s55 comment {ref} --version {v} --file COMMENTS.txt --as {to}",
+    Stage.AWAITING_LOCAL_POLICING_BODY: "s55 comment {ref} --initial A.txt --overall C.txt --as "
+                                        "{to}; s55 answer {ref} N --kind ... --text ... --as {to}",
+    Stage.AWAITING_SIGN_OFF: "s55 sign-off {ref} --version {v} --as {to}",
+    Stage.SIGNED_OFF: "s55 publish {ref} --as {to}",
+}
+
+
+def sweep(ctx: Context, *, today: date | None = None) -> dict:
+    """Write today's reminders to the outbox (not yet sent) and report what was skipped."""
+    today = today or ctx.today()
+    rules = load_reminder_rules(ctx.settings.config_dir)
+    report = {"today": today.isoformat(), "planned": [], "skipped": [], "refs": []}
+    if not deadlines.is_working_day(today, ctx.holidays):
+        report["quiet"] = "a weekend or bank holiday: no reminders today; they go on the next " \
+                          "working day (or, if planned for today, went on the working day before)"
+        return report
+    with ctx.uow() as session:
+        refs = repo.reviews_near_a_date(session, today, HORIZON_DAYS)
+    for ref in refs:
+        try:
+            with ctx.uow() as session:
+                _one(ctx, session, repo.review(session, ref), rules, today, report)
+        except Conflict:
+            report["skipped"].append(f"{ref}: another sweep wrote its reminders at the same moment")
+    return report
+
+
+def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
+         report: dict) -> None:
+    anchors = {"chief_officer_due": row.chief_officer_due,
+               "statutory_last_day": row.statutory_last_day}
+    dues = plan(row.stage, anchors, rules.get(row.kind, []), ctx.holidays)
+    mine = [m for m in repo.outbox(session, review_id=row.id) if m.purpose.startswith("reminder:")]
+    valid = {d.key for d in dues}
+    for msg in mine:  # a moved date or a new stage: what was planned for the old one is void
+        if msg.status in ("pending", "failed") and msg.purpose not in valid:
+            msg.status, msg.last_error = "cancelled", "the date it was for no longer applies"
+    decision = choose(dues, today, already={m.purpose for m in mine})
+    at = ctx.now()
+    context = mail_context(ctx, session, row, repo.current_record(session, row), None)
+    for due in decision.send:
+        for name, email in _recipients(ctx, due):
+            message = compose("reminder", {**context, **_explain(row, due, today), "recipient": email,
+                                           "recipient_name": name}, ctx.settings.templates_dir)
+            _add(session, row, due.key, email, name, "pending", "", at, message)
+        report["planned"].append(f"{row.ref}: {due.rule.id} ({due.anchor_date.isoformat()})")
+    for due, why in decision.skip:
+        _add(session, row, due.key, "", "", "skipped", why, at, None)
+        report["skipped"].append(f"{row.ref}: {due.rule.id}: {why}")
+    if decision.send:
+        report["refs"].append(row.ref)
+
+
+def _recipients(ctx: Context, due: Due) -> list[tuple[str, str]]:
+    directory, out = ctx.office.directory, []
+    for who in due.rule.to:
+        if who == "chief executive":
+            person = directory.find(ctx.office.chief_executive)
+            out += [(person.name, person.email)] if person else []
+        else:
+            out += [(p.name, p.email) for p in directory.holders(Role(who))]
+    return list(dict.fromkeys(out))
+
+
+def _explain(row: Review, due: Due, today: date) -> dict:
+    stage = Stage(row.stage)
+    holder = HOLDERS.get(stage, Role.OPCC_OFFICER)
+    if due.rule.anchor == "chief_officer_due":
+        if due.rule.days < 0:
+            about = f"The chief officer's comments are due on {long_date(due.anchor_date)}"
+        elif due.rule.days == 0:
+            about = "The chief officer's comments are due today"
+        else:
+            about = f"The chief officer's comments are overdue: they were due on " \
+                    f"{long_date(due.anchor_date)}"
+    else:
+        left = deadlines.days_left(row.statutory_last_day, today)
+        about = f"{left} days left to publish: the statutory last day is " \
+                f"{long_date(due.anchor_date)}"
+    return {"about": about, "escalation": due.rule.escalation, "today_long": long_date(today),
+            "days_left": deadlines.days_left(row.statutory_last_day, today),
+            "progress": deadlines.progress(row.report_published_on, row.statutory_last_day, today),
+            "waiting_for": WAITING_FOR[stage], "holder": f"the {holder}",
+            "command": COMMANDS.get(stage, "s55 show {ref}").format(
+                ref=row.ref, v=row.current_version[:12], to="YOUR-EMAIL")}
+
+
+def _add(session, row, purpose, email, name, status, error, at: datetime, message) -> None:
+    key = hashlib.sha256(f"{row.ref}|{purpose}|{email}".encode()).hexdigest()
+    session.add(OutboxMessage(
+        review_id=row.id, version="", purpose=purpose, template="reminder", recipient=email,
+        recipient_name=name, subject=message.subject if message else "",
+        body_text=message.text if message else "", body_html=message.html if message else "",
+        attachments=[], status=status, attempts=0, last_error=error, created_at=at,
+        message_id=f"<{key[:32]}@s55.invalid>"))

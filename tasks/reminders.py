@@ -1,0 +1,24 @@
+"""Tasks of the reminder sweep."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import task
+
+from s55.services import reminding
+from s55.services.context import Context
+from s55.store import repo
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], task_run_name="plan reminders")
+def plan_reminders(today: str | None = None) -> dict:
+    """Write today's reminders to the outbox, once each; report what was skipped and why."""
+    return reminding.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None)
+
+
+@task(task_run_name="reviews with mail to send")
+def refs_with_unsent_mail() -> list[str]:
+    ctx = Context.from_env()
+    with ctx.uow() as session:
+        return repo.refs_with_unsent_mail(session)
