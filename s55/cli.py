@@ -382,6 +382,8 @@ def remind(today: Annotated[Optional[str], typer.Option(
     with tags("reminders"):
         report = reminder_sweep(day.isoformat() if day else None)
     typer.echo(f"reminder sweep for {report['today']}")
+    if report.get("quiet"):
+        typer.echo(f"  {report['today']} is {report['quiet']}")
     for key, label in (("planned", "planned"), ("sent", "sent"), ("skipped", "skipped"),
                        ("not_sent", "NOT SENT (kept, retried by the next sweep)")):
         for line in report[key]:

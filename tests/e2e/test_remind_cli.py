@@ -1,0 +1,47 @@
+"""`s55 remind --today` runs the reminder_sweep flow under Prefect, as the schedule would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+
+import pytest
+
+from s55.housestyle import parse_record
+from s55.services import drafting, mailing, route
+from tests.conftest import AUDITOR, OPCC, make_ctx
+
+pytestmark = pytest.mark.slow
+
+
+def test_remind_sends_todays_reminders_once_and_refuses_other_roles(home, seed_text,
+                                                                    prefect_api):
+    ctx = make_ctx(home, when=datetime(2022, 12, 16, 9, tzinfo=UTC))
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date(2022, 12, 16))
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)  # due Wed 11 Jan 2023
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api)
+
+    def remind(day, actor=OPCC):
+        return subprocess.run([sys.executable, "-m", "s55", "remind", "--today", day,
+                               "--as", actor], env=env, capture_output=True, text=True,
+                              timeout=300)
+
+    refused = remind("2023-01-06", actor=AUDITOR)
+    assert refused.returncode == 4 and "may not run the reminder sweep" in refused.stderr
+
+    first = remind("2023-01-06")
+    assert first.returncode == 0, first.stderr
+    assert f"planned: {ref}: chief-officer-due-soon (2023-01-11)" in first.stdout
+    assert f"sent: {ref}: reminder: chief.constable@example.org" in first.stdout
+    again = remind("2023-01-06")
+    assert "nothing due" in again.stdout
+    quiet = remind("2023-01-07")
+    assert "2023-01-07 is a weekend or bank holiday: no reminders today" in quiet.stdout
+    reminders = [m for m in mailing.outbox_rows(ctx) if m["template"] == "reminder"]
+    assert [(m["recipient"], m["status"]) for m in reminders] == [
+        ("chief.constable@example.org", "sent")]
+    assert len(list((home / "outbox").glob("*.eml"))) == 2  # the invitation and the reminder
