@@ -95,6 +95,36 @@ def open_(title: Annotated[str, typer.Option(help="The report's title.")],
     typer.echo(open_review(context, actor=actor, record=record, published_on=day, kind=kind))
 
 
+@app.command("open-thematic")
+def open_thematic(title: Annotated[str, typer.Option(help="The national report's title.")],
+                  published_on: Annotated[str, typer.Option(
+                      help="The day HMICFRS published it (YYYY-MM-DD).")],
+                  kind: str = "police-s55",
+                  forces: Annotated[Optional[Path], typer.Option(
+                      help="The forces list (default config/forces.csv).")] = None,
+                  actor: Actor = None) -> None:
+    """Open one review per force for a national thematic report; safe to run again."""
+    from .render.sanitise import plain_text
+    from .services import thematic
+
+    context = ctx()
+    thematic.may_open(context, actor)
+    day = parse_date(published_on, "--published-on")
+    clean = plain_text(title)
+    if not clean:
+        raise InvalidInput("--title", "must not be empty")
+    context.kind(kind)
+    thematic.forces(context, forces)  # refuse a bad list before anything starts
+    from flows.thematic import open_thematic as fan_out
+
+    result = fan_out(clean, day.isoformat(), actor, kind, str(forces) if forces else None)
+    for r in result["opened"]:
+        typer.echo(f"opened  {r['ref']}  {r['force']}")
+    for r in result["existing"]:
+        typer.echo(f"exists  {r['ref']}  {r['force']}")
+    typer.echo(f"{len(result['opened'])} opened, {len(result['existing'])} already open")
+
+
 @app.command()
 def export(ref: Ref, actor: Actor = None,
            output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:

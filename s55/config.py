@@ -117,6 +117,42 @@ def load_reminder_rules(config_dir: Path) -> dict[str, list]:
     return plans
 
 
+@dataclass(frozen=True)
+class Force:
+    id: str
+    name: str
+    country: str
+    lpb_kind: str
+    lpb_title: str
+    chief_officer_title: str
+    welsh: bool
+
+
+def load_forces(path: Path) -> list[Force]:
+    """config/forces.csv: the territorial forces, their local policing bodies and chief officers."""
+    import csv
+
+    try:
+        rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InvalidInput(str(path), "forces list not found") from None
+    forces, seen = [], set()
+    for n, row in enumerate(rows, 2):
+        try:
+            force = Force(id=row["id"].strip(), name=row["force"].strip(), country=row["country"],
+                          lpb_kind=row["lpb_kind"], lpb_title=row["lpb_title"].strip(),
+                          chief_officer_title=row["chief_officer_title"].strip(),
+                          welsh=row["welsh"].strip().lower() == "yes")
+        except (KeyError, AttributeError):
+            raise InvalidInput(f"{path.name} line {n}", "needs id, force, country, lpb_kind, "
+                               "lpb_title, chief_officer_title and welsh") from None
+        if not force.id or not force.name or force.id in seen:
+            raise InvalidInput(f"{path.name} line {n}", "needs a unique id and a force name")
+        seen.add(force.id)
+        forces.append(force)
+    return forces
+
+
 @lru_cache
 def load_recipients(config_dir: Path) -> dict:
     """The statutory (s55(6)) and customary recipients, from recipients.yaml."""

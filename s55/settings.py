@@ -66,4 +66,7 @@ class Settings(BaseSettings):
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DO_NOT_TRACK", "1")
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        # a fresh PREFECT_HOME migrates its database first: on a busy machine that outlasts
+        # Prefect's default 20 s wait for its ephemeral server
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         return self

@@ -16,7 +16,7 @@ from .deciding import audit, deciding
 
 
 def open_review(ctx: Context, *, actor: str | None, record: Record, published_on: date,
-                kind: str = "police-s55", source: str = "") -> str:
+                kind: str = "police-s55", source: str = "", source_key: str | None = None) -> str:
     """Register a published report and open its review as a draft; returns the reference."""
     directory = ctx.office.directory
     person = directory.actor(actor)
@@ -33,7 +33,8 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
         ref = repo.next_ref(session, rules.ref_prefix, published_on.year)
         row = Review(ref=ref, kind=kind, force=record.force, title=record.title, stage=str(stage),
                      report_published_on=published_on, statutory_last_day=last_day,
-                     current_version="", stage_seq=0, created_at=at, updated_at=at)
+                     current_version="", stage_seq=0, created_at=at, updated_at=at,
+                     source_key=source_key)
         session.add(row)
         session.flush()
         digest = repo.add_version(session, row, record, at=at, by=person.email,

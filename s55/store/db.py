@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from .models import AuditHead
 CONFLICT = ("refused: the review changed while this was being saved (someone else acted at the "
             "same moment); nothing was saved: look again and retry")
 
-SCHEMA_HEAD = "0003"  # the newest Alembic revision in migrations/versions
+SCHEMA_HEAD = "0004"  # the newest Alembic revision in migrations/versions
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -40,20 +41,30 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+_READY: set[str] = set()
+_MIGRATING = threading.Lock()  # Alembic is not thread-safe; tasks run in threads
+
+
 def ensure_schema(url: str) -> None:
     """Bring the schema to head with Alembic, unless it is there already (the usual case)."""
-    engine = engine_for(url)
-    with engine.connect() as conn:
-        if inspect(conn).has_table("alembic_version"):
-            if conn.execute(text("select version_num from alembic_version")).scalar() == SCHEMA_HEAD:
-                return
-    from alembic import command
-    from alembic.config import Config
+    if url in _READY:
+        return
+    with _MIGRATING:
+        if url in _READY:
+            return
+        engine = engine_for(url)
+        with engine.connect() as conn:
+            current = (conn.execute(text("select version_num from alembic_version")).scalar()
+                       if inspect(conn).has_table("alembic_version") else None)
+        if current != SCHEMA_HEAD:
+            from alembic import command
+            from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    command.upgrade(cfg, "head")
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS))
+            cfg.attributes["engine"] = engine
+            command.upgrade(cfg, "head")
+        _READY.add(url)
 
 
 class UnitOfWork:

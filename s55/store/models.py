@@ -34,6 +34,8 @@ class Review(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # set when a review is opened by a fan-out: makes opening it again a no-op
+    source_key: Mapped[str | None] = mapped_column(String(300), unique=True)
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (Index("ix_reviews_stage_last_day", "stage", "statutory_last_day"),

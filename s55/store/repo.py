@@ -18,6 +18,10 @@ def find_review(session: Session, ref: str) -> Review | None:
     return session.scalar(select(Review).where(Review.ref == ref))
 
 
+def review_by_source_key(session: Session, key: str) -> Review | None:
+    return session.scalar(select(Review).where(Review.source_key == key))
+
+
 def review(session: Session, ref: str) -> Review:
     row = find_review(session, ref)
     if row is None:

@@ -54,3 +54,24 @@ def test_a_delegate_of_nobody_is_refused_naming_the_file(tmp_path):
     office.write_text("people: [\n")
     with pytest.raises(InvalidInput, match="is not valid YAML"):
         load_office(office)
+
+
+def test_the_forces_list_has_the_43_territorial_forces():
+    from s55.config import load_forces
+
+    forces = load_forces(CONFIG / "forces.csv")
+    assert len(forces) == 43
+    assert sum(f.welsh for f in forces) == 4
+    assert {f.lpb_kind for f in forces} == {"PCC", "PFCC", "Mayor", "MOPAC", "Common Council"}
+
+
+def test_a_forces_list_with_a_repeated_id_is_refused_naming_the_line(tmp_path):
+    import pytest
+
+    from s55.config import load_forces
+    from s55.domain.errors import InvalidInput
+
+    text = (CONFIG / "forces.csv").read_text().splitlines()
+    (tmp_path / "forces.csv").write_text("\n".join(text + [text[1]]) + "\n")
+    with pytest.raises(InvalidInput, match="forces.csv line 45"):
+        load_forces(tmp_path / "forces.csv")
