@@ -307,12 +307,14 @@ def send_back(ref: Ref, to: Annotated[str, typer.Option(help="chief-officer or d
 
 
 @app.command()
-def publish(ref: Ref, actor: Actor = None) -> None:
+def publish(ref: Ref, actor: Actor = None,
+            reason: Annotated[str, typer.Option(
+                help="Why it is late (needed after the statutory last day).")] = "") -> None:
     """Publish the signed-off version: the page, text and PDF, the site index, the copies."""
     from .services.publishing import request_publication
 
     context = ctx()
-    version = request_publication(context, actor=actor, ref=ref)
+    version = request_publication(context, actor=actor, ref=ref, late_reason=reason)
     typer.echo(f"{ref}: version {version[:12]} released for publication")
     advance_and_report(context, ref)
 
@@ -420,6 +422,54 @@ def remind(today: Annotated[Optional[str], typer.Option(
             typer.echo(f"  {label}: {line}")
     if not any(report[k] for k in ("planned", "sent", "skipped", "not_sent")):
         typer.echo("  nothing due")
+
+
+@app.command()
+def status(actor: Actor = None, as_json: AsJson = False) -> None:
+    """Every open review: stage, who holds it, days left, and a red/amber/green mark."""
+    from .services.compliance import status as open_reviews
+
+    rows = open_reviews(ctx(), actor=actor)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no open reviews")
+    for r in rows:
+        left = "no deadline" if r["days_left"] is None else (
+            r["progress"] if r["days_left"] <= 0 else f"{r['days_left']} days left")
+        typer.echo(f"{r['rag'].upper():<6} {r['ref']:<15} {r['stage']:<30} {left:<18} "
+                   f"held by {r['held_by']} ({r['held_by_role']})  {r['force']}")
+
+
+@app.command()
+def report(year: Annotated[Optional[int], typer.Option(help="Responses published in this year.")]
+           = None,
+           chart: Annotated[Optional[Path], typer.Option(
+               help="Also write the chart here (.svg); the site always gets one.")] = None,
+           actor: Actor = None, as_json: AsJson = False) -> None:
+    """Published responses: the day each was published on against the 56-day line, the on-time
+    rate, the reasons for lateness; also written to the site as compliance.html and .svg."""
+    from .services.compliance import chart_svg, report as timeliness
+    from .services.publishing import write_compliance_page
+
+    context = ctx()
+    data = timeliness(context, actor=actor, year=year)
+    write_compliance_page(context, year)
+    if chart:
+        chart.write_bytes(chart_svg(data, context.office.name))
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"{'response':<15} {'force':<34} {'report':<10}  {'published':<10}  day")
+    for r in data["rows"]:
+        day = f"{r['day']} of {r['period']}" if r["period"] else "no deadline"
+        late = f"  LATE by {r['late_by']}: {r['late_reason']}" if not r["on_time"] else ""
+        typer.echo(f"{r['ref']:<15} {r['force'][:34]:<34} {r['report_published_on']}  "
+                   f"{r['published_on']}  {day}{late}")
+    rate = "n/a" if data["on_time_rate"] is None else f"{data['on_time_rate']}%"
+    typer.echo(f"{data['on_time']} of {data['with_deadline']} on time ({rate}); "
+               f"chart: {context.settings.site / 'compliance.svg'}")
 
 
 @app.command()

@@ -10,11 +10,12 @@ import hashlib
 from datetime import datetime
 
 from ..domain import deadlines
-from ..domain.errors import UnansweredRecommendations, WrongStage
+from ..domain.errors import InvalidInput, UnansweredRecommendations, WrongStage
 from ..domain.people import acting_phrase
 from ..domain.workflow import Action, Stage
 from ..mail.transport import atomic_write
 from ..render.record import render_html, render_pdf, render_text
+from ..render.environment import environment
 from ..render.site import render_feed, render_index
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
@@ -24,10 +25,15 @@ from .mailing import enqueue, page_url
 from .route import sign_off_blockers
 
 
-def request_publication(ctx: Context, *, actor: str | None, ref: str) -> str:
-    """Publish the signed-off version; refused unless the current text is exactly what was signed."""
+def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reason: str = "") -> str:
+    """Publish the signed-off version; refused unless the current text is exactly what was signed.
+    After the statutory last day it also needs the reason, which the compliance report shows."""
     with deciding(ctx, ref, actor, Action.PUBLISH) as d:
         row = d.review
+        late = deadlines.days_left(row.statutory_last_day, ctx.today())
+        if late is not None and late <= 0 and not late_reason.strip():
+            raise InvalidInput("--reason", f"{ref} is late by {1 - late} days (the statutory last "
+                               f"day was {long_date(row.statutory_last_day)}): say why")
         if row.current_version != row.signed_off_version:
             raise WrongStage(
                 f"refused: the current version {row.current_version[:12]} is not the signed-off "
@@ -38,8 +44,10 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str) -> str:
         if repo.publication(d.session, row.id) is None:
             d.session.add(Publication(review_id=row.id, version=row.current_version,
                                       requested_by=d.person.email, requested_at=d.at, files={},
-                                      progress=""))
+                                      progress="", late_reason=late_reason.strip()))
         d.details["published_version"] = row.current_version
+        if late_reason.strip():
+            d.details["late_reason"] = late_reason.strip()
         return row.current_version
 
 
@@ -105,7 +113,21 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             details={"page_url": meta["page_url"], "progress": meta["progress"],
                      "files": files}).seq
         enqueue(ctx, session, row, at=at, pub=pub, moved=True)
+    write_compliance_page(ctx)  # after the commit, so that it counts this publication
     return files
+
+
+def write_compliance_page(ctx: Context, year: int | None = None) -> dict:
+    """The site's timeliness page and its chart, regenerated from the database."""
+    from .compliance import chart_svg, describe_year, report
+
+    data = report(ctx, actor=None, year=year, check=False)
+    site, templates = ctx.settings.site, ctx.settings.templates_dir
+    atomic_write(site / "compliance.svg", chart_svg(data, ctx.office.name))
+    page = environment(templates).get_template("site/compliance.html").render(
+        office=ctx.office.name, data=data, scope=describe_year(year))
+    atomic_write(site / "compliance.html", page.encode())
+    return data
 
 
 def _listing_from(row: Review, meta: dict, files: dict) -> dict:

@@ -101,6 +101,7 @@ class Publication(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     files: Mapped[dict] = mapped_column(JSON, default=dict)  # name -> {path, sha256, bytes}
     progress: Mapped[str] = mapped_column(String(80), default="")
+    late_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class OutboxMessage(Base):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from s55.domain.errors import NotPermitted, WrongStage
+from s55.domain.errors import InvalidInput, NotPermitted, WrongStage
 from s55.services import mailing, publishing, reading, route
 from tests.conftest import AUDITOR, COMMISSIONER, OPCC, make_ctx
 from tests.routes import signed_off
@@ -35,7 +35,11 @@ def test_the_site_lists_every_published_response_newest_first(ctx, seed_text):
     publishing.publish_site(ctx, first)
     ctx.clock.when = datetime(2022, 11, 20, 9, tzinfo=UTC)
     second = signed_off(ctx, seed_text, published_on=date(2022, 9, 23))
-    publishing.request_publication(ctx, actor=OPCC, ref=second)
+    with pytest.raises(InvalidInput) as refusal:  # late: the reason is part of the record
+        publishing.request_publication(ctx, actor=OPCC, ref=second)
+    assert refusal.value.field == "--reason" and "late by 3 days" in refusal.value.rule
+    publishing.request_publication(ctx, actor=OPCC, ref=second,
+                                   late_reason="The chief constable's comments came late")
     files = publishing.publish_site(ctx, second)
     assert publishing.publish_site(ctx, second) is None  # done once; a re-run does nothing
 

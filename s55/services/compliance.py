@@ -1,0 +1,124 @@
+"""The compliance picture: every open review at a glance, and the record of days taken."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..domain import deadlines
+from ..domain.workflow import WAITING_FOR, Role, Stage
+from ..store import repo
+from .context import Context, london_date
+from .reading import may_read
+
+OPEN = (Stage.DRAFT, Stage.AWAITING_CHIEF_OFFICER, Stage.AWAITING_LOCAL_POLICING_BODY,
+        Stage.AWAITING_SIGN_OFF, Stage.SIGNED_OFF, Stage.PUBLISHED)
+HOLDER = {Stage.DRAFT: Role.OPCC_OFFICER, Stage.AWAITING_CHIEF_OFFICER: Role.CHIEF_OFFICER,
+          Stage.AWAITING_LOCAL_POLICING_BODY: Role.LOCAL_POLICING_BODY,
+          Stage.AWAITING_SIGN_OFF: Role.LOCAL_POLICING_BODY, Stage.SIGNED_OFF: Role.OPCC_OFFICER,
+          Stage.PUBLISHED: Role.OPCC_OFFICER}
+
+
+def rag(stage: Stage, days_left: int | None, co_due: date | None, today: date) -> str:
+    """red: late, or a week or less left and not signed off, or the chief officer overdue;
+    amber: two weeks or less left and not signed off; green otherwise."""
+    if days_left is None:
+        return "green" if not (co_due and stage == Stage.AWAITING_CHIEF_OFFICER
+                               and co_due < today) else "amber"
+    done = stage in (Stage.SIGNED_OFF, Stage.PUBLISHED)
+    if days_left <= 0 or (days_left <= 7 and not done) or (
+            stage == Stage.AWAITING_CHIEF_OFFICER and co_due and co_due < today):
+        return "red"
+    if days_left <= 14 and not done or (done and days_left <= 2):
+        return "amber"
+    return "green"
+
+
+def status(ctx: Context, *, actor: str | None) -> list[dict]:
+    may_read(ctx, actor)
+    today, directory = ctx.today(), ctx.office.directory
+    rows = []
+    with ctx.uow() as session:
+        for row in repo.reviews(session):
+            stage = Stage(row.stage)
+            if stage not in OPEN:
+                continue
+            left = deadlines.days_left(row.statutory_last_day, today)
+            holders = directory.holders(HOLDER[stage])
+            rows.append({
+                "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
+                "held_by": holders[0].name if holders else str(HOLDER[stage]),
+                "held_by_role": str(HOLDER[stage]), "waiting_for": WAITING_FOR[stage],
+                "statutory_last_day": row.statutory_last_day.isoformat()
+                if row.statutory_last_day else None,
+                "days_left": left,
+                "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
+                                               today),
+                "rag": rag(stage, left, row.chief_officer_due, today)})
+    order = {"red": 0, "amber": 1, "green": 2}
+    return sorted(rows, key=lambda r: (order[r["rag"]], r["days_left"] is None,
+                                       r["days_left"] or 0, r["ref"]))
+
+
+def report(ctx: Context, *, actor: str | None, year: int | None = None,
+           check: bool = True) -> dict:
+    """Published responses: the day each was published on against the 56-day line.
+    (`check=False` only for the route itself, which regenerates the public page.)"""
+    if check:
+        may_read(ctx, actor)
+    rows = []
+    with ctx.uow() as session:
+        for row, pub in repo.publications_done(session):
+            published_on = london_date(pub.requested_at)
+            if year is not None and published_on.year != year:
+                continue
+            day = deadlines.day_of_period(row.report_published_on, published_on)
+            period = ((row.statutory_last_day - row.report_published_on).days + 1
+                      if row.statutory_last_day else None)
+            rows.append({
+                "ref": row.ref, "force": row.force, "title": row.title,
+                "report_published_on": row.report_published_on.isoformat(),
+                "published_on": published_on.isoformat(), "day": day, "period": period,
+                "on_time": period is None or day <= period,
+                "late_by": max(0, day - period) if period else 0,
+                "late_reason": pub.late_reason})
+    rows.sort(key=lambda r: (r["published_on"], r["ref"]))
+    timed = [r for r in rows if r["period"]]
+    on_time = sum(r["on_time"] for r in timed)
+    return {"year": year, "rows": rows, "published": len(rows), "with_deadline": len(timed),
+            "on_time": on_time,
+            "on_time_rate": round(100 * on_time / len(timed), 1) if timed else None,
+            "late_reasons": [f"{r['ref']}: late by {r['late_by']} days: {r['late_reason']}"
+                             for r in rows if not r["on_time"]]}
+
+
+def chart_svg(data: dict, title: str) -> bytes:
+    """Days taken by each response, against the 56-day line (matplotlib, imported only here)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "s55"  # the same drawing gives the same file
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in data["rows"] if r["period"]]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(rows) + 1.5)))
+    labels = [f"{r['force'][:28]} ({r['published_on']})" for r in rows]
+    colours = ["#1d70b8" if r["on_time"] else "#d4351c" for r in rows]
+    ax.barh(labels, [r["day"] for r in rows], color=colours)
+    ax.axvline(56, color="#0b0c0c", linestyle="--", linewidth=1.5, label="day 56: the last day")
+    ax.invert_yaxis()
+    ax.set_xlabel("day of the 56-day period on which the response was published")
+    rate = data["on_time_rate"]
+    ax.set_title(f"{title}: {'no responses' if rate is None else f'{rate}% on time'}")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return out.getvalue().encode("utf-8")
+
+
+def describe_year(year: int | None) -> str:
+    return f"responses published in {year}" if year else "all published responses"
+
