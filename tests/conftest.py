@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -18,7 +16,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "data" / "staffordshire-peel-2022.txt"
-PG_BIN = Path(os.environ.get("S55_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 OPCC = "opcc.officer@example.org"
 CHIEF_EXEC = "chief.executive@example.org"
@@ -72,41 +69,21 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL 15 cluster in a temporary folder, for this test session only."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"no PostgreSQL server binaries at {PG_BIN} (set S55_PG_BIN)")
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    data = Path(tempfile.mkdtemp(prefix="s55-pg-"))
-    if as_postgres:
-        shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
+    from tests.pgcluster import Cluster, Unavailable
+
     try:
-        subprocess.run(as_postgres + [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust",
-                                      "-U", "s55", "--no-sync", "-E", "UTF8"],
-                       check=True, capture_output=True, text=True)
-        subprocess.run(as_postgres + [
-            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w", "-o",
-            f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off", "start"],
-            check=True, capture_output=True, text=True)
-    except subprocess.CalledProcessError as err:
-        shutil.rmtree(data, ignore_errors=True)
-        pytest.skip(f"could not start a throwaway PostgreSQL cluster: {err.stderr.strip()[:300]}")
-    yield f"postgresql+psycopg://s55@127.0.0.1:{port}"
-    subprocess.run(as_postgres + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                                  "stop"], capture_output=True)
-    shutil.rmtree(data, ignore_errors=True)
+        cluster = Cluster()
+        cluster.start()
+    except Unavailable as why:
+        pytest.skip(str(why))
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture
 def postgres_url(postgres_server) -> str:
     """A new, empty database on the throwaway cluster."""
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server.replace("+psycopg", "") + "/postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{postgres_server}/{name}"
+    return postgres_server.database(f"t_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,0 +1,115 @@
+"""Wall time of the reminder sweep over an archive of 100,000 reviews, on SQLite and on a
+throwaway PostgreSQL 15 cluster, and of the national fan-out for 43 forces. Prints numbers.
+
+    ./dev bench      (or: .venv/bin/python bench/sweep_and_fanout.py [--reviews N])
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SEED = ROOT.parent / "shared" / "data" / "staffordshire-peel-2022.txt"
+TODAY = date(2026, 3, 2)  # a Monday
+
+
+def fill(ctx, count: int) -> int:
+    """An archive: mostly finished reviews over ten years, and about 1% still open near a date.
+    Rows go in with bulk inserts: the bench measures the sweep, not the set-up."""
+    from sqlalchemy import insert
+
+    from s55.housestyle import parse_record
+    from s55.store.models import Review, Version
+
+    record = parse_record(SEED.read_text(encoding="utf-8"))
+    content, digest = record.to_canonical(), record.content_hash()
+    stages = ["awaiting chief officer", "awaiting local policing body", "awaiting sign-off",
+              "signed off"]
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    open_count = 0
+    with ctx.uow() as session:
+        for start in range(0, count, 5000):
+            rows = []
+            for n in range(start, min(count, start + 5000)):
+                is_open = n % 100 == 0
+                published = TODAY - timedelta(days=(n % 40) if is_open else 60 + n % 3600)
+                rows.append({
+                    "id": n + 1, "ref": f"S55-{published.year}-{n + 1:06d}", "kind": "police-s55",
+                    "force": "Staffordshire", "title": record.title,
+                    "stage": stages[n % 4] if is_open else "copies sent", "stage_seq": 0,
+                    "report_published_on": published,
+                    "statutory_last_day": published + timedelta(days=55),
+                    "chief_officer_due": published + timedelta(days=21),
+                    "current_version": digest, "unanswered_recommendations": 0,
+                    "created_at": now, "updated_at": now, "row_version": 1})
+                open_count += is_open
+            session.execute(insert(Review), rows)
+            session.execute(insert(Version), [{"review_id": r["id"], "number": 1, "hash": digest,
+                                               "content": content, "created_at": now,
+                                               "created_by": "bench", "reason": "bench"}
+                                              for r in rows])
+    return open_count
+
+
+def sweep_time(db_url: str, home: Path, count: int) -> None:
+    from s55.services import reminding
+    from s55.services.context import Context
+
+    ctx = Context.from_env(home=home, database_url=db_url)
+    ctx.clock = lambda: datetime(2026, 3, 2, 7, tzinfo=UTC)
+    start = time.perf_counter()
+    open_count = fill(ctx, count)
+    print(f"  set-up: {count} reviews ({open_count} open) in {time.perf_counter() - start:.1f} s")
+    for label in ("first sweep (writes today's reminders)", "second sweep (nothing new)"):
+        start = time.perf_counter()
+        report = reminding.sweep(ctx, today=TODAY)
+        print(f"  {label:<42} {time.perf_counter() - start:7.3f} s   "
+              f"planned {len(report['planned'])}, skipped {len(report['skipped'])}")
+
+
+def fan_out_time(home: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env.update(S55_HOME=str(home), S55_USER="opcc.officer@example.org")
+    cmd = [sys.executable, "-m", "s55", "open-thematic", "--title", "Bench thematic",
+           "--published-on", "2026-02-20"]
+    for label in ("first run (opens 43)", "second run (opens none)"):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        took = time.perf_counter() - start
+        print(f"  {label:<42} {took:7.3f} s   {done.stdout.strip().splitlines()[-1]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reviews", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"reminder sweep over {args.reviews} reviews, SQLite:")
+        sweep_time(f"sqlite:///{tmp}/sweep.db", Path(tmp) / "sqlite-home", args.reviews)
+        from tests.pgcluster import Cluster, Unavailable
+
+        print(f"reminder sweep over {args.reviews} reviews, PostgreSQL 15:")
+        try:
+            cluster = Cluster()
+            cluster.start()
+        except Unavailable as why:
+            print(f"  skipped: {why}")
+        else:
+            try:
+                sweep_time(cluster.database("bench"), Path(tmp) / "pg-home", args.reviews)
+            finally:
+                cluster.stop()
+        print("national fan-out, 43 forces (embedded: Prefect ephemeral, SQLite):")
+        fan_out_time(Path(tmp) / "fanout-home")
+
+
+if __name__ == "__main__":
+    main()
