@@ -123,15 +123,17 @@ def test_commands_that_only_read_do_not_import_prefect(s55, home):
     s55("import", str(SEED), "--published-on", "2022-09-22", actor=OPCC)
     probe = ("import sys\nfrom s55.cli import app\n"
              "for argv in (['list', '--json'], ['show', 'S55-2022-0001'], ['audit', 'verify'],"
-             " ['audit', 'S55-2022-0001'], ['export', 'S55-2022-0001']):\n"
+             " ['audit', 'S55-2022-0001'], ['export', 'S55-2022-0001'], ['status'],"
+             " ['outbox'], ['report']):\n"
              "    try:\n        app(argv + ['--as', 'auditor@example.org'])\n"
              "    except SystemExit as e:\n        assert not e.code, (argv, e.code)\n"
-             "print('PREFECT', 'prefect' in sys.modules, file=sys.stderr)\n")
+             "print('PREFECT', 'prefect' in sys.modules, 'weasyprint' in sys.modules,"
+             " file=sys.stderr)\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
     env["S55_HOME"] = str(home)
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "PREFECT False" in done.stderr
+    assert "PREFECT False False" in done.stderr
 
 
 @pytest.mark.parametrize("edit, field", [
