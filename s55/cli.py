@@ -473,6 +473,18 @@ def report(year: Annotated[Optional[int], typer.Option(help="Responses published
 
 
 @app.command()
+def serve(host: str = "127.0.0.1", port: int = 8055) -> None:
+    """Start the web app (FastAPI on uvicorn) on the embedded defaults."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    typer.echo(f"s55 web app on http://{host}:{port}/ (Ctrl-C stops it)")
+    uvicorn.run(create_app(ctx()), host=host, port=port, log_level="warning",
+                proxy_headers=True)
+
+
+@app.command()
 def people() -> None:
     """The office's people, their roles and whom delegates act for."""
     for p in ctx().office.directory.people:

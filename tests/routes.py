@@ -9,8 +9,8 @@ from s55.services import drafting, publishing, reading, route
 from tests.conftest import COMMISSIONER, OPCC, STAFF_OFFICER
 
 
-def signed_off(ctx, seed_text: str, published_on: date = date(2022, 9, 22)) -> str:
-    """A review with one answered recommendation, signed off by the Commissioner."""
+def awaiting_sign_off(ctx, seed_text: str, published_on: date = date(2022, 9, 22)) -> str:
+    """A review with one answered recommendation, put to the Commissioner for sign-off."""
     ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
                                published_on=published_on)
     drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
@@ -19,6 +19,12 @@ def signed_off(ctx, seed_text: str, published_on: date = date(2022, 9, 22)) -> s
     drafting.answer_recommendation(ctx, actor=COMMISSIONER, ref=ref, number=1,
                                    kind="action-taken", text="Done")
     route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    return ref
+
+
+def signed_off(ctx, seed_text: str, published_on: date = date(2022, 9, 22)) -> str:
+    """The same, signed off by the Commissioner."""
+    ref = awaiting_sign_off(ctx, seed_text, published_on)
     version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
     route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version)
     return ref

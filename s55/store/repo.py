@@ -113,7 +113,16 @@ def refs_with_unsent_mail(session: Session) -> list[str]:
 
 def review_ids_with_unsent_mail(session: Session) -> set[int]:
     return set(session.scalars(select(OutboxMessage.review_id).distinct().where(
-        OutboxMessage.status.in_(("pending", "failed")))))
+        OutboxMessage.status.in_(("pending", "failed")), OutboxMessage.review_id.is_not(None))))
+
+
+def outbox_of(session: Session, review_id: int | None, *,
+              statuses: tuple[str, ...]) -> list[OutboxMessage]:
+    """One review's messages in these states; `review_id=None`: the messages about no review."""
+    where = (OutboxMessage.review_id == review_id if review_id is not None
+             else OutboxMessage.review_id.is_(None))
+    return list(session.scalars(select(OutboxMessage).where(
+        where, OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id)))
 
 
 def outbox(session: Session, *, review_id: int | None = None,

@@ -1,0 +1,126 @@
+"""Signing in on the web: one-time links by email, sessions, CSRF tokens, and a brake on guessing.
+
+A link is single use, expires, and is bound to one person in the office's list. Only
+hashes of session cookies are stored. Failed attempts are limited and recorded in the
+audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from ..domain.errors import NotPermitted
+from ..mail.compose import compose
+from ..store import repo
+from ..store.models import OutboxMessage, SignInFailure, SignInToken, WebSession
+from .context import Context, as_utc, london
+
+LINK_LIFETIME = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=8)
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def safe_next(path: str | None) -> str:
+    """Only a path on this site: never an address elsewhere (an open redirect)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def request_link(ctx: Context, *, email: str, next_path: str, base_url: str, client: str) -> bool:
+    """Mail a sign-in link to a person on the list; say nothing either way to the asker."""
+    if too_many_failures(ctx, email, client):
+        return False
+    person = ctx.office.directory.find(email)
+    if person is None:
+        failure(ctx, email, client, "sign-in link asked for an address not on the list")
+        return False
+    nonce = secrets.token_urlsafe(32)
+    at = ctx.now()
+    link = f"{base_url.rstrip('/')}/signin/{nonce}"
+    message = compose("signin", {"recipient_name": person.name, "link": link,
+                                 "expires": london(at + LINK_LIFETIME), "office": ctx.office.name},
+                      ctx.settings.templates_dir)
+    with ctx.uow() as session:
+        session.add(SignInToken(nonce=_digest(nonce), email=person.email,
+                                next_path=safe_next(next_path), expires_at=at + LINK_LIFETIME))
+        session.add(OutboxMessage(
+            review_id=None, version="", purpose=f"signin:{_digest(nonce)[:16]}", template="signin",
+            recipient=person.email, recipient_name=person.name, subject=message.subject,
+            body_text=message.text, body_html=message.html, attachments=[], status="pending",
+            attempts=0, last_error="", created_at=at,
+            message_id=f"<{_digest(nonce)[:32]}@s55.invalid>"))
+    return True
+
+
+def use_link(ctx: Context, *, nonce: str, client: str) -> tuple[str, str, str]:
+    """Spend a link: (session cookie, email, where to go next). Refused if used or expired."""
+    at = ctx.now()
+    with ctx.uow() as session:
+        token = session.get(SignInToken, _digest(nonce), with_for_update=True)
+        problem = ("this sign-in link is not valid" if token is None
+                   else "this sign-in link has been used already" if token.used_at
+                   else "this sign-in link has expired" if as_utc(token.expires_at) < at else "")
+        if not problem:
+            token.used_at = at
+            cookie = secrets.token_urlsafe(32)
+            session.add(WebSession(id_hash=_digest(cookie), email=token.email,
+                                   csrf=secrets.token_urlsafe(32), created_at=at,
+                                   expires_at=at + SESSION_LIFETIME))
+            repo.append_audit(session, at=at.isoformat(), actor=token.email, role="",
+                              acting_for="", action="signed in on the web", ref="", version="",
+                              details={"client": client})
+            return cookie, token.email, token.next_path
+    failure(ctx, "(link)", client, problem)
+    raise NotPermitted(f"refused: {problem}; ask for a new one")
+
+
+def current(ctx: Context, cookie: str | None) -> tuple[str, str] | None:
+    """(email, csrf token) of a live session, or None."""
+    if not cookie:
+        return None
+    with ctx.uow() as session:
+        row = session.get(WebSession, _digest(cookie))
+        if row is None or as_utc(row.expires_at) < ctx.now():
+            return None
+        return row.email, row.csrf
+
+
+def sign_out(ctx: Context, cookie: str | None) -> None:
+    if cookie:
+        with ctx.uow() as session:
+            session.execute(delete(WebSession).where(WebSession.id_hash == _digest(cookie)))
+
+
+def csrf_ok(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected, given)
+
+
+def failure(ctx: Context, who: str, client: str, why: str) -> None:
+    """Count a failed attempt against the address and the client, and put it on the record."""
+    at = ctx.now()
+    with ctx.uow() as session:
+        for key in (f"email:{who.casefold()}", f"client:{client}"):
+            session.add(SignInFailure(key=key, at=at))
+        repo.append_audit(session, at=at.isoformat(), actor=who, role="", acting_for="",
+                          action="refused: web sign-in", ref="", version="",
+                          details={"client": client, "reason": why})
+
+
+def too_many_failures(ctx: Context, email: str, client: str) -> bool:
+    since = ctx.now() - FAILURE_WINDOW
+    with ctx.uow() as session:
+        count = session.scalar(select(func.count()).where(
+            SignInFailure.key.in_((f"email:{email.casefold()}", f"client:{client}")),
+            SignInFailure.at >= since))
+    return count >= MAX_FAILURES
