@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     orchestration: Literal["embedded", "deployment"] = "embedded"
     templates_dir: Path | None = None  # an office's own templates, tried before the built-in ones
     site_dir: Path | None = None  # default: home/site
-    site_url: str = ""  # the public address of the site folder; default: a file:// address
+    site_url: str = ""
+    web_url: str = "http://127.0.0.1:8055"  # where `s55 serve` is reached; links in mail use it  # the public address of the site folder; default: a file:// address
     mail_transport: Literal["files", "smtp"] = "files"
     mail_from: str = "s55@example.org"
     outbox_dir: Path | None = None  # default: home/outbox (the files transport writes .eml here)

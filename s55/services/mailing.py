@@ -57,6 +57,9 @@ def mail_context(ctx: Context, session: Session, row: Review, record: Record,
                        for n, item in record.unanswered_recommendations()],
         "published_on_long": long_date(published_on) if published_on else "",
         "page_url": page_url(ctx, row.ref),
+        # the version travels in the link: the page says so if it is no longer current
+        "review_url": f"{ctx.settings.web_url.rstrip('/')}/reviews/{row.ref}"
+                      f"?version={row.current_version}",
     }
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from ..domain import audit as chain
 from ..domain import deadlines
 from ..domain.workflow import WAITING_FOR, Action, Stage, check_role
+from ..domain.errors import NotFound
+from ..domain.record import Record
 from ..housestyle import format_record
 from ..store import repo
 from ..store.models import Review
@@ -132,3 +134,36 @@ def export(ctx: Context, *, actor: str | None, ref: str) -> str:
 
 def _working_days(n: int) -> str:
     return f"{n} working day" if n == 1 else f"{n} working days"
+
+
+def version_text(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
+    """One version of the record in the house style (for reading and comparing versions)."""
+    may_read(ctx, actor)
+    with ctx.uow() as session:
+        row = repo.review(session, ref)
+        match = [v for v in repo.versions(session, row.id) if v.hash.startswith(version)]
+        if not version or not match:
+            raise NotFound(f"{ref} has no version {version[:12]}")
+        return format_record(Record.from_canonical(match[-1].content), version=match[-1].hash)
+
+
+def diff(ctx: Context, *, actor: str | None, ref: str, old: str, new: str) -> list[tuple[str, str]]:
+    """A readable line diff between two versions: (' ', '-', '+') and the line."""
+    import difflib
+
+    a = version_text(ctx, actor=actor, ref=ref, version=old).splitlines()
+    b = version_text(ctx, actor=actor, ref=ref, version=new).splitlines()
+    out = []
+    for line in difflib.ndiff(a, b):
+        if line[:1] in "+- " and not line.startswith("? "):
+            out.append((line[0], line[2:]))
+    # keep the changes and two lines either side of each
+    keep = {i + d for i, (kind, _) in enumerate(out) if kind != " " for d in range(-2, 3)}
+    return [line if i in keep else ("…", "") for i, line in enumerate(out)
+            if i in keep or (i - 1 in keep)]
+
+
+def record(ctx: Context, *, actor: str | None, ref: str):
+    may_read(ctx, actor)
+    with ctx.uow() as session:
+        return repo.current_record(session, repo.review(session, ref))

@@ -5,6 +5,8 @@ against the role table by the same service function the command line calls.
 """
 
 
+import re
+from urllib.parse import quote
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Form, Request
@@ -15,6 +17,7 @@ from ..domain.errors import (
     UnansweredRecommendations, WrongStage,
 )
 from ..render.environment import environment
+from ..render.sanitise import html_to_text
 from ..services import reading, route, signin
 from ..services.compliance import status as open_reviews
 from ..services.context import Context
@@ -47,7 +50,8 @@ def create_app(ctx: Context) -> FastAPI:
     def who(request: Request) -> dict:
         found = signin.current(ctx, request.cookies.get(COOKIE))
         if found is None:
-            raise SignInNeeded(request.url.path)
+            query = f"?{request.url.query}" if request.url.query else ""
+            raise SignInNeeded(request.url.path + query)
         email, csrf = found
         person = ctx.office.directory.find(email)
         return {"email": email, "csrf": csrf, "name": person.name if person else email,
@@ -63,7 +67,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, exc: SignInNeeded):
-        return RedirectResponse(f"/signin?next={exc.next_path}", status_code=303)
+        return RedirectResponse(f"/signin?next={quote(exc.next_path, safe='')}", status_code=303)
 
     @app.exception_handler(S55Error)
     async def _refused(request: Request, exc: S55Error):
@@ -112,11 +116,99 @@ def create_app(ctx: Context) -> FastAPI:
         rows.sort(key=lambda r: r["stage"] not in wanted)
         return page(request, "dashboard.html", user=user, rows=rows, wanted=wanted)
 
-    @app.get("/reviews/{ref}", response_class=HTMLResponse)
-    def review(request: Request, ref: str, user: User):
+    def review_page(request: Request, ref: str, user: dict, status: int = 200,
+                    typed: dict | None = None, problem: str = "", sent: str = "") -> HTMLResponse:
         data = reading.show(ctx, actor=user["email"], ref=ref)
-        trail = reading.audit_trail(ctx, actor=user["email"], ref=ref)
-        return page(request, "review.html", user=user, r=data, trail=trail)
+        changes = []
+        if sent and not data["current_version"].startswith(sent):
+            changes = reading.diff(ctx, actor=user["email"], ref=ref, old=sent,
+                                   new=data["current_version"])
+        return page(request, "review.html", status=status, user=user, r=data,
+                    record=reading.record(ctx, actor=user["email"], ref=ref),
+                    trail=reading.audit_trail(ctx, actor=user["email"], ref=ref),
+                    typed=typed or {}, problem=problem, sent=sent, changes=changes,
+                    as_text=html_to_text)
+
+    @app.get("/reviews/{ref}", response_class=HTMLResponse)
+    def review(request: Request, ref: str, user: User, version: str = ""):
+        return review_page(request, ref, user, sent=version[:64])
+
+    @app.get("/reviews/{ref}/diff", response_class=HTMLResponse)
+    def compare(request: Request, ref: str, user: User, old: str, new: str):
+        lines = reading.diff(ctx, actor=user["email"], ref=ref, old=old, new=new)
+        return page(request, "diff.html", user=user, ref=ref, old=old, new=new, lines=lines)
+
+    @app.post("/reviews/{ref}/comments", response_class=HTMLResponse)
+    async def comments(request: Request, ref: str, user: User):
+        form = await request.form()
+        fields = {k: str(v) for k, v in form.items()}
+        actor = checked(user, fields.get("csrf"))
+        for name, value in fields.items():
+            if len(value) > MAX_TEXT:
+                raise InvalidInput(name, f"is {len(value)} characters long; the most one field "
+                                         f"may hold is {MAX_TEXT}")
+        try:
+            _save_comments(ctx, actor, ref, fields)
+        except (StaleVersion, Conflict) as changed:
+            # nothing the person typed is lost: the form comes back filled in, with the news
+            return review_page(request, ref, user, status=409, typed=fields,
+                               problem=f"The review changed while you were writing, so nothing "
+                                       f"was saved. Your text is below; look at what changed "
+                                       f"and save again. ({changed})",
+                               sent=fields.get("version", ""))
+        _advance(ctx, ref)
+        return RedirectResponse(f"/reviews/{ref}?done=saved", status_code=303)
+
+    @app.post("/reviews/{ref}/invite")
+    def invite(ref: str, user: User, due: Annotated[str, Form(max_length=10)] = "",
+               csrf: Annotated[str | None, Form()] = None):
+        from datetime import date
+
+        actor = checked(user, csrf)
+        try:
+            day = date.fromisoformat(due) if due.strip() else None
+        except ValueError:
+            raise InvalidInput("due date", f"'{due}' is not a date (YYYY-MM-DD)") from None
+        route.invite_chief_officer(ctx, actor=actor, ref=ref, due=day)
+        _advance(ctx, ref)
+        return RedirectResponse(f"/reviews/{ref}?done=chief-officer-invited", status_code=303)
+
+    @app.post("/reviews/{ref}/request-sign-off")
+    def request_sign_off(ref: str, user: User, csrf: Annotated[str | None, Form()] = None):
+        route.request_sign_off(ctx, actor=checked(user, csrf), ref=ref)
+        _advance(ctx, ref)
+        return RedirectResponse(f"/reviews/{ref}?done=sign-off-requested", status_code=303)
+
+    @app.post("/reviews/{ref}/send-back")
+    def send_back(ref: str, user: User, to: Annotated[str, Form(max_length=20)],
+                  reason: Annotated[str, Form(max_length=MAX_TEXT)],
+                  csrf: Annotated[str | None, Form()] = None):
+        route.send_back(ctx, actor=checked(user, csrf), ref=ref, to=to, reason=reason)
+        _advance(ctx, ref)
+        return RedirectResponse(f"/reviews/{ref}?done=sent-back", status_code=303)
+
+    @app.post("/reviews/{ref}/publish")
+    def publish(ref: str, user: User, reason: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+                csrf: Annotated[str | None, Form()] = None):
+        from ..services.publishing import request_publication
+
+        request_publication(ctx, actor=checked(user, csrf), ref=ref, late_reason=reason)
+        _advance(ctx, ref)
+        return RedirectResponse(f"/reviews/{ref}?done=published", status_code=303)
+
+    @app.get("/report", response_class=HTMLResponse)
+    def report(request: Request, user: User, year: int | None = None):
+        from ..services.compliance import report as timeliness
+
+        data = timeliness(ctx, actor=user["email"], year=year)
+        return page(request, "report.html", user=user, data=data, year=year)
+
+    @app.get("/report/chart.svg")
+    def chart(user: User, year: int | None = None):
+        from ..services.compliance import chart_svg, report as timeliness
+
+        data = timeliness(ctx, actor=user["email"], year=year)
+        return Response(chart_svg(data, ctx.office.name), media_type="image/svg+xml")
 
     @app.post("/reviews/{ref}/sign-off")
     def sign_off(request: Request, ref: str, user: User,
@@ -136,6 +228,31 @@ def create_app(ctx: Context) -> FastAPI:
         return Response("ok", media_type="text/plain")
 
     return app
+
+
+MAX_TEXT = 50_000  # characters in one field: far more than any response needs
+
+
+def _save_comments(ctx: Context, actor: str, ref: str, fields: dict) -> None:
+    """Comments and answers from one form, on the version the person was shown."""
+    from ..render.sanitise import plain_text, rich_text
+    from ..services import drafting
+
+    seen = fields.get("version") or None
+    given = {"text": fields.get("text"), "initial_response": fields.get("initial"),
+             "overall_comments": fields.get("overall")}
+    given = {k: rich_text(v) for k, v in given.items() if v is not None and v.strip()}
+    if given:
+        drafting.comments(ctx, actor=actor, ref=ref, seen_version=seen, **given)
+        seen = None  # the answers build on the version the comments just made
+    numbers = sorted(int(k.split("-")[1]) for k in fields if re.fullmatch(r"answer-\d+", k))
+    for n in numbers:
+        text = plain_text(fields.get(f"answer-{n}", ""))
+        if text:
+            drafting.answer_recommendation(ctx, actor=actor, ref=ref, number=n,
+                                           kind=fields.get(f"kind-{n}", "action-proposed"),
+                                           text=text, seen_version=seen)
+            seen = None
 
 
 def _advance(ctx: Context, ref: str) -> None:

@@ -28,7 +28,8 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 def server(home, prefect_api):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
-    env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api)
+    env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api,
+               S55_WEB_URL=f"http://127.0.0.1:{port}")
     proc = subprocess.Popen([sys.executable, "-m", "s55", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -78,7 +79,7 @@ def mailed_link(home: Path, to: str) -> str:
 
 
 def sign_in(page, server, home, who, path="/"):
-    page.goto(f"{server}{path}")
+    page.goto(path if path.startswith("http") else f"{server}{path}")
     assert page.url.startswith(f"{server}/signin")
     page.get_by_label("Your email address").fill(who)
     page.get_by_role("button", name="Email me a sign-in link").click()
@@ -136,3 +137,133 @@ def test_refusals_wrong_role_and_missing_csrf(browser, server, home, awaiting_si
     no_token = page.request.post(f"{server}/reviews/{ref}/sign-off", form={"version": version})
     assert no_token.status == 403 and "security token" in no_token.text()
     assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "awaiting sign-off"
+
+
+def mailed_review_link(home: Path, to: str, subject_has: str) -> str:
+    for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
+        msg = email.message_from_bytes(path.read_bytes())
+        if to in msg["To"] and subject_has in msg["Subject"]:
+            text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+            return re.search(r"http\S+/reviews/\S+", text.get_payload(decode=True).decode())[0]
+    raise AssertionError(f"no '{subject_has}' mail to {to}")
+
+
+def test_the_whole_route_through_the_web(browser, server, home, seed_text):
+    from datetime import date, timedelta
+
+    from s55.housestyle import parse_record
+    from s55.services import drafting
+    from tests.conftest import CHIEF_CONSTABLE, OPCC
+
+    ctx = make_ctx(home)
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date.today() - timedelta(days=3))
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Improve triage")
+
+    opcc = browser.new_context().new_page()
+    sign_in(opcc, server, home, OPCC, f"/reviews/{ref}")
+    opcc.get_by_role("button", name="Invite the chief officer").click()
+    assert "Done: chief officer invited" in opcc.content()
+
+    chief = browser.new_context().new_page()
+    sign_in(chief, server, home, CHIEF_CONSTABLE,
+            mailed_review_link(home, CHIEF_CONSTABLE, "Your comments are invited"))
+    assert axe_violations(chief) == []
+    chief.get_by_label("The Chief Constable's comments on the report").fill(
+        "We accept the findings and have a plan.")
+    chief.get_by_role("button", name="Submit comments").click()
+    assert "Done: saved" in chief.content()
+
+    pcc = browser.new_context().new_page()
+    sign_in(pcc, server, home, COMMISSIONER,
+            mailed_review_link(home, COMMISSIONER, "Your comments and answers are needed"))
+    pcc.get_by_label("Police and Crime Commissioner's comments on the report").fill("Initial.")
+    pcc.get_by_label("Answer to recommendation 1 (s55(5B))").fill("A new triage model by March")
+    pcc.get_by_role("button", name="Save").click()
+    pcc.get_by_role("button", name=re.compile("Ask for sign-off")).click()
+    sign_off_link = mailed_review_link(home, COMMISSIONER, "Sign-off requested")
+    pcc.goto(sign_off_link)
+    assert axe_violations(pcc) == []
+    pcc.get_by_role("button", name=re.compile("Sign off version")).click()
+    assert "Done: signed off" in pcc.content()
+
+    opcc.goto(f"{server}/reviews/{ref}")
+    opcc.get_by_role("button", name=re.compile("Publish version")).click()
+    assert "Done: published" in opcc.content()
+    shown = reading.show(ctx, actor=AUDITOR, ref=ref)
+    assert shown["stage"] == "copies sent"
+    published = opcc.context.new_page()
+    published.goto(Path(shown["publication"]["page"]).as_uri())
+    assert "A new triage model by March" in published.content()
+    assert axe_violations(published) == []
+    opcc.goto(f"{server}/report")
+    assert ref in opcc.content() and axe_violations(opcc) == []
+
+
+def test_two_people_saving_at_once_lose_nothing(browser, server, home, seed_text):
+    from datetime import date, timedelta
+
+    from s55.housestyle import parse_record
+    from s55.services import drafting, route
+    from tests.conftest import OPCC, STAFF_OFFICER
+
+    ctx = make_ctx(home)
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date.today() - timedelta(days=3))
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", text="Do A")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None, text="Agreed.")
+
+    pcc = browser.new_context().new_page()
+    sign_in(pcc, server, home, COMMISSIONER, f"/reviews/{ref}")
+    opcc = browser.new_context().new_page()
+    sign_in(opcc, server, home, OPCC, f"/reviews/{ref}")  # both have the same version open
+
+    hostile = '<script>alert("x")</script> ‮evil‬ 👮 café e\u0301 "quotes" & <b>bold</b>'
+    pcc.get_by_label("Answer to recommendation 1 (s55(5B))").fill(hostile)
+    pcc.get_by_role("button", name="Save").click()
+    assert "Done: saved" in pcc.content()
+
+    mine = "The OPCC's draft answer, typed at the same moment"
+    opcc.get_by_label("Answer to recommendation 1 (s55(5B))").fill(mine)
+    opcc.get_by_role("button", name="Save").click()
+    assert "The review changed while you were writing" in opcc.content()
+    assert opcc.get_by_label("Answer to recommendation 1 (s55(5B))").input_value() == mine
+    assert "What changed" in opcc.content()
+
+    stored = reading.show(ctx, actor=AUDITOR, ref=ref)["recommendations"][0]["answer"]["text"]
+    # answers are plain text: markup and script go, every other character stays (NFC-composed)
+    assert stored == '\u202eevil\u202c 👮 café é "quotes" & bold'
+    pcc.goto(f"{server}/reviews/{ref}")
+    assert pcc.locator("script").count() == 0 and pcc.locator("main b").count() == 0
+    assert "👮 café" in pcc.inner_text("main")
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', pcc.content())[1]
+    huge = pcc.request.post(f"{server}/reviews/{ref}/comments",
+                            form={"csrf": csrf, "answer-1": "x" * 50_001})
+    assert huge.status == 400 and "answer-1: is 50001 characters long" in huge.text()
+
+
+def test_an_expired_link_is_refused(browser, server, home):
+    from sqlalchemy import update
+
+    from s55.services import signin
+    from s55.store.models import SignInToken
+
+    ctx = make_ctx(home)
+    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/", base_url=server,
+                               client="test")
+    with ctx.uow() as session:
+        session.execute(update(SignInToken).values(
+            expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
+    link = mailed_link_from_outbox(ctx, COMMISSIONER)
+    page = browser.new_page()
+    response = page.goto(link)
+    assert response.status == 403 and "has expired" in page.content()
+
+
+def mailed_link_from_outbox(ctx, to):
+    from s55.services import mailing
+
+    mailing.deliver(ctx, None)
+    return mailed_link(ctx.settings.home, to)
