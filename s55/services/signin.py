@@ -118,9 +118,11 @@ def failure(ctx: Context, who: str, client: str, why: str) -> None:
 
 
 def too_many_failures(ctx: Context, email: str, client: str) -> bool:
+    """Too many recent failures for this address, or from this client, each counted alone."""
     since = ctx.now() - FAILURE_WINDOW
     with ctx.uow() as session:
-        count = session.scalar(select(func.count()).where(
-            SignInFailure.key.in_((f"email:{email.casefold()}", f"client:{client}")),
-            SignInFailure.at >= since))
-    return count >= MAX_FAILURES
+        counts = session.execute(
+            select(SignInFailure.key, func.count()).where(
+                SignInFailure.key.in_((f"email:{email.casefold()}", f"client:{client}")),
+                SignInFailure.at >= since).group_by(SignInFailure.key)).all()
+    return any(count >= MAX_FAILURES for _key, count in counts)

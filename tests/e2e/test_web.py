@@ -267,3 +267,31 @@ def mailed_link_from_outbox(ctx, to):
 
     mailing.deliver(ctx, None)
     return mailed_link(ctx.settings.home, to)
+
+
+def tab_to(page, text: str, limit: int = 80) -> None:
+    """Press Tab until the focused element reads `text` (keyboard only, no clicks)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement && (document.activeElement.innerText "
+                                "|| document.activeElement.getAttribute('aria-label') || "
+                                "document.activeElement.id || '')")
+        if text in focused:
+            return
+    raise AssertionError(f"Tab never reached '{text}'")
+
+
+def test_signing_in_and_signing_off_with_the_keyboard_alone(browser, server, home,
+                                                            awaiting_sign_off):
+    ctx, ref = awaiting_sign_off
+    page = browser.new_page()
+    page.goto(f"{server}/reviews/{ref}")
+    tab_to(page, "email")
+    page.keyboard.type(COMMISSIONER)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=a sign-in link is on its way")
+    page.goto(mailed_link(home, COMMISSIONER))
+    tab_to(page, "Sign off version")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Done: signed off")
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "signed off"
