@@ -295,3 +295,23 @@ def test_signing_in_and_signing_off_with_the_keyboard_alone(browser, server, hom
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Done: signed off")
     assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "signed off"
+
+
+def test_sign_off_of_a_stale_version_is_refused_on_the_web(browser, server, home,
+                                                           awaiting_sign_off):
+    from s55.services import drafting
+    from tests.conftest import OPCC
+
+    ctx, ref = awaiting_sign_off
+    page = browser.new_page()
+    sign_in(page, server, home, COMMISSIONER, f"/reviews/{ref}")
+    sent = reading.show(ctx, actor=AUDITOR, ref=ref)["current_version"]
+    # while the Commissioner reads, the OPCC changes an answer
+    drafting.answer_recommendation(ctx, actor=OPCC, ref=ref, number=1, kind="action-proposed",
+                                   text="A better answer")
+    page.get_by_role("button", name=f"Sign off version {sent[:12]}").click()
+    assert "is no longer current" in page.content()
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["signed_off_version"] is None
+    page.goto(f"{server}/reviews/{ref}?version={sent}")
+    assert "is no longer current" in page.content() and "A better answer" in page.content()
+    assert axe_violations(page) == []
