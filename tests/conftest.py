@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,7 +100,7 @@ def prefect_api(tmp_path_factory):
     """One Prefect API server for the command-line tests, so that each `s55` process does not
     start an ephemeral one of its own (about 10 s each). The embedded default, with its
     ephemeral server and its own PREFECT_HOME, is what test_demo and test_advance_flow use."""
-    import urllib.request
+    from tests.waiting import until_up
 
     home = tmp_path_factory.mktemp("prefect-server")
     port = _free_port()
@@ -113,16 +112,11 @@ def prefect_api(tmp_path_factory):
                                "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 120
-    while True:  # poll its health endpoint until it answers, or give up with its log
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"Prefect server did not start:\n{(home / 'server.log').read_text()}")
-            time.sleep(0.25)
+    problem = until_up(f"{url}/health", server)
+    if problem:
+        server.kill()
+        pytest.fail(f"Prefect server did not start ({problem}):\n"
+                    f"{(home / 'server.log').read_text()}")
     yield url
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -130,3 +124,13 @@ def prefect_api(tmp_path_factory):
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
     log.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback, not yet started: start it when the test wants it up."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    yield server
+    server.stop()

@@ -20,7 +20,6 @@ import pytest
 from s55.services import mailing, reading
 from tests import routes
 from tests.conftest import AUDITOR, OPCC, make_ctx
-from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
 
@@ -41,10 +40,8 @@ p.atomic_write = write
 
 
 @pytest.fixture
-def server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+def server(smtp_server):
+    return smtp_server.start()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from s55.services import reading
 from tests import routes
 from tests.conftest import AUDITOR, COMMISSIONER, _free_port, make_ctx
+from tests.waiting import until_up
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,16 +32,10 @@ def server(home, prefect_api):
     proc = subprocess.Popen([sys.executable, "-m", "s55", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # poll /health until it answers
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"s55 serve did not start: {proc.stderr.read()}")
-            time.sleep(0.2)
+    problem = until_up(f"{url}/health", proc, seconds=60)
+    if problem:
+        proc.kill()
+        pytest.fail(f"s55 serve did not start ({problem}): {proc.stderr.read()}")
     yield url
     proc.terminate()
     proc.wait(30)

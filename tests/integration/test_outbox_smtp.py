@@ -11,17 +11,14 @@ import pytest
 from s55.services import mailing, publishing, reading
 from tests.conftest import AUDITOR, make_ctx
 from tests.routes import published
-from tests.smtp import SmtpServer
 
 HMICFRS = "s55-responses@hmicfrs.example.org"
 HOME_OFFICE = "s55-responses@homeoffice.example.org"
 
 
 @pytest.fixture
-def server():
-    server = SmtpServer()
-    yield server
-    server.stop()
+def server(smtp_server):
+    return smtp_server
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from s55.services import drafting, mailing, reminding, route
 from s55.services.context import LONDON
 from s55.store import repo
 from tests.conftest import OPCC, make_ctx
-from tests.smtp import SmtpServer
 
 CHIEF = "chief.constable@example.org"
 CHIEF_EXEC = "chief.executive@example.org"
@@ -22,10 +21,8 @@ COMMISSIONER = "commissioner@example.org"
 
 
 @pytest.fixture
-def server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+def server(smtp_server):
+    return smtp_server.start()
 
 
 @pytest.fixture
