@@ -139,6 +139,13 @@ NOTICES: dict[Stage, tuple[Notice, ...]] = {
     Stage.PUBLISHED: (Notice("statutory_copy", "statutory", True),
                       Notice("published", "customary", True)),
 }
+# Whose move it is in each stage (the dashboard, status and reminders say "held by").
+HELD_BY: dict[Stage, Role] = {
+    Stage.DRAFT: Role.OPCC_OFFICER, Stage.AWAITING_CHIEF_OFFICER: Role.CHIEF_OFFICER,
+    Stage.AWAITING_LOCAL_POLICING_BODY: Role.LOCAL_POLICING_BODY,
+    Stage.AWAITING_SIGN_OFF: Role.LOCAL_POLICING_BODY, Stage.SIGNED_OFF: Role.OPCC_OFFICER,
+    Stage.PUBLISHED: Role.OPCC_OFFICER,
+}
 WAITING_FOR: dict[Stage, str] = {
     Stage.DRAFT: "an OPCC officer to invite the chief officer",
     Stage.AWAITING_CHIEF_OFFICER: "the chief officer's comments",

@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.workflow import WAITING_FOR, Role, Stage
+from ..domain.workflow import HELD_BY, WAITING_FOR, Stage
 from ..store import repo
 from .context import Context, london_date
 from .reading import may_read
 
 OPEN = (Stage.DRAFT, Stage.AWAITING_CHIEF_OFFICER, Stage.AWAITING_LOCAL_POLICING_BODY,
         Stage.AWAITING_SIGN_OFF, Stage.SIGNED_OFF, Stage.PUBLISHED)
-HOLDER = {Stage.DRAFT: Role.OPCC_OFFICER, Stage.AWAITING_CHIEF_OFFICER: Role.CHIEF_OFFICER,
-          Stage.AWAITING_LOCAL_POLICING_BODY: Role.LOCAL_POLICING_BODY,
-          Stage.AWAITING_SIGN_OFF: Role.LOCAL_POLICING_BODY, Stage.SIGNED_OFF: Role.OPCC_OFFICER,
-          Stage.PUBLISHED: Role.OPCC_OFFICER}
 
 
 def rag(stage: Stage, days_left: int | None, co_due: date | None, today: date) -> str:
@@ -43,11 +39,11 @@ def status(ctx: Context, *, actor: str | None) -> list[dict]:
             if stage not in OPEN:
                 continue
             left = deadlines.days_left(row.statutory_last_day, today)
-            holders = directory.holders(HOLDER[stage])
+            holders = directory.holders(HELD_BY[stage])
             rows.append({
                 "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
-                "held_by": holders[0].name if holders else str(HOLDER[stage]),
-                "held_by_role": str(HOLDER[stage]), "waiting_for": WAITING_FOR[stage],
+                "held_by": holders[0].name if holders else str(HELD_BY[stage]),
+                "held_by_role": str(HELD_BY[stage]), "waiting_for": WAITING_FOR[stage],
                 "statutory_last_day": row.statutory_last_day.isoformat()
                 if row.statutory_last_day else None,
                 "days_left": left,

@@ -8,7 +8,7 @@ from datetime import date
 from ..domain import deadlines
 from ..domain.errors import InvalidInput
 from ..domain.record import Answer, AnswerKind, Item, OfficeHolder, Record
-from ..domain.workflow import Action, Role, Stage, transition
+from ..domain.workflow import Action, Role, transition
 from ..store import repo
 from ..store.models import Review
 from .context import Context
@@ -127,7 +127,3 @@ def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | N
         d.details["given_version"] = d.version
         return d.save(replace(d.record(), **given), str(action))
 
-
-def stage_of(ctx: Context, ref: str) -> Stage:
-    with ctx.uow() as session:
-        return Stage(repo.review(session, ref).stage)

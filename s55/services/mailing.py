@@ -15,7 +15,7 @@ from ..config import load_recipients
 from ..domain import deadlines
 from ..domain.record import Record
 from ..domain.workflow import NOTICES, Role, Stage
-from ..mail.compose import compose
+from ..mail.compose import Composed, compose
 from ..mail.transport import transport_for
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
@@ -107,15 +107,26 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
             message = compose(notice.template, {**context, "recipient": email,
                                                 "recipient_name": name},
                               ctx.settings.templates_dir)
-            key = hashlib.sha256(f"{row.ref}|{version}|{purpose}|{email}".encode()).hexdigest()
-            session.add(OutboxMessage(
-                review_id=row.id, version=version, purpose=purpose, template=notice.template,
-                recipient=email, recipient_name=name, subject=message.subject,
-                body_text=message.text, body_html=message.html, attachments=attachments,
-                status="pending", attempts=0, last_error="", created_at=at,
-                message_id=f"<{key[:32]}@s55.invalid>"))
+            session.add(outbox_row(
+                review_id=row.id, key=f"{row.ref}|{version}|{purpose}|{email}", version=version,
+                purpose=purpose, template=notice.template, email=email, name=name,
+                message=message, at=at, attachments=attachments))
             written += 1
     return written
+
+
+def outbox_row(*, review_id: int | None, key: str, version: str, purpose: str, template: str,
+               email: str, name: str, message: Composed | None, at: datetime,
+               attachments: list | None = None, status: str = "pending",
+               error: str = "") -> OutboxMessage:
+    """One outbox row; its Message-ID is derived from `key`, so a resend keeps the same one."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return OutboxMessage(
+        review_id=review_id, version=version, purpose=purpose, template=template,
+        recipient=email, recipient_name=name, subject=message.subject if message else "",
+        body_text=message.text if message else "", body_html=message.html if message else "",
+        attachments=attachments or [], status=status, attempts=0, last_error=error,
+        created_at=at, message_id=f"<{digest[:32]}@s55.invalid>")
 
 
 def _attachments(pub: Publication | None) -> list[dict]:

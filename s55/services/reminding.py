@@ -3,7 +3,6 @@ each reminder goes through the outbox once per (record, rule, date)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -12,17 +11,14 @@ from ..config import load_reminder_rules
 from ..domain import deadlines
 from ..domain.errors import Conflict
 from ..domain.reminders import Due, choose, plan
-from ..domain.workflow import WAITING_FOR, Role, Stage
+from ..domain.workflow import HELD_BY, WAITING_FOR, Role, Stage
 from ..mail.compose import compose
 from ..store import repo
-from ..store.models import OutboxMessage, Review
+from ..store.models import Review
 from .context import Context, long_date
-from .mailing import mail_context
+from .mailing import mail_context, outbox_row
 
 HORIZON_DAYS = 15  # the earliest reminder is 14 calendar days before the last day
-HOLDERS = {Stage.DRAFT: Role.OPCC_OFFICER, Stage.AWAITING_CHIEF_OFFICER: Role.CHIEF_OFFICER,
-           Stage.AWAITING_LOCAL_POLICING_BODY: Role.LOCAL_POLICING_BODY,
-           Stage.AWAITING_SIGN_OFF: Role.LOCAL_POLICING_BODY, Stage.SIGNED_OFF: Role.OPCC_OFFICER}
 COMMANDS = {
     Stage.DRAFT: "s55 invite {ref} --as {to}",
     Stage.AWAITING_CHIEF_OFFICER: "s55 comment {ref} --version {v} --file COMMENTS.txt --as {to}",
@@ -92,7 +88,7 @@ def _recipients(ctx: Context, due: Due) -> list[tuple[str, str]]:
 
 def _explain(row: Review, due: Due, today: date) -> dict:
     stage = Stage(row.stage)
-    holder = HOLDERS.get(stage, Role.OPCC_OFFICER)
+    holder = HELD_BY.get(stage, Role.OPCC_OFFICER)
     if due.rule.anchor == "chief_officer_due":
         if due.rule.days < 0:
             about = f"The chief officer's comments are due on {long_date(due.anchor_date)}"
@@ -114,10 +110,6 @@ def _explain(row: Review, due: Due, today: date) -> dict:
 
 
 def _add(session, row, purpose, email, name, status, error, at: datetime, message) -> None:
-    key = hashlib.sha256(f"{row.ref}|{purpose}|{email}".encode()).hexdigest()
-    session.add(OutboxMessage(
-        review_id=row.id, version="", purpose=purpose, template="reminder", recipient=email,
-        recipient_name=name, subject=message.subject if message else "",
-        body_text=message.text if message else "", body_html=message.html if message else "",
-        attachments=[], status=status, attempts=0, last_error=error, created_at=at,
-        message_id=f"<{key[:32]}@s55.invalid>"))
+    session.add(outbox_row(review_id=row.id, key=f"{row.ref}|{purpose}|{email}", version="",
+                           purpose=purpose, template="reminder", email=email, name=name,
+                           message=message, at=at, status=status, error=error))

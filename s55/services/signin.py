@@ -17,8 +17,9 @@ from sqlalchemy import delete, func, select
 from ..domain.errors import NotPermitted
 from ..mail.compose import compose
 from ..store import repo
-from ..store.models import OutboxMessage, SignInFailure, SignInToken, WebSession
+from ..store.models import SignInFailure, SignInToken, WebSession
 from .context import Context, as_utc, london
+from .mailing import outbox_row
 
 LINK_LIFETIME = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
@@ -54,12 +55,11 @@ def request_link(ctx: Context, *, email: str, next_path: str, base_url: str, cli
     with ctx.uow() as session:
         session.add(SignInToken(nonce=_digest(nonce), email=person.email,
                                 next_path=safe_next(next_path), expires_at=at + LINK_LIFETIME))
-        session.add(OutboxMessage(
-            review_id=None, version="", purpose=f"signin:{_digest(nonce)[:16]}", template="signin",
-            recipient=person.email, recipient_name=person.name, subject=message.subject,
-            body_text=message.text, body_html=message.html, attachments=[], status="pending",
-            attempts=0, last_error="", created_at=at,
-            message_id=f"<{_digest(nonce)[:32]}@s55.invalid>"))
+        # the Message-ID comes from the hash of the link, never from the link itself
+        session.add(outbox_row(
+            review_id=None, key=_digest(nonce), version="",
+            purpose=f"signin:{_digest(nonce)[:16]}", template="signin", email=person.email,
+            name=person.name, message=message, at=at))
     return True
 
 
