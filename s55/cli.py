@@ -33,6 +33,12 @@ def ctx():
     return Context.from_env()
 
 
+def london(value) -> str:
+    from .services.context import london as shown
+
+    return shown(value)
+
+
 def parse_date(value: str | None, field: str) -> date | None:
     if value is None:
         return None
@@ -53,15 +59,47 @@ def read_text(text: str | None, file: Path | None, field: str) -> str | None:
     return text
 
 
-def advance_and_report(context, ref: str) -> None:
-    from .orchestrate import run_advance
+def after_decision(context, ref: str, no_wait: bool) -> None:
+    """The decision is saved with a request for the route: say what the route did with it.
 
-    result = run_advance(context, ref)
+    With `s55 serve` running, wait a few seconds for its report; with none, run the route
+    here, once, without Prefect (a decision command never imports it)."""
+    from .services import requests
+    from .services.automation import run_here
+
+    served = requests.served_by(context)
+    if no_wait:
+        typer.echo(f"  the route takes it from here: `s55 show {ref}` shows where it stands"
+                   if served else "  no `s55 serve` is running: the route runs when one starts, "
+                   f"or run `s55 advance {ref}`")
+        return
+    if served:
+        row = requests.wait(context, context.last_request, context.settings.wait_seconds)
+        if row is not None and row.status == "done":
+            print_route(row.outcome)
+        else:
+            error = f" (last try: {row.last_error})" if row is not None and row.last_error else ""
+            typer.echo(f"  the route is still working on {ref}{error}: `s55 show {ref}` or "
+                       "`s55 outbox` shows where it stands")
+        return
+    typer.echo("  no `s55 serve` is running for this office: the route runs here, once")
+    result = run_here(context, ref)
+    if result is None:
+        typer.echo(f"  another process is running the route on {ref} at this moment")
+    else:
+        print_route(result)
+
+
+def print_route(result: dict) -> None:
     for step in result["done"]:
         typer.echo(f"  done: {step}")
     if result.get("unsent"):
         typer.echo(f"  {result['unsent']} message(s) not yet delivered: see `s55 outbox`")
     typer.echo(f"  {result['ref']} is {result['stage']}; waiting for {result['waiting_for']}")
+
+
+NoWait = Annotated[bool, typer.Option(
+    "--no-wait", help="Return once the decision is saved; the route reports in `s55 show`.")]
 
 
 @app.command("import")
@@ -171,7 +209,7 @@ def show(ref: Ref, actor: Actor = None, as_json: AsJson = False) -> None:
 def add_item(ref: Ref, text: Annotated[str, typer.Option(help="The item's text.")],
              kind: Annotated[str, typer.Option(
                  help="recommendations, causes_of_concern or areas_for_improvement")],
-             area: str = "", actor: Actor = None) -> None:
+             area: str = "", actor: Actor = None, no_wait: NoWait = False) -> None:
     """Record a recommendation, cause of concern or area for improvement from the report."""
     from .render.sanitise import plain_text
     from .services.drafting import add_item as add
@@ -180,13 +218,13 @@ def add_item(ref: Ref, text: Annotated[str, typer.Option(help="The item's text."
     new = add(context, actor=actor, ref=ref, kind=kind.replace("-", "_"), text=plain_text(text),
               area=plain_text(area))
     typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
 def edit(ref: Ref, field: Annotated[str, typer.Option(help="e.g. summary, initial_response")],
          text: Optional[str] = None, file: Optional[Path] = None, version: Version = None,
-         actor: Actor = None) -> None:
+         actor: Actor = None, no_wait: NoWait = False) -> None:
     """Replace one field of the draft (HTML is sanitised)."""
     from .render.sanitise import plain_text, rich_text
     from .services.drafting import edit_text
@@ -199,25 +237,25 @@ def edit(ref: Ref, field: Annotated[str, typer.Option(help="e.g. summary, initia
     new = edit_text(context, actor=actor, ref=ref, field_name=field, value=value,
                     seen_version=version)
     typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
 def invite(ref: Ref, due: Annotated[Optional[str], typer.Option(
                help="The chief officer's date (default: from config, in working days).")] = None,
-           actor: Actor = None) -> None:
+           actor: Actor = None, no_wait: NoWait = False) -> None:
     """Invite the chief officer's comments before a date (s55(4))."""
     from .services.route import invite_chief_officer
 
     context = ctx()
     day = invite_chief_officer(context, actor=actor, ref=ref, due=parse_date(due, "--due"))
     typer.echo(f"{ref}: chief officer invited; comments due {day.isoformat()}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command("move-due")
 def move_due(ref: Ref, due: Annotated[str, typer.Option(help="The new date (YYYY-MM-DD).")],
-             reason: str = "", actor: Actor = None) -> None:
+             reason: str = "", actor: Actor = None, no_wait: NoWait = False) -> None:
     """Move the chief officer's due date."""
     from .services.route import move_chief_officer_due
 
@@ -225,7 +263,7 @@ def move_due(ref: Ref, due: Annotated[str, typer.Option(help="The new date (YYYY
     day = move_chief_officer_due(context, actor=actor, ref=ref, due=parse_date(due, "--due"),
                                  reason=reason)
     typer.echo(f"{ref}: chief officer's comments now due {day.isoformat()}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
@@ -236,7 +274,7 @@ def comment(ref: Ref, version: Version = None,
                 help="Local policing body: its comments on the report (s55(5)(a)).")] = None,
             overall: Annotated[Optional[Path], typer.Option(
                 help="Local policing body: its response to the chief officer (s55(5)(c)).")] = None,
-            actor: Actor = None) -> None:
+            actor: Actor = None, no_wait: NoWait = False) -> None:
     """Submit comments: the chief officer's (s55(5)(b)) or the local policing body's."""
     from .render.sanitise import rich_text
     from .services.drafting import comments
@@ -248,14 +286,14 @@ def comment(ref: Ref, version: Version = None,
     fields = {k: rich_text(v) for k, v in given.items() if v is not None}
     new = comments(context, actor=actor, ref=ref, seen_version=version, **fields)
     typer.echo(f"{ref}: comments recorded; version {new[:12] if new else 'unchanged'}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
 def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendation's number.")],
            kind: Annotated[str, typer.Option(help="action-taken, action-proposed or no-action")],
            text: Annotated[str, typer.Option(help="The action, or why there is none.")],
-           version: Version = None, actor: Actor = None) -> None:
+           version: Version = None, actor: Actor = None, no_wait: NoWait = False) -> None:
     """Answer one recommendation (s55(5B))."""
     from .render.sanitise import plain_text
     from .services.drafting import answer_recommendation
@@ -264,11 +302,11 @@ def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendat
     new = answer_recommendation(context, actor=actor, ref=ref, number=number, kind=kind,
                                 text=plain_text(text), seen_version=version)
     typer.echo(f"{ref}: recommendation {number} answered; version {new[:12] if new else 'unchanged'}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command("request-sign-off")
-def request_sign_off(ref: Ref, actor: Actor = None) -> None:
+def request_sign_off(ref: Ref, actor: Actor = None, no_wait: NoWait = False) -> None:
     """Put the current version to the local policing body for sign-off."""
     from .services.route import request_sign_off as request
 
@@ -277,37 +315,37 @@ def request_sign_off(ref: Ref, actor: Actor = None) -> None:
     typer.echo(f"{ref}: sign-off requested")
     for line in outstanding:
         typer.echo(f"  outstanding before sign-off: {line}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command("sign-off")
 def sign_off(ref: Ref, version: Annotated[str, typer.Option(
                  help="The exact version you are signing off (its hash).")],
-             actor: Actor = None) -> None:
+             actor: Actor = None, no_wait: NoWait = False) -> None:
     """Sign off one exact version of the response."""
     from .services.route import sign_off as sign
 
     context = ctx()
     digest = sign(context, actor=actor, ref=ref, version=version)
     typer.echo(f"{ref}: version {digest} signed off")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command("send-back")
 def send_back(ref: Ref, to: Annotated[str, typer.Option(help="chief-officer or drafting")],
               reason: Annotated[str, typer.Option(help="Why it goes back.")],
-              actor: Actor = None) -> None:
+              actor: Actor = None, no_wait: NoWait = False) -> None:
     """Send a review back to the chief officer or to drafting, with a reason."""
     from .services.route import send_back as back
 
     context = ctx()
     stage = back(context, actor=actor, ref=ref, to=to, reason=reason)
     typer.echo(f"{ref}: sent back; now {stage}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
-def publish(ref: Ref, actor: Actor = None,
+def publish(ref: Ref, actor: Actor = None, no_wait: NoWait = False,
             reason: Annotated[str, typer.Option(
                 help="Why it is late (needed after the statutory last day).")] = "") -> None:
     """Publish the signed-off version: the page, text and PDF, the site index, the copies."""
@@ -316,7 +354,7 @@ def publish(ref: Ref, actor: Actor = None,
     context = ctx()
     version = request_publication(context, actor=actor, ref=ref, late_reason=reason)
     typer.echo(f"{ref}: version {version[:12]} released for publication")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
@@ -343,27 +381,37 @@ def outbox(status: Annotated[Optional[str], typer.Option(
 
 @app.command()
 def withdraw(ref: Ref, reason: Annotated[str, typer.Option(help="Why.")],
-             actor: Actor = None) -> None:
+             actor: Actor = None, no_wait: NoWait = False) -> None:
     """Withdraw a review."""
     from .services.route import withdraw as withdraw_review
 
     context = ctx()
     stage = withdraw_review(context, actor=actor, ref=ref, reason=reason)
     typer.echo(f"{ref}: {stage}")
-    advance_and_report(context, ref)
+    after_decision(context, ref, no_wait)
 
 
 @app.command()
 def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
-            all_: Annotated[bool, typer.Option("--all", help="Every review.")] = False) -> None:
-    """Run the route on a review (or all): takes every automated step that is due, once."""
+            all_: Annotated[bool, typer.Option("--all", help="Every review.")] = False,
+            actor: Actor = None) -> None:
+    """Run the route on a review (or all) by hand: takes every automated step that is due, once.
+
+    With `s55 serve` running, it asks the served process and waits for its report; with none,
+    it runs the `advance` flow here under Prefect (with its retries)."""
+    from .orchestrate import advance_by_hand
     from .services.automation import open_refs
 
     context = ctx()
     if not ref and not all_:
         raise InvalidInput("REF", "name a review, or give --all")
     for one in [ref] if ref else open_refs(context):
-        advance_and_report(context, one)
+        result = advance_by_hand(context, one, by=actor or "")
+        if result is None:
+            typer.echo(f"  the route is still working on {one}: `s55 show {one}` shows where it "
+                       "stands")
+        else:
+            print_route(result)
 
 
 @app.command()
@@ -473,15 +521,41 @@ def report(year: Annotated[Optional[int], typer.Option(help="Responses published
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8055) -> None:
-    """Start the web app (FastAPI on uvicorn) on the embedded defaults."""
-    import uvicorn
+def serve(host: str = "127.0.0.1", port: int = 8055,
+          status_: Annotated[bool, typer.Option(
+              "--status", help="Say whether the route is served and how many requests wait; "
+                               "exit 1 when it is not served.")] = False,
+          as_json: AsJson = False) -> None:
+    """The office's long-running process: the web app, and the route served under Prefect."""
+    if status_:
+        raise typer.Exit(serve_status(ctx(), as_json))
+    from .served import serve as run
 
-    from .web.app import create_app
+    run(ctx(), host=host, port=port)
 
-    typer.echo(f"s55 web app on http://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(create_app(ctx()), host=host, port=port, log_level="warning",
-                proxy_headers=True)
+
+def serve_status(context, as_json: bool) -> int:
+    from .services import requests
+
+    served = requests.served_by(context)
+    queue = requests.queue(context)
+    if as_json:
+        typer.echo(json.dumps({"served": [
+            {"owner": p.owner, "mode": p.mode, "since": p.started_at.isoformat(),
+             "web_url": p.web_url, "prefect_api": p.prefect_api} for p in served], **queue},
+            indent=2))
+        return 0 if served else 1
+    for p in served:
+        typer.echo(f"served by {p.owner} ({p.mode}) since {london(p.started_at)}; "
+                   f"web {p.web_url}; Prefect {p.prefect_api}")
+    if not served:
+        typer.echo("the route is NOT served: no `s55 serve` is running for this office")
+    oldest = f", the oldest since {london(queue['oldest_pending'])}" if queue["oldest_pending"] \
+        else ""
+    typer.echo(f"route requests: {queue['pending']} waiting{oldest}, {queue['running']} running")
+    if queue["last_error"]:
+        typer.echo(f"  last error: {queue['last_error']}")
+    return 0 if served else 1
 
 
 @app.command()

@@ -15,8 +15,8 @@ import typer
 from .domain.deadlines import add_working_days
 from .domain.errors import InvalidInput, S55Error
 from .housestyle import parse_record
-from .orchestrate import run_advance
 from .services import drafting, mailing, publishing, reading, route
+from .services.automation import run_here
 from .services.context import LONDON, Context, long_date
 from .views import audit_text
 
@@ -49,7 +49,7 @@ def say(text: str) -> None:
 
 
 def step(ctx: Context, ref: str) -> None:
-    result = run_advance(ctx, ref, at=ctx.now())
+    result = run_here(ctx, ref, at=ctx.now())
     for done in result["done"]:
         say(f"      route: {done}")
     say(f"      route: {ref} is {result['stage']}; waiting for {result['waiting_for']}")

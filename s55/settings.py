@@ -21,10 +21,13 @@ class Settings(BaseSettings):
     office_file: Path | None = None  # default: config_dir/office.yaml
     user: str = ""  # who is acting, when --as is not given
     orchestration: Literal["embedded", "deployment"] = "embedded"
+    route_workers: int = Field(default=0, ge=0)  # runs at once in `s55 serve`; 0: chosen for you
+    prefect_port: int = 4200  # where `s55 serve` starts its own Prefect server (if free)
+    wait_seconds: float = Field(default=5.0, ge=0)  # how long a command waits for the route
     templates_dir: Path | None = None  # an office's own templates, tried before the built-in ones
     site_dir: Path | None = None  # default: home/site
-    site_url: str = ""
-    web_url: str = "http://127.0.0.1:8055"  # where `s55 serve` is reached; links in mail use it  # the public address of the site folder; default: a file:// address
+    site_url: str = ""  # the public address of the site folder; default: a file:// address
+    web_url: str = "http://127.0.0.1:8055"  # where `s55 serve` is reached; links in mail use it
     mail_transport: Literal["files", "smtp"] = "files"
     mail_from: str = "s55@example.org"
     outbox_dir: Path | None = None  # default: home/outbox (the files transport writes .eml here)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,27 +26,66 @@ class FileTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, batch: list[tuple[str, EmailMessage]]) -> list[Result]:
+    def __enter__(self) -> FileTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
-        results = []
-        for key, message in batch:
-            target = self.folder / f"{key}.eml"
-            if not target.exists():
-                atomic_write(target, bytes(message))
-            results.append(Result(True))
-        return results
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def send(self, key: str, message: EmailMessage) -> Result:
+        target = self.folder / f"{key}.eml"
+        if not target.exists():
+            atomic_write(target, bytes(message))
+        return Result(True)
 
 
 class SmtpTransport:
-    """One connection for the whole batch; STARTTLS or implicit TLS, credentials, timeouts."""
+    """One connection for as long as it is open, one message per `send`, each outcome at once.
+
+    The SMTP conversation runs on an event loop of its own in a private thread, so `send`
+    is safe from any thread, with or without a running loop of the caller's. A server that
+    cannot be reached is tried once per opening; the messages after it get the same answer
+    at once instead of waiting out the timeout again.
+    """
 
     def __init__(self, settings: Settings):
         self.s = settings
+        self.client = None
+        self.unreachable = ""
 
-    def send(self, batch: list[tuple[str, EmailMessage]]) -> list[Result]:
-        return asyncio.run(self._send(batch))
+    def __enter__(self) -> SmtpTransport:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="s55-smtp", daemon=True)
+        self.thread.start()
+        return self
 
-    async def _send(self, batch):
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            try:
+                self._run(self.client.quit())
+            except Exception:  # the messages' fate is already recorded; a failed QUIT changes nothing
+                pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+    def _run(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def send(self, key: str, message: EmailMessage) -> Result:
+        if self.unreachable:
+            return Result(False, False, self.unreachable)
+        if self.client is None:
+            self.unreachable = self._run(self._connect())
+            if self.unreachable:
+                return Result(False, False, self.unreachable)
+        result = self._run(self._one(message))
+        if not result.ok and not result.permanent and not self.client.is_connected:
+            self.client = None  # the connection dropped: the next message connects again
+        return result
+
+    async def _connect(self) -> str:
         import aiosmtplib
 
         s = self.s
@@ -58,24 +98,15 @@ class SmtpTransport:
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as err:
-            return [Result(False, False, f"cannot connect to {s.smtp_host}:{s.smtp_port}: {err}")
-                    for _ in batch]
-        results = []
-        try:
-            for _key, message in batch:
-                results.append(await self._one(client, message))
-        finally:
-            try:
-                await client.quit()
-            except Exception:  # the messages' fate is already recorded; a failed QUIT changes nothing
-                pass
-        return results
+            return f"cannot connect to {s.smtp_host}:{s.smtp_port}: {err}"
+        self.client = client
+        return ""
 
-    async def _one(self, client, message) -> Result:
+    async def _one(self, message) -> Result:
         import aiosmtplib
 
         try:
-            await client.send_message(message)
+            await self.client.send_message(message)
             return Result(True)
         except aiosmtplib.SMTPRecipientsRefused as err:
             codes = [r.code for r in err.recipients]

@@ -24,6 +24,7 @@ class Context:
     clock: Callable[[], datetime] = system_clock
     holidays: BankHolidays = field(default_factory=BankHolidays)
     _ready: bool = False
+    last_request: int | None = None  # the route request the last decision committed
 
     @classmethod
     def from_env(cls, **overrides) -> Context:
@@ -43,11 +44,12 @@ class Context:
         """Today in England and Wales: the day that counts for every deadline."""
         return self.now().astimezone(LONDON).date()
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, *, read: bool = False) -> UnitOfWork:
+        """A transaction; `read=True` for one that only reads (SQLite: no write lock up front)."""
         if not self._ready:
             ensure_schema(self.settings.db_url)
             self._ready = True
-        return UnitOfWork(self.settings.db_url)
+        return UnitOfWork(self.settings.db_url, read=read)
 
 
 def as_utc(value: datetime | str) -> datetime:

@@ -18,6 +18,7 @@ from ..domain.workflow import Action, Stage, transition
 from ..store import repo
 from ..store.models import Review
 from .context import Context, london
+from . import requests
 from .mailing import enqueue
 
 
@@ -107,6 +108,10 @@ def _decision(ctx: Context, ref: str, person: Person, holder: Person, action: Ac
             row.stage_seq = seq
         # the transactional outbox: what this decision calls for is written with it, or not at all
         enqueue(ctx, session, row, at=decision.at, moved=moved)
+        # and so is the request for the route that delivers it (DESIGN.md: decisions are
+        # durable requests; the served process runs the route)
+        ctx.last_request = requests.request(session, row.id, cause=str(action),
+                                            by=person.email, at=decision.at).id
 
 
 def check_current(session: Session, row: Review, given: str) -> str:

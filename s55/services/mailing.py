@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -16,10 +16,11 @@ from ..domain import deadlines
 from ..domain.record import Record
 from ..domain.workflow import NOTICES, Role, Stage
 from ..mail.compose import Composed, compose
-from ..mail.transport import transport_for
+from ..mail.transport import Result, transport_for
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
-from .context import Context, london_date, long_date
+from . import requests
+from .context import Context, as_utc, london_date, long_date
 
 
 def recipients(ctx: Context, to: str) -> list[tuple[str, str]]:
@@ -154,47 +155,71 @@ def build(ctx: Context, msg: OutboxMessage) -> EmailMessage:
     return email
 
 
-def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None) -> dict:
-    """Send the review's pending (and earlier failed) messages; record each outcome and audit it.
-    `ref=None` sends the messages about no review (sign-in links)."""
-    with ctx.uow() as session:
-        review_id = repo.review(session, ref).id if ref else None
-        batch, broken = [], {}
-        for msg in repo.outbox_of(session, review_id, statuses=("pending", "failed")):
-            try:
-                batch.append((msg.id, build(ctx, msg)))
-            except (OSError, ValueError) as err:
-                broken[msg.id] = str(err)
-    results = transport_for(ctx.settings).send(
-        [(f"{mid:06d}", email) for mid, email in batch]) if batch else []
+SENDING_LEASE = timedelta(minutes=10)  # a claim older than this is taken to be abandoned
+
+
+def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None,
+            everything: bool = False) -> dict:
+    """Send the review's pending (and earlier failed) messages, each once, recording each outcome
+    the moment it is known. `ref=None` sends the messages about no review (sign-in links);
+    `everything=True` every waiting message.
+
+    Each message is claimed ("sending") in a transaction of its own before it goes to the
+    transport, so any number of deliverers at once (threads, runs, sweeps, workers) send it
+    once. The one window left: a message that the server accepted just before a crash is
+    sent again after the claim is released, with the same Message-ID.
+    """
+    owner = requests.this_process()
     outcome = {"sent": [], "failed": [], "retry": []}
-    with ctx.uow() as session:
-        at = at or ctx.now()
-        for (mid, _), result in zip(batch, results, strict=True):
-            _record(session, ref or "", mid, at, result.ok, result.permanent, result.error,
-                    outcome)
-        for mid, error in broken.items():
-            _record(session, ref or "", mid, at, False, True, error, outcome)
+    tried: set[int] = set()
+    with transport_for(ctx.settings) as transport:
+        while (claimed := _claim_next(ctx, ref, owner, tried, everything)) is not None:
+            mid, key, email, error = claimed
+            tried.add(mid)
+            result = transport.send(key, email) if email is not None else Result(False, True, error)
+            with ctx.uow() as session:
+                _record(session, mid, at or ctx.now(), result, outcome)
     return outcome
 
 
-def _record(session, ref, mid, at, ok, permanent, error, outcome) -> None:
+def _claim_next(ctx: Context, ref: str | None, owner: str, tried: set[int], everything: bool
+                ) -> tuple[int, str, EmailMessage | None, str] | None:
+    """Claim one message: (id, file key, message or None, why it cannot be built)."""
+    now = ctx.now()
+    with ctx.uow() as session:
+        review_id = repo.review(session, ref).id if ref else None
+        for msg in repo.claimable(session, None if everything else review_id,
+                                  any_review=everything, exclude=tried):
+            if msg.status == "sending" and not (requests.gone(msg.claimed_by)
+                                                or as_utc(msg.claimed_at) < now - SENDING_LEASE):
+                continue
+            msg.status, msg.claimed_by, msg.claimed_at = "sending", owner, now
+            try:
+                return msg.id, f"{msg.id:06d}", build(ctx, msg), ""
+            except (OSError, ValueError) as err:
+                return msg.id, f"{msg.id:06d}", None, str(err)
+    return None
+
+
+def _record(session: Session, mid: int, at: datetime, result: Result, outcome: dict) -> None:
     msg = session.get(OutboxMessage, mid)
+    ref = msg.review_id and session.get(Review, msg.review_id).ref or ""
     msg.attempts += 1
-    if ok:
+    msg.claimed_by, msg.claimed_at = "", None
+    line = f"{msg.template}: {msg.recipient}"
+    if result.ok:
         msg.status, msg.sent_at, msg.last_error = "sent", at, ""
+        outcome["sent"].append(line)
         if msg.template == "signin":  # the link itself is a secret: the trail says only that it went
-            outcome["sent"].append(f"{msg.template}: {msg.recipient}")
             return
         repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
                           acting_for="", action=f"sent: {msg.template.replace('_', ' ')}",
                           ref=ref, version=msg.version,
                           details={"to": msg.recipient, "subject": msg.subject,
                                    "message_id": msg.message_id, "sent_at": at.isoformat()})
-        outcome["sent"].append(f"{msg.template}: {msg.recipient}")
     else:
-        msg.status, msg.last_error = ("failed" if permanent else "pending"), error
-        outcome["failed" if permanent else "retry"].append(f"{msg.template}: {msg.recipient}: {error}")
+        msg.status, msg.last_error = ("failed" if result.permanent else "pending"), result.error
+        outcome["failed" if result.permanent else "retry"].append(f"{line}: {result.error}")
 
 
 def outbox_rows(ctx: Context, *, status: str | None = None) -> list[dict]:

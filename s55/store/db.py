@@ -18,7 +18,7 @@ from .models import AuditHead
 CONFLICT = ("refused: the review changed while this was being saved (someone else acted at the "
             "same moment); nothing was saved: look again and retry")
 
-SCHEMA_HEAD = "0006"  # the newest Alembic revision in migrations/versions
+SCHEMA_HEAD = "0007"  # the newest Alembic revision in migrations/versions
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -35,7 +35,9 @@ def engine_for(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read (a poll for work or for an outcome) must not queue behind writers
+            read = conn.get_execution_options().get("s55_read")
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
@@ -70,8 +72,11 @@ def ensure_schema(url: str) -> None:
 class UnitOfWork:
     """One transaction: commit on success, roll back on any error."""
 
-    def __init__(self, url: str):
-        self.factory = sessionmaker(engine_for(url), expire_on_commit=False)
+    def __init__(self, url: str, *, read: bool = False):
+        engine = engine_for(url)
+        if read:
+            engine = engine.execution_options(s55_read=True)
+        self.factory = sessionmaker(engine, expire_on_commit=False)
 
     def __enter__(self) -> Session:
         self.session = self.factory()

@@ -128,6 +128,49 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str] = mapped_column(String(200))
+    # a deliverer claims a message ("sending") before it hands it to the transport
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RouteRequest(Base):
+    """A durable request for the route, committed with the decision that causes it.
+
+    The served process claims a review's pending requests together (they coalesce into one
+    run), runs `advance` once for them, and writes the outcome back for whoever waits.
+    `review_id` is None for mail about no review (sign-in links).
+    """
+
+    __tablename__ = "route_requests"
+    __table_args__ = (Index("ix_route_requests_status", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), index=True)
+    cause: Mapped[str] = mapped_column(String(80))
+    requested_by: Mapped[str] = mapped_column(String(320), default="")
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))  # pending, running, done
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run: Mapped[str] = mapped_column(String(64), default="")  # the claim: one run, many requests
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[dict] = mapped_column(JSON, default=dict)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ServedProcess(Base):
+    """A running `s55 serve`: it writes a heartbeat so that commands know the route is served."""
+
+    __tablename__ = "served_processes"
+
+    owner: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    mode: Mapped[str] = mapped_column(String(40))
+    web_url: Mapped[str] = mapped_column(String(300), default="")
+    prefect_api: Mapped[str] = mapped_column(String(300), default="")
 
 
 class SignInToken(Base):

@@ -92,6 +92,8 @@ def outbox_has(session: Session, review_id: int, version: str, purpose: str, rec
         OutboxMessage.purpose == purpose, OutboxMessage.recipient == recipient)) > 0
 
 
+UNSENT = ("pending", "failed", "sending")  # "sending": claimed by a deliverer, not yet known sent
+
 OPEN_STAGES = ("draft", "awaiting chief officer", "awaiting local policing body",
                "awaiting sign-off", "signed off")
 
@@ -113,7 +115,7 @@ def refs_with_unsent_mail(session: Session) -> list[str]:
 
 def review_ids_with_unsent_mail(session: Session) -> set[int]:
     return set(session.scalars(select(OutboxMessage.review_id).distinct().where(
-        OutboxMessage.status.in_(("pending", "failed")), OutboxMessage.review_id.is_not(None))))
+        OutboxMessage.status.in_(UNSENT), OutboxMessage.review_id.is_not(None))))
 
 
 def outbox_of(session: Session, review_id: int | None, *,
@@ -123,6 +125,23 @@ def outbox_of(session: Session, review_id: int | None, *,
              else OutboxMessage.review_id.is_(None))
     return list(session.scalars(select(OutboxMessage).where(
         where, OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id)))
+
+
+def claimable(session: Session, review_id: int | None, *, any_review: bool,
+              exclude: set[int]) -> list[OutboxMessage]:
+    """Messages a deliverer may claim, oldest first: waiting or failed ones, then ones whose
+    claim may have been abandoned (the caller checks the holder). PostgreSQL skips rows another
+    deliverer has locked; SQLite has one writer at a time."""
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(UNSENT))
+    if not any_review:
+        query = query.where(OutboxMessage.review_id == review_id if review_id is not None
+                            else OutboxMessage.review_id.is_(None))
+    if exclude:
+        query = query.where(OutboxMessage.id.not_in(exclude))
+    query = query.order_by(OutboxMessage.status == "sending", OutboxMessage.id).limit(20)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
 
 
 def outbox(session: Session, *, review_id: int | None = None,

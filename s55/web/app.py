@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..domain.errors import (
     Conflict, InvalidInput, NotFound, NotPermitted, S55Error, StaleVersion,
@@ -70,7 +71,7 @@ def create_app(ctx: Context) -> FastAPI:
         return RedirectResponse(f"/signin?next={quote(exc.next_path, safe='')}", status_code=303)
 
     @app.exception_handler(S55Error)
-    async def _refused(request: Request, exc: S55Error):
+    def _refused(request: Request, exc: S55Error):  # reads the session: off the loop
         found = signin.current(ctx, request.cookies.get(COOKIE))
         return page(request, "refused.html", status=STATUS.get(type(exc), 400),
                     message=str(exc), user={"name": found[0]} if found else None)
@@ -83,11 +84,9 @@ def create_app(ctx: Context) -> FastAPI:
     def signin_request(request: Request, email: Annotated[str, Form(max_length=320)],
                        next: Annotated[str, Form(max_length=500)] = "/"):
         client = request.client.host if request.client else "?"
-        if signin.request_link(ctx, email=email.strip(), next_path=next,
-                               base_url=str(request.base_url), client=client):
-            from ..services.mailing import deliver
-
-            deliver(ctx, None)
+        # the link is committed with a request for the route; the served process mails it
+        signin.request_link(ctx, email=email.strip(), next_path=next,
+                            base_url=str(request.base_url), client=client)
         return page(request, "signin.html", next=signin.safe_next(next), sent=True)
 
     @app.get("/signin/{token}")
@@ -140,8 +139,13 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.post("/reviews/{ref}/comments", response_class=HTMLResponse)
     async def comments(request: Request, ref: str, user: User):
+        # the form's fields are named per recommendation, so it is read here, on the loop;
+        # the decision itself is database work and runs in the thread pool
         form = await request.form()
         fields = {k: str(v) for k, v in form.items()}
+        return await run_in_threadpool(save_comments, request, ref, user, fields)
+
+    def save_comments(request: Request, ref: str, user: dict, fields: dict):
         actor = checked(user, fields.get("csrf"))
         for name, value in fields.items():
             if len(value) > MAX_TEXT:
@@ -156,7 +160,6 @@ def create_app(ctx: Context) -> FastAPI:
                                        f"was saved. Your text is below; look at what changed "
                                        f"and save again. ({changed})",
                                sent=fields.get("version", ""))
-        _advance(ctx, ref)
         return RedirectResponse(f"/reviews/{ref}?done=saved", status_code=303)
 
     @app.post("/reviews/{ref}/invite")
@@ -170,13 +173,11 @@ def create_app(ctx: Context) -> FastAPI:
         except ValueError:
             raise InvalidInput("due date", f"'{due}' is not a date (YYYY-MM-DD)") from None
         route.invite_chief_officer(ctx, actor=actor, ref=ref, due=day)
-        _advance(ctx, ref)
         return RedirectResponse(f"/reviews/{ref}?done=chief-officer-invited", status_code=303)
 
     @app.post("/reviews/{ref}/request-sign-off")
     def request_sign_off(ref: str, user: User, csrf: Annotated[str | None, Form()] = None):
         route.request_sign_off(ctx, actor=checked(user, csrf), ref=ref)
-        _advance(ctx, ref)
         return RedirectResponse(f"/reviews/{ref}?done=sign-off-requested", status_code=303)
 
     @app.post("/reviews/{ref}/send-back")
@@ -184,7 +185,6 @@ def create_app(ctx: Context) -> FastAPI:
                   reason: Annotated[str, Form(max_length=MAX_TEXT)],
                   csrf: Annotated[str | None, Form()] = None):
         route.send_back(ctx, actor=checked(user, csrf), ref=ref, to=to, reason=reason)
-        _advance(ctx, ref)
         return RedirectResponse(f"/reviews/{ref}?done=sent-back", status_code=303)
 
     @app.post("/reviews/{ref}/publish")
@@ -193,7 +193,6 @@ def create_app(ctx: Context) -> FastAPI:
         from ..services.publishing import request_publication
 
         request_publication(ctx, actor=checked(user, csrf), ref=ref, late_reason=reason)
-        _advance(ctx, ref)
         return RedirectResponse(f"/reviews/{ref}?done=published", status_code=303)
 
     @app.get("/report", response_class=HTMLResponse)
@@ -215,7 +214,6 @@ def create_app(ctx: Context) -> FastAPI:
                  version: Annotated[str, Form(max_length=64)],
                  csrf: Annotated[str | None, Form()] = None):
         route.sign_off(ctx, actor=checked(user, csrf), ref=ref, version=version)
-        _advance(ctx, ref)
         return RedirectResponse(f"/reviews/{ref}?done=signed-off", status_code=303)
 
     @app.get("/accessibility", response_class=HTMLResponse)
@@ -253,10 +251,3 @@ def _save_comments(ctx: Context, actor: str, ref: str, fields: dict) -> None:
                                            kind=fields.get(f"kind-{n}", "action-proposed"),
                                            text=text, seen_version=seen)
             seen = None
-
-
-def _advance(ctx: Context, ref: str) -> None:
-    """Each decision is committed first; the route then runs (in-process, or by deployment)."""
-    from ..orchestrate import run_advance
-
-    run_advance(ctx, ref)

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,13 +63,19 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']}: {v['help']}" for v in result.response["violations"]]
 
 
-def mailed_link(home: Path, to: str) -> str:
-    for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
-        msg = email.message_from_bytes(path.read_bytes())
-        if to in msg["To"] and "sign-in link" in msg["Subject"]:
-            text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
-            return re.search(r"http\S+/signin/\S+", text.get_payload(decode=True).decode())[0]
-    raise AssertionError(f"no sign-in link was mailed to {to}")
+def mailed_link(home: Path, to: str, seconds: float = 30) -> str:
+    """The newest sign-in link mailed to `to`; the served process sends it just after the
+    page answers, so look until it is there or the deadline passes."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
+            msg = email.message_from_bytes(path.read_bytes())
+            if to in msg["To"] and "sign-in link" in msg["Subject"]:
+                text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+                return re.search(r"http\S+/signin/\S+", text.get_payload(decode=True).decode())[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no sign-in link was mailed to {to} within {seconds:.0f} s")
+        time.sleep(0.1)
 
 
 def sign_in(page, server, home, who, path="/"):

@@ -1,0 +1,285 @@
+"""`s55 serve`: the one long-running process of an office (DESIGN.md, The route).
+
+It runs the web app; a Prefect runner serving the `advance`, `reminder-sweep` (daily at 07:00
+Europe/London) and `open-thematic` deployments; and a dispatcher that claims the route
+requests that decisions commit and runs `advance` for them, one run per review at a time,
+several reviews at once. It talks to the Prefect API at PREFECT_API_URL, or starts and owns
+a Prefect server whose database lives in $S55_HOME/prefect. With S55_ORCHESTRATION=deployment
+the dispatcher hands each run to the `advance/advance` deployment of config/prefect.yaml,
+and Prefect workers run it.
+
+SIGINT or SIGTERM stops the whole tree: the web app, the runner, the dispatcher (runs in
+flight are given a moment to finish) and the Prefect server it started. After SIGKILL the
+server it started ends too (it watches its parent), and a restart carries on with every
+request still waiting: claims held by a dead process are released.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .services import mailing, requests
+from .services.context import Context
+
+log = logging.getLogger("s55.serve")
+POLL_SECONDS = 0.1  # how often an idle dispatcher looks for requests (a cheap read)
+RENEW_SECONDS = 30
+RETRY_MAIL_SECONDS = 60
+HEARTBEAT_SECONDS = 2
+STOP_GRACE_SECONDS = 20
+
+
+class Served:
+    def __init__(self, ctx: Context, *, say=print):
+        self.ctx = ctx
+        self.say = say
+        self.owner = requests.this_process()
+        self.mode = ctx.settings.orchestration
+        self.stopping = threading.Event()
+        self.ready = threading.Event()
+        self.child: subprocess.Popen | None = None
+        self.api = os.environ.get("PREFECT_API_URL", "")
+        self.runner = None
+        self.runner_loop = None
+        self.active: dict[str, Future] = {}
+        self.threads: list[threading.Thread] = []
+
+    # --- Prefect: the API server, the runner ---------------------------------------------
+
+    def start_prefect_server(self) -> None:
+        """Start our own Prefect server unless PREFECT_API_URL names one (call on the main
+        thread: the child's parent-death signal is tied to the thread that started it)."""
+        if self.api:
+            return
+        port = _port(self.ctx.settings.prefect_port)
+        folder = self.ctx.settings.prefect_home
+        folder.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
+        with (folder / "server.log").open("ab") as out:
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", "s55.prefect_server", "127.0.0.1", str(port),
+                 str(os.getpid())], env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.api = f"http://127.0.0.1:{port}/api"
+        os.environ["PREFECT_API_URL"] = self.api  # before this process first imports Prefect
+
+    def wait_for_prefect(self, seconds: float = 300) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping.is_set():
+            try:
+                with urllib.request.urlopen(f"{self.api}/health", timeout=2):
+                    return
+            except OSError:
+                if self.child is not None and self.child.poll() is not None:
+                    raise RuntimeError(f"the Prefect server ended ({self.child.returncode}); see "
+                                       f"{self.ctx.settings.prefect_home / 'server.log'}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the Prefect API at {self.api} did not answer within "
+                                       f"{seconds:.0f} s") from None
+                time.sleep(0.2)
+
+    def _runner_main(self) -> None:
+        import asyncio
+
+        from prefect.runner import Runner
+        from prefect.schedules import Cron
+        from prefect.types.entrypoint import EntrypointType
+
+        from flows.advance import advance
+        from flows.reminders import reminder_sweep
+        from flows.thematic import open_thematic
+
+        module = EntrypointType.MODULE_PATH  # the flows are installed with s55: no file paths
+
+        async def main() -> None:
+            self.runner = Runner(name=f"s55-{socket.gethostname()}-{os.getpid()}",
+                                 pause_on_shutdown=False)
+            await self.runner.aadd_flow(advance, name="advance", tags=["s55", "route"],
+                                        entrypoint_type=module,
+                                        description="The review route (runs by hand or from the UI;"
+                                                    " s55 serve runs decisions' requests itself)")
+            await self.runner.aadd_flow(reminder_sweep, name="reminder-sweep",
+                                        tags=["s55", "reminders"], entrypoint_type=module,
+                                        schedules=[Cron("0 7 * * *", timezone="Europe/London")],
+                                        concurrency_limit=1)
+            await self.runner.aadd_flow(open_thematic, name="open-thematic",
+                                        tags=["s55", "thematic"], entrypoint_type=module)
+            await self.runner.start()
+
+        self.runner_loop = asyncio.new_event_loop()
+        try:
+            self.runner_loop.run_until_complete(main())
+        except Exception:
+            if not self.stopping.is_set():
+                log.exception("the Prefect runner stopped")
+
+    # --- the dispatcher --------------------------------------------------------------------
+
+    def workers(self) -> int:
+        chosen = self.ctx.settings.route_workers
+        # a Prefect server on SQLite answers concurrent runs with "database is locked" and
+        # 2 s back-offs, so our own server runs one review at a time unless told otherwise
+        return chosen or (1 if self.child is not None else 4)
+
+    def _run(self, claim: requests.Claim) -> None:
+        try:
+            if claim.ref is None:  # mail about no review: sign-in links
+                outcome = mailing.deliver(self.ctx, None)
+                requests.finish(self.ctx, claim.run, {"ref": None, "done": [
+                    f"sent {line}" for line in outcome["sent"]], "stage": "", "waiting_for": "",
+                    "unsent": len(outcome["retry"]) + len(outcome["failed"])})
+            elif self.mode == "deployment":
+                from prefect.deployments import run_deployment
+
+                run_deployment("advance/advance", parameters={"ref": claim.ref, "run": claim.run},
+                               timeout=0, tags=[f"review:{claim.ref}", "s55"])
+            else:
+                from prefect import tags
+
+                from flows.advance import advance
+
+                with tags(f"review:{claim.ref}", "s55"):
+                    advance(claim.ref, None, claim.run)
+        except BaseException as err:  # the requests wait and are tried again: nothing is lost
+            log.warning("route run for %s failed: %s", claim.ref, err)
+            requests.fail(self.ctx, claim.run, f"{type(err).__name__}: {err}")
+
+    def _dispatch(self) -> None:
+        pool = ThreadPoolExecutor(self.workers(), thread_name_prefix="s55-route")
+        renewed = retried = time.monotonic()
+        while not self.stopping.is_set():
+            try:
+                self.active = {r: f for r, f in self.active.items() if not f.done()}
+                free = self.workers() - len(self.active)
+                claims = requests.claim(self.ctx, owner=self.owner, limit=free) if free > 0 else []
+                for claim in claims:
+                    self.active[claim.run] = pool.submit(self._run, claim)
+                now = time.monotonic()
+                if now - renewed > RENEW_SECONDS and self.mode != "deployment":
+                    requests.renew(self.ctx, list(self.active))
+                    renewed = now
+                if now - retried > RETRY_MAIL_SECONDS:
+                    requests.retry_unsent(self.ctx, by="s55 serve")
+                    retried = now
+            except Exception:
+                log.exception("the dispatcher could not read or claim requests; trying again")
+                claims = []
+                self.stopping.wait(1)
+            self.stopping.wait(0 if claims else POLL_SECONDS)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for future in list(self.active.values()):
+            try:
+                future.result(max(0.0, deadline - time.monotonic()))
+            except Exception:  # noqa: BLE001 - unfinished runs are released on the next start
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def _heartbeat(self) -> None:
+        web = self.ctx.settings.web_url
+        while not self.stopping.is_set():
+            try:
+                requests.heartbeat(self.ctx, self.owner, mode=self.mode, web_url=web,
+                                   prefect_api=self.api)
+            except Exception:
+                log.exception("could not write the heartbeat")
+            self.stopping.wait(HEARTBEAT_SECONDS)
+
+    def _route_main(self) -> None:
+        try:
+            self.wait_for_prefect()
+        except RuntimeError as err:
+            self.say(f"s55 serve: the route is NOT served: {err}")
+            return
+        if self.stopping.is_set():
+            return
+        if self.mode != "deployment":
+            self._thread(self._runner_main, "s55-runner")
+        self._thread(self._heartbeat, "s55-heartbeat")
+        ui = self.api.removesuffix("/api")
+        self.say(f"s55 serve: the route is served ({self.mode}, {self.workers()} at a time); "
+                 f"Prefect at {ui}")
+        self.ready.set()
+        self._dispatch()
+
+    def _thread(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    # --- the whole process ------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.start_prefect_server()
+        self._thread(self._route_main, "s55-route")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        # the runner's event subscription notices the server going away; that is expected here
+        logging.getLogger("prefect.FlowRunCancellingObserver").setLevel(logging.CRITICAL)
+        if self.runner is not None and self.runner_loop is not None:
+            import asyncio
+
+            try:
+                asyncio.run_coroutine_threadsafe(self.runner.astop(), self.runner_loop).result(10)
+            except Exception:  # noqa: BLE001 - stopping anyway
+                pass
+        for thread in self.threads:  # the runner's thread is left to end with the process
+            thread.join(3 if thread.name == "s55-runner" else STOP_GRACE_SECONDS + 5)
+        try:
+            requests.goodbye(self.ctx, self.owner)
+        except Exception:  # noqa: BLE001 - a stale heartbeat goes stale by itself
+            pass
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(20)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+
+
+def _port(wanted: int) -> int:
+    """`wanted` if it is free on loopback, else any free port."""
+    for port in (wanted, 0):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn will
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
+def serve(ctx: Context, *, host: str, port: int) -> None:
+    """The web app on the main thread; the route beside it; everything stops together."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    served = Served(ctx, say=lambda line: print(line, flush=True))
+    print(f"s55 serve: web app on http://{host}:{port}/ (Ctrl-C stops it); starting the route",
+          flush=True)
+    served.start()
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again once it has: with Python's
+    # default SIGTERM action that would end the process before the route and the Prefect
+    # server are stopped, so here a SIGTERM after uvicorn's own does nothing more
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning",
+                                proxy_headers=True)
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # SIGINT, raised again by uvicorn once it has stopped
+        pass
+    finally:
+        served.stop()
+        print("s55 serve: stopped", flush=True)
