@@ -41,7 +41,9 @@ def deliver_mail(ref: str, at: str | None = None) -> dict:
     outcome = mailing.deliver(Context.from_env(), ref, at=_at(at))
     run = TaskRunContext.get().task_run.id
     outcome["sent"] = _SENT_BY_EARLIER_TRIES.pop(run, []) + outcome["sent"]
-    if outcome["retry"]:
+    # a 4xx answer is worth another try soon; a server that does not answer is left to the
+    # served process's retry of waiting mail, so that it never holds a run (or a person) up
+    if outcome["retry"] and not outcome["unreachable"]:
         _SENT_BY_EARLIER_TRIES[run] = outcome["sent"]
         raise MailNotDelivered("; ".join(outcome["retry"]))
     return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 from collections import Counter
@@ -23,6 +24,9 @@ class Mailbox:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." at RCPT
     defer: Counter = field(default_factory=Counter)  # address -> how many DATA replies are 451
     received: list = field(default_factory=list)
+    delay: float = 0.0  # seconds before each message is accepted: a slow server
+    on_accept: object = None  # called with the count after each accepted message
+
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -35,7 +39,11 @@ class Mailbox:
             if self.defer[address] > 0:
                 self.defer[address] -= 1
                 return "451 4.3.0 try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.received.append(email.message_from_bytes(envelope.content))
+        if self.on_accept:
+            self.on_accept(len(self.received))
         return "250 Message accepted"
 
     def count(self, to: str | None = None) -> int:
@@ -43,6 +51,10 @@ class Mailbox:
 
     def message_ids(self) -> list[str]:
         return [m["Message-ID"] for m in self.received]
+
+    def copies(self) -> Counter:
+        """Message-ID -> how many times it arrived."""
+        return Counter(self.message_ids())
 
 
 class SmtpServer:

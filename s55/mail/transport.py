@@ -6,6 +6,7 @@ import asyncio
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,6 +19,12 @@ class Result:
     ok: bool
     permanent: bool = False  # a 5xx refusal: do not hammer the server, but never drop the message
     error: str = ""
+    unreachable: bool = False  # the server did not answer: no use trying again at once
+
+
+DOWN_FOR_SECONDS = 30.0  # after a failed connection, this process does not try again for a while
+_down: dict[tuple[str, int], tuple[float, str]] = {}  # (host, port) -> (until, why)
+_down_lock = threading.Lock()
 
 
 class FileTransport:
@@ -74,12 +81,10 @@ class SmtpTransport:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def send(self, key: str, message: EmailMessage) -> Result:
+        if not self.unreachable and self.client is None:
+            self.unreachable = _still_down(self.s) or self._run(self._connect())
         if self.unreachable:
-            return Result(False, False, self.unreachable)
-        if self.client is None:
-            self.unreachable = self._run(self._connect())
-            if self.unreachable:
-                return Result(False, False, self.unreachable)
+            return Result(False, False, self.unreachable, unreachable=True)
         result = self._run(self._one(message))
         if not result.ok and not result.permanent and not self.client.is_connected:
             self.client = None  # the connection dropped: the next message connects again
@@ -95,10 +100,19 @@ class SmtpTransport:
             username=s.smtp_username or None,
             password=s.smtp_password.get_secret_value() or None,
             cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None)
+        began = time.monotonic()
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as err:
-            return f"cannot connect to {s.smtp_host}:{s.smtp_port}: {err}"
+            why = f"cannot connect to {s.smtp_host}:{s.smtp_port}: {err}"
+            # no connection or no greeting (aiosmtplib's timeouts are OSErrors too: a slow
+            # answer to AUTH is a server that is there)
+            silent = isinstance(err, aiosmtplib.SMTPConnectError) or (
+                isinstance(err, OSError) and not isinstance(err, aiosmtplib.SMTPException))
+            if silent and time.monotonic() - began >= 1:  # not refused at once: spare the next
+                with _down_lock:
+                    _down[(s.smtp_host, s.smtp_port)] = (time.monotonic() + DOWN_FOR_SECONDS, why)
+            return why
         self.client = client
         return ""
 
@@ -116,6 +130,14 @@ class SmtpTransport:
             return Result(False, err.code >= 500, f"{err.code} {err.message}")
         except (aiosmtplib.SMTPException, OSError) as err:
             return Result(False, False, str(err))
+
+
+def _still_down(s: Settings) -> str:
+    """Why the server is taken to be down, if it failed to answer a moment ago (so that a silent
+    server costs one timeout per DOWN_FOR_SECONDS, not one per message, review or run)."""
+    with _down_lock:
+        until, why = _down.get((s.smtp_host, s.smtp_port), (0.0, ""))
+    return f"{why} (not tried again until it has had a rest)" if until > time.monotonic() else ""
 
 
 def transport_for(settings: Settings):

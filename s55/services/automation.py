@@ -6,6 +6,7 @@ task with retries, and `run_here` runs it with plain calls where no process serv
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -74,6 +75,9 @@ def advance(steps: Steps, ref: str, at: str | None = None) -> dict:
             "done": done, "unsent": state["unsent"]}
 
 
+INTERACTIVE_SMTP_TIMEOUT = 5.0
+
+
 class Here:
     """The steps as plain calls in this process: one attempt each, no Prefect (a command with no
     served process, the demo). What a step leaves undone waits for the next run."""
@@ -88,7 +92,10 @@ class Here:
         return publishing.publish_site(self.ctx, ref, at=_at(at))
 
     def deliver_mail(self, ref: str, at: str | None) -> tuple[dict | None, str]:
-        return mailing.deliver(self.ctx, ref, at=_at(at)), ""
+        # a person may be waiting on this: a mail server that does not answer gets a few seconds
+        settings = self.ctx.settings.model_copy(
+            update={"smtp_timeout": min(self.ctx.settings.smtp_timeout, INTERACTIVE_SMTP_TIMEOUT)})
+        return mailing.deliver(replace(self.ctx, settings=settings), ref, at=_at(at)), ""
 
     def finish_copies(self, ref: str, at: str | None) -> bool:
         return publishing.finish_copies(self.ctx, ref, at=_at(at))

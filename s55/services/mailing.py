@@ -170,13 +170,14 @@ def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None,
     sent again after the claim is released, with the same Message-ID.
     """
     owner = requests.this_process()
-    outcome = {"sent": [], "failed": [], "retry": []}
+    outcome = {"sent": [], "failed": [], "retry": [], "unreachable": False}
     tried: set[int] = set()
     with transport_for(ctx.settings) as transport:
         while (claimed := _claim_next(ctx, ref, owner, tried, everything)) is not None:
             mid, key, email, error = claimed
             tried.add(mid)
             result = transport.send(key, email) if email is not None else Result(False, True, error)
+            outcome["unreachable"] |= result.unreachable
             with ctx.uow() as session:
                 _record(session, mid, at or ctx.now(), result, outcome)
     return outcome

@@ -42,7 +42,8 @@ def test_an_outage_then_recovery_delivers_every_message_once(ctx, server, seed_t
 
     server.start()
     assert len(mailing.deliver(ctx, ref)["sent"]) == 6
-    assert mailing.deliver(ctx, ref) == {"sent": [], "failed": [], "retry": []}
+    assert mailing.deliver(ctx, ref) == {"sent": [], "failed": [], "retry": [],
+                                         "unreachable": False}
     assert server.mailbox.count() == 6
     assert len(set(server.mailbox.message_ids())) == 6
     assert publishing.finish_copies(ctx, ref)
