@@ -74,7 +74,12 @@ def after_decision(context, ref: str, no_wait: bool) -> None:
                    f"or run `s55 advance {ref}`")
         return
     if served:
-        row = requests.wait(context, context.last_request, context.settings.wait_seconds)
+        # a worker of service mode starts a process per run: give it longer than the in-process
+        # route of the embedded default
+        seconds = context.settings.wait_seconds
+        if served[0].mode == "deployment":
+            seconds = max(seconds, DEPLOYMENT_WAIT_SECONDS)
+        row = requests.wait(context, context.last_request, seconds)
         if row is not None and row.status == "done":
             print_route(row.outcome)
         else:
@@ -98,6 +103,7 @@ def print_route(result: dict) -> None:
     typer.echo(f"  {result['ref']} is {result['stage']}; waiting for {result['waiting_for']}")
 
 
+DEPLOYMENT_WAIT_SECONDS = 20.0
 NoWait = Annotated[bool, typer.Option(
     "--no-wait", help="Return once the decision is saved; the route reports in `s55 show`.")]
 

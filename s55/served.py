@@ -51,6 +51,7 @@ class Served:
         self.runner = None
         self.runner_loop = None
         self.active: dict[str, Future] = {}
+        self.deployed: dict[str, object] = {}  # claim -> flow run id, in deployment mode
         self.threads: list[threading.Thread] = []
 
     # --- Prefect: the API server, the runner ---------------------------------------------
@@ -140,8 +141,10 @@ class Served:
             elif self.mode == "deployment":
                 from prefect.deployments import run_deployment
 
-                run_deployment("advance/advance", parameters={"ref": claim.ref, "run": claim.run},
-                               timeout=0, tags=[f"review:{claim.ref}", "s55"])
+                run = run_deployment("advance/advance",
+                                     parameters={"ref": claim.ref, "run": claim.run},
+                                     timeout=0, tags=[f"review:{claim.ref}", "s55"])
+                self.deployed[claim.run] = run.id
             else:
                 from prefect import tags
 
@@ -164,8 +167,8 @@ class Served:
                 for claim in claims:
                     self.active[claim.run] = pool.submit(self._run, claim)
                 now = time.monotonic()
-                if now - renewed > RENEW_SECONDS and self.mode != "deployment":
-                    requests.renew(self.ctx, list(self.active))
+                if now - renewed > RENEW_SECONDS:
+                    requests.renew(self.ctx, list(self.active) + self._deployed_going_on())
                     renewed = now
                 if now - retried > RETRY_MAIL_SECONDS:
                     requests.retry_unsent(self.ctx, by="s55 serve")
@@ -182,6 +185,27 @@ class Served:
             except Exception:  # noqa: BLE001 - unfinished runs are released on the next start
                 pass
         pool.shutdown(wait=False, cancel_futures=True)
+
+    def _deployed_going_on(self) -> list[str]:
+        """Claims whose flow runs (on workers) are waiting or running. A run that ended without
+        reporting (crashed before its body, cancelled) hands its requests back now rather
+        than when the lease runs out; so does one that a worker never picks up, at the lease."""
+        if not self.deployed:
+            return []
+        from prefect import get_client
+
+        going_on = []
+        with get_client(sync_client=True) as client:
+            for claim, run_id in list(self.deployed.items()):
+                state = client.read_flow_run(run_id).state
+                if state is not None and state.is_final():
+                    del self.deployed[claim]
+                    if requests.still_running(self.ctx, claim):
+                        requests.fail(self.ctx, claim, f"the advance flow run ended "
+                                      f"{state.type.value} without reporting: {state.message}")
+                elif state is not None and not state.is_scheduled():
+                    going_on.append(claim)
+        return going_on
 
     def _heartbeat(self) -> None:
         web = self.ctx.settings.web_url

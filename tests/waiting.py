@@ -20,3 +20,16 @@ def until_up(url: str, proc: subprocess.Popen, seconds: float = 120) -> str | No
             if time.monotonic() > deadline:
                 return f"{url} did not answer within {seconds:.0f} s"
             time.sleep(0.2)
+
+
+def until(find, seconds: float = 60, what: str = "it"):
+    """The first truthy value of `find()`, polling; AssertionError naming `what` at the deadline.
+    For what the served process does just after a page or a command has answered."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = find()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {seconds:.0f} s")
+        time.sleep(0.1)

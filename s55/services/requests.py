@@ -152,11 +152,20 @@ def release_dead(session: Session, now: datetime) -> int:
     return released
 
 
-def renew(ctx: Context, owner: str) -> None:
+def renew(ctx: Context, runs: list[str]) -> None:
+    """Extend the leases of runs still going on."""
+    if not runs:
+        return
     with ctx.uow() as session:
         session.execute(update(RouteRequest).where(
-            RouteRequest.status == "running", RouteRequest.owner == owner).values(
+            RouteRequest.status == "running", RouteRequest.run.in_(runs)).values(
             lease_until=ctx.now() + LEASE))
+
+
+def still_running(ctx: Context, run: str) -> bool:
+    with ctx.uow(read=True) as session:
+        return session.scalar(select(func.count()).where(
+            RouteRequest.run == run, RouteRequest.status == "running")) > 0
 
 
 def finish(ctx: Context, run: str, outcome: dict) -> int:

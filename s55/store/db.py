@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def ensure_schema(url: str) -> None:
     """Bring the schema to head with Alembic, unless it is there already (the usual case)."""
     if url in _READY:
         return
-    with _MIGRATING:
+    with _MIGRATING, _across_processes(url):
         if url in _READY:
             return
         engine = engine_for(url)
@@ -67,6 +68,31 @@ def ensure_schema(url: str) -> None:
             cfg.attributes["engine"] = engine
             command.upgrade(cfg, "head")
         _READY.add(url)
+
+
+@contextmanager
+def _across_processes(url: str):
+    """One migrating process at a time: a lock file beside a SQLite database, an advisory
+    lock on PostgreSQL (`s55 serve` and a command may both start on a new database)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:":
+            yield
+            return
+        import fcntl
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.migrating", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+        return
+    with engine_for(url).connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(55056)"))
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(55056)"))
+            conn.commit()
 
 
 class UnitOfWork:

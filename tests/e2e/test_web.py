@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from s55.services import reading
 from tests import routes
 from tests.conftest import AUDITOR, COMMISSIONER, _free_port, make_ctx
-from tests.waiting import until_up
+from tests.waiting import until, until_up
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,19 +62,20 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']}: {v['help']}" for v in result.response["violations"]]
 
 
-def mailed_link(home: Path, to: str, seconds: float = 30) -> str:
-    """The newest sign-in link mailed to `to`; the served process sends it just after the
-    page answers, so look until it is there or the deadline passes."""
-    deadline = time.monotonic() + seconds
-    while True:
-        for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
-            msg = email.message_from_bytes(path.read_bytes())
-            if to in msg["To"] and "sign-in link" in msg["Subject"]:
-                text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
-                return re.search(r"http\S+/signin/\S+", text.get_payload(decode=True).decode())[0]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no sign-in link was mailed to {to} within {seconds:.0f} s")
-        time.sleep(0.1)
+def newest_link(home: Path, to: str, subject_has: str, pattern: str) -> str | None:
+    for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
+        msg = email.message_from_bytes(path.read_bytes())
+        if to in msg["To"] and subject_has in msg["Subject"]:
+            text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+            return re.search(pattern, text.get_payload(decode=True).decode())[0]
+    return None
+
+
+def mailed_link(home: Path, to: str) -> str:
+    """The newest sign-in link mailed to `to` (the served process mails it just after the page
+    answers)."""
+    return until(lambda: newest_link(home, to, "sign-in link", r"http\S+/signin/\S+"), 30,
+                 f"a sign-in link mailed to {to}")
 
 
 def sign_in(page, server, home, who, path="/"):
@@ -140,12 +140,8 @@ def test_refusals_wrong_role_and_missing_csrf(browser, server, home, awaiting_si
 
 
 def mailed_review_link(home: Path, to: str, subject_has: str) -> str:
-    for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
-        msg = email.message_from_bytes(path.read_bytes())
-        if to in msg["To"] and subject_has in msg["Subject"]:
-            text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
-            return re.search(r"http\S+/reviews/\S+", text.get_payload(decode=True).decode())[0]
-    raise AssertionError(f"no '{subject_has}' mail to {to}")
+    return until(lambda: newest_link(home, to, subject_has, r"http\S+/reviews/\S+"), 30,
+                 f"a '{subject_has}' mail to {to}")
 
 
 def test_the_whole_route_through_the_web(browser, server, home, seed_text):
@@ -190,8 +186,9 @@ def test_the_whole_route_through_the_web(browser, server, home, seed_text):
     opcc.goto(f"{server}/reviews/{ref}")
     opcc.get_by_role("button", name=re.compile("Publish version")).click()
     assert "Done: published" in opcc.content()
-    shown = reading.show(ctx, actor=AUDITOR, ref=ref)
-    assert shown["stage"] == "copies sent"
+    # the served route publishes and sends the copies just after the page has answered
+    shown = until(lambda: (r := reading.show(ctx, actor=AUDITOR, ref=ref))["stage"] == "copies sent"
+                  and r, 60, "publication and the statutory copies")
     published = opcc.context.new_page()
     published.goto(Path(shown["publication"]["page"]).as_uri())
     assert "A new triage model by March" in published.content()
