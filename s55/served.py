@@ -257,7 +257,8 @@ class Served:
             except Exception:  # noqa: BLE001 - stopping anyway
                 pass
         for thread in self.threads:  # the runner's thread is left to end with the process
-            thread.join(3 if thread.name == "s55-runner" else STOP_GRACE_SECONDS + 5)
+            if thread.name != "s55-runner":
+                thread.join(STOP_GRACE_SECONDS + 5)
         try:
             requests.goodbye(self.ctx, self.owner)
         except Exception:  # noqa: BLE001 - a stale heartbeat goes stale by itself
@@ -293,6 +294,9 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
     served = Served(ctx, say=lambda line: print(line, flush=True))
     print(f"s55 serve: web app on http://{host}:{port}/ (Ctrl-C stops it); starting the route",
           flush=True)
+    for other in requests.served_by(ctx):
+        print(f"s55 serve: note: {other.owner} serves this office's route too; the two share "
+              "the requests safely (one run per review at a time)", flush=True)
     served.start()
     # uvicorn stops on SIGINT/SIGTERM, then raises the signal again once it has: with Python's
     # default SIGTERM action that would end the process before the route and the Prefect

@@ -95,6 +95,8 @@ def claim(ctx: Context, *, owner: str, limit: int = 1, ref: str | None = None,
           any_review: bool = True) -> list[Claim]:
     """Claim the due requests of up to `limit` reviews that no run holds (or of `ref` only)."""
     now = ctx.now()
+    if not _anything_to_claim(ctx, now):  # the usual answer, found without a write lock
+        return []
     with ctx.uow() as session:
         _serialise_claims(session)
         release_dead(session, now)
@@ -136,6 +138,17 @@ def _take(session: Session, review_id: int | None, owner: str, now: datetime) ->
         status="running", run=run, owner=owner, lease_until=now + LEASE))
     ref = session.get(Review, review_id).ref if review_id is not None else None
     return Claim(run, ref, tuple(ids))
+
+
+def _anything_to_claim(ctx: Context, now: datetime) -> bool:
+    with ctx.uow(read=True) as session:
+        if session.scalar(select(RouteRequest.id).where(
+                RouteRequest.status == "pending", RouteRequest.not_before <= now).limit(1)):
+            return True
+        running = session.execute(select(RouteRequest.owner, RouteRequest.lease_until).where(
+            RouteRequest.status == "running")).all()
+    return any(gone(owner) or (lease is not None and as_utc(lease) < now)
+               for owner, lease in running)
 
 
 def release_dead(session: Session, now: datetime) -> int:

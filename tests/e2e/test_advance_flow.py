@@ -24,9 +24,12 @@ def snapshot(db_url):
         return {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all() for t in TABLES}
 
 
-def advance_all(home):
+def advance_all(home, api: str | None = None):
+    """`s55 advance --all`: Prefect's ephemeral server of the embedded default, or the API's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
     env["S55_HOME"] = str(home)
+    if api:
+        env["PREFECT_API_URL"] = api
     done = subprocess.run([sys.executable, "-m", "s55", "advance", "--all"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -65,17 +68,17 @@ def test_running_advance_again_on_any_review_changes_nothing(home, seed_text):
     assert (home / "prefect").is_dir()  # Prefect's own home lives inside S55_HOME
 
 
-def test_a_new_round_of_waiting_gets_a_new_invitation(home, seed_text):
+def test_a_new_round_of_waiting_gets_a_new_invitation(home, seed_text, prefect_api):
     ctx = make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC))
     ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
                                published_on=date(2022, 9, 22))
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
-    assert advance_all(home).count("done: sent invitation") == 1
+    assert advance_all(home, prefect_api).count("done: sent invitation") == 1
     drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
                       text="<p>Draft comments.</p>")
     route.send_back(ctx, actor=COMMISSIONER, ref=ref, to="chief-officer",
                     reason="Please address the cause of concern on investigations")
-    out = advance_all(home)
+    out = advance_all(home, prefect_api)
     assert out.count("done: sent invitation") == 1
     outbox = snapshot(ctx.settings.db_url)["outbox"]
     invitations = [row for row in outbox if row.template == "invitation"]

@@ -48,10 +48,11 @@ def served(home, ctx, prefect_api):
         one.cleanup()
 
 
-def s55(home, *args, actor=None, patch="", env=None, ok=True):
+def s55(home, *args, actor=None, patch="", env=None, ok=True, seconds=300):
     extra = ["--as", actor] if actor else []
     done = subprocess.run([sys.executable, "-c", patch + CODE, *args, *extra],
-                          env=env or clean_env(home), capture_output=True, text=True, timeout=300)
+                          env=env or clean_env(home), capture_output=True, text=True,
+                          timeout=seconds)
     if ok and done.returncode != 0:
         raise AssertionError(f"s55 {' '.join(args)} failed ({done.returncode}):\n"
                              f"{done.stdout}\n{done.stderr}")
@@ -251,3 +252,32 @@ def test_the_web_app_commits_and_the_served_route_mails_over_smtp(home, ctx, ser
     assert smtp.mailbox.count() == 0  # the page answered before the mail went
     row = requests.wait(ctx, _newest_request(ctx), 60)
     assert row.status == "done" and smtp.mailbox.count("commissioner@example.org") == 1
+
+
+@pytest.fixture
+def silent_smtp():
+    """A mail server that accepts the connection and then never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield {"S55_MAIL_TRANSPORT": "smtp", "S55_SMTP_HOST": "127.0.0.1",
+           "S55_SMTP_PORT": str(listener.getsockname()[1]), "S55_SMTP_SECURITY": "none",
+           "S55_SMTP_TIMEOUT": "120"}
+    listener.close()
+
+
+def test_a_silent_mail_server_never_holds_up_a_command(home, ctx, served, silent_smtp):
+    ref = imported(home)
+    # nothing served: the command runs the route itself, and gives the server a few seconds,
+    # not the 120 s the office allows a mail server in the background
+    alone = s55(home, "invite", ref, actor=OPCC, env=clean_env(home, **silent_smtp), seconds=60)
+    assert "NOT YET SENT invitation: chief.constable@example.org: cannot connect" in alone.stdout
+    assert [m["recipient"] for m in mailing.outbox_rows(ctx, status="pending")] == [
+        "chief.constable@example.org"]  # kept for the next run
+
+    served(**silent_smtp)  # served: the command waits for the route a few seconds at most
+    given = reading.show(ctx, actor=AUDITOR, ref=ref)["current_version"]
+    commented = s55(home, "comment", ref, "--version", given, "--text", "Agreed.",
+                    actor=STAFF_OFFICER, env=clean_env(home, **silent_smtp), seconds=60)
+    assert "comments recorded" in commented.stdout
+    assert "still working" in commented.stdout or "NOT YET SENT" in commented.stdout
