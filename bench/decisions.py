@@ -76,6 +76,19 @@ def first_message(refs: list[str], env: dict, outbox: Path) -> list[float]:
     return times
 
 
+def route_times(ctx, last: int) -> list[float]:
+    """From a decision's commit to its outcome, for the newest `last` route requests."""
+    from sqlalchemy import select
+
+    from s55.services.context import as_utc
+    from s55.store.models import RouteRequest
+
+    with ctx.uow(read=True) as session:
+        rows = session.execute(select(RouteRequest.requested_at, RouteRequest.finished_at)
+                               .order_by(RouteRequest.id.desc()).limit(last)).all()
+    return [(as_utc(done) - as_utc(asked)).total_seconds() for asked, done in rows if done]
+
+
 def concurrently(clients: int, job) -> tuple[list[float], int]:
     times, errors, lock = [], [0], threading.Lock()
 
@@ -136,6 +149,7 @@ def main() -> None:
             return refs
 
         invited, drafts = opened(args.runs, True), opened(args.runs, False)
+        report("decision, nothing served, --no-wait", decisions(invited, env, "--no-wait")[0])
         print(f"s55 bench: {args.runs} runs each; home {home}", flush=True)
 
         report("read floor: s55 list --json", [timed([*S55, "list", "--json", "--as", OPCC],
@@ -186,10 +200,18 @@ def main() -> None:
             print(f"s55 serve took {time.perf_counter() - started:.1f} s to serve the route "
                   "(its own Prefect server, a new database)", flush=True)
 
+            decisions(invited[:3], env)  # the first runs after a start warm Prefect up
             report("decision with s55 serve, --no-wait", decisions(invited, env, "--no-wait")[0])
             times, outputs = decisions(invited, env)
             reported = sum("still working" not in out for out in outputs)
-            report(f"decision with s55 serve, waiting for the report ({reported} reported)", times)
+            report(f"... waiting for the report, first minute ({reported} reported)", times)
+            # a new Prefect server is busy for a minute or so after it starts (its scheduler
+            # plans the sweep's runs, its services start); an office's runs for days
+            time.sleep(max(0.0, 90 - (time.perf_counter() - started)))
+            times, outputs = decisions(invited, env)
+            reported = sum("still working" not in out for out in outputs)
+            report(f"... waiting for the report, steady ({reported} reported)", times)
+            report("... of which the served route (request to outcome)", route_times(ctx, 20))
             report("decision to its first message written (served)",
                    first_message(drafts, env, home / "outbox"))
 

@@ -18,6 +18,7 @@ import threading
 import time
 
 PR_SET_PDEATHSIG = 1
+KEEP_ALIVE_SECONDS = 75
 
 
 def die_with(parent: int) -> None:
@@ -42,7 +43,8 @@ def main() -> None:
     import uvicorn
     from prefect.server.api.server import create_app
 
-    uvicorn.run(create_app(final=True), host=host, port=port, log_level="error")
+    uvicorn.run(create_app(final=True), host=host, port=port, log_level="error",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 if __name__ == "__main__":

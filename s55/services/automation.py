@@ -19,7 +19,7 @@ from .context import Context
 def open_refs(ctx: Context) -> list[str]:
     """Every review the route may still have work for: all but withdrawn and finished ones,
     and finished ones too while any of their mail is unsent (a failed notice is never dropped)."""
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         unsent = repo.review_ids_with_unsent_mail(session)
         return [r.ref for r in repo.reviews(session)
                 if r.stage not in (Stage.WITHDRAWN, Stage.COPIES_SENT) or r.id in unsent]
@@ -27,7 +27,7 @@ def open_refs(ctx: Context) -> list[str]:
 
 def route_state(ctx: Context, ref: str) -> dict:
     """Where a review stands, whether publication is due, and how much mail is waiting."""
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         row = repo.review(session, ref)
         pub = repo.publication(session, row.id)
         unsent = repo.outbox(session, review_id=row.id, statuses=repo.UNSENT)

@@ -33,7 +33,7 @@ def status(ctx: Context, *, actor: str | None) -> list[dict]:
     may_read(ctx, actor)
     today, directory = ctx.today(), ctx.office.directory
     rows = []
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         for row in repo.reviews(session):
             stage = Stage(row.stage)
             if stage not in OPEN:
@@ -62,7 +62,7 @@ def report(ctx: Context, *, actor: str | None, year: int | None = None,
     if check:
         may_read(ctx, actor)
     rows = []
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         for row, pub in repo.publications_done(session):
             published_on = london_date(pub.requested_at)
             if year is not None and published_on.year != year:

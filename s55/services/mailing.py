@@ -224,7 +224,7 @@ def _record(session: Session, mid: int, at: datetime, result: Result, outcome: d
 
 
 def outbox_rows(ctx: Context, *, status: str | None = None) -> list[dict]:
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         refs = {r.id: r.ref for r in repo.reviews(session)}
         return [{"id": m.id, "ref": refs.get(m.review_id, "?"), "template": m.template,
                  "recipient": m.recipient, "status": m.status, "attempts": m.attempts,

@@ -43,14 +43,14 @@ def _summary(row: Review, today: date) -> dict:
 def list_reviews(ctx: Context, *, actor: str | None, stage: str | None = None) -> list[dict]:
     may_read(ctx, actor)
     today = ctx.today()
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         return [_summary(row, today) for row in repo.reviews(session, stage=stage)]
 
 
 def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
     may_read(ctx, actor)
     today = ctx.today()
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         row = repo.review(session, ref)
         record = repo.current_record(session, row)
         out = _summary(row, today)
@@ -102,7 +102,7 @@ def _due_in(due: date, today: date, holidays) -> str:
 def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
     may_read(ctx, actor)
     directory = ctx.office.directory
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         repo.review(session, ref)
         entries = repo.audit_entries(session, ref)
     out = []
@@ -120,14 +120,14 @@ def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
 
 def verify_audit(ctx: Context, *, actor: str | None) -> chain.Verdict:
     may_read(ctx, actor)
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         head_seq, head_hash = repo.audit_head(session)
         return chain.verify(repo.audit_entries(session), head_seq=head_seq, head_hash=head_hash)
 
 
 def export(ctx: Context, *, actor: str | None, ref: str) -> str:
     may_read(ctx, actor)
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         row = repo.review(session, ref)
         return format_record(repo.current_record(session, row), version=row.current_version)
 
@@ -139,7 +139,7 @@ def _working_days(n: int) -> str:
 def version_text(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
     """One version of the record in the house style (for reading and comparing versions)."""
     may_read(ctx, actor)
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         row = repo.review(session, ref)
         match = [v for v in repo.versions(session, row.id) if v.hash.startswith(version)]
         if not version or not match:
@@ -165,5 +165,5 @@ def diff(ctx: Context, *, actor: str | None, ref: str, old: str, new: str) -> li
 
 def record(ctx: Context, *, actor: str | None, ref: str):
     may_read(ctx, actor)
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         return repo.current_record(session, repo.review(session, ref))

@@ -110,7 +110,7 @@ def claim(ctx: Context, *, owner: str, limit: int = 1, ref: str | None = None,
         elif not any_review:
             return []
         claims = []
-        for review_id, _first in session.execute(query):
+        for review_id, _first in session.execute(query).all():  # read all before writing
             if review_id in held or len(claims) >= limit:
                 continue
             claims.append(_take(session, review_id, owner, now))

@@ -92,7 +92,7 @@ def current(ctx: Context, cookie: str | None) -> tuple[str, str] | None:
     """(email, csrf token) of a live session, or None."""
     if not cookie:
         return None
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         row = session.get(WebSession, _digest(cookie))
         if row is None or as_utc(row.expires_at) < ctx.now():
             return None
@@ -123,7 +123,7 @@ def failure(ctx: Context, who: str, client: str, why: str) -> None:
 def too_many_failures(ctx: Context, email: str, client: str) -> bool:
     """Too many recent failures for this address, or from this client, each counted alone."""
     since = ctx.now() - FAILURE_WINDOW
-    with ctx.uow() as session:
+    with ctx.uow(read=True) as session:
         counts = session.execute(
             select(SignInFailure.key, func.count()).where(
                 SignInFailure.key.in_((f"email:{email.casefold()}", f"client:{client}")),

@@ -23,6 +23,7 @@ from s55.services import mailing, reading, requests
 from tests import routes
 from tests.conftest import AUDITOR, OPCC, SEED, STAFF_OFFICER, _free_port, make_ctx
 from tests.serving import CODE, Serve, clean_env, gone_within
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 RECENT = (date.today() - timedelta(days=3)).isoformat()
@@ -281,3 +282,22 @@ def test_a_silent_mail_server_never_holds_up_a_command(home, ctx, served, silent
                     actor=STAFF_OFFICER, env=clean_env(home, **silent_smtp), seconds=60)
     assert "comments recorded" in commented.stdout
     assert "still working" in commented.stdout or "NOT YET SENT" in commented.stdout
+
+
+def test_several_reviews_run_side_by_side(home, ctx, served,
+                                                                       smtp_server, prefect_api):
+    smtp = smtp_server.start()
+    # each run spends a while on its message: longer than the 2 s a Prefect server on SQLite
+    # (this test's) may make a second run wait to start
+    smtp.mailbox.delay = 5
+    first, second = imported(home), imported(home)
+    env = clean_env(home, **smtp.env())
+    for ref in (first, second):
+        s55(home, "invite", ref, "--no-wait", actor=OPCC, env=env)
+    served(S55_ROUTE_WORKERS="4", **smtp.env())
+    until(lambda: smtp.mailbox.count() == 2, 60, "both invitations")
+    runs = {ref: until(lambda ref=ref: [r for r in flow_runs(prefect_api, ref)
+                                        if r["end_time"]], 30, f"the run of {ref}")
+            for ref in (first, second)}
+    [a], [b] = runs[first], runs[second]
+    assert a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]  # side by side
