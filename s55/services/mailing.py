@@ -96,8 +96,7 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
     """Write the messages the review's stage calls for, unless written already; returns how many."""
     cancel_superseded(session, row, keep_round=not moved)
     written = 0
-    record = repo.current_record(session, row)
-    context = mail_context(ctx, session, row, record, pub)
+    context = None  # worked out only if a message is to be written (most decisions write none)
     for notice in NOTICES.get(Stage(row.stage), ()):
         version = row.current_version if notice.per_version else ""
         purpose = f"{notice.template} #{row.stage_seq}"
@@ -105,6 +104,8 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
         for name, email in recipients(ctx, notice.to):
             if repo.outbox_has(session, row.id, version, purpose, email):
                 continue
+            context = context or mail_context(ctx, session, row, repo.current_record(session, row),
+                                              pub)
             message = compose(notice.template, {**context, "recipient": email,
                                                 "recipient_name": name},
                               ctx.settings.templates_dir)
