@@ -53,6 +53,7 @@ class Served:
         self.active: dict[str, Future] = {}
         self.deployed: dict[str, object] = {}  # claim -> flow run id, in deployment mode
         self.threads: list[threading.Thread] = []
+        self.web_url = ctx.settings.web_url  # where this serves its web app (set by serve())
 
     # --- Prefect: the API server, the runner ---------------------------------------------
 
@@ -61,7 +62,10 @@ class Served:
         thread: the child's parent-death signal is tied to the thread that started it)."""
         if self.api:
             return
-        port = _port(self.ctx.settings.prefect_port)
+        self._start_child(_port(self.ctx.settings.prefect_port))
+        os.environ["PREFECT_API_URL"] = self.api  # before this process first imports Prefect
+
+    def _start_child(self, port: int) -> None:
         folder = self.ctx.settings.prefect_home
         folder.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -71,7 +75,22 @@ class Served:
                 [sys.executable, "-m", "s55.prefect_server", "127.0.0.1", str(port),
                  str(os.getpid())], env=env, stdout=out, stderr=subprocess.STDOUT)
         self.api = f"http://127.0.0.1:{port}/api"
-        os.environ["PREFECT_API_URL"] = self.api  # before this process first imports Prefect
+
+    def _watch_prefect(self) -> None:
+        """Our Prefect server ended without being asked: start it again on the same port, and
+        let the requests that failed meanwhile run now rather than after their back-off."""
+        if self.child is None or self.child.poll() is None or self.stopping.is_set():
+            return
+        self.say(f"s55 serve: the Prefect server ended ({self.child.returncode}); starting it "
+                 "again")
+        self._start_child(int(self.api.rsplit(":", 1)[1].split("/")[0]))
+        try:
+            self.wait_for_prefect()
+        except RuntimeError as err:
+            self.say(f"s55 serve: the route is NOT served: {err}")
+            return
+        self.say("s55 serve: the Prefect server is back; waiting requests run now")
+        requests.wake(self.ctx)
 
     def wait_for_prefect(self, seconds: float = 300) -> None:
         deadline = time.monotonic() + seconds
@@ -187,9 +206,9 @@ class Served:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def _deployed_going_on(self) -> list[str]:
-        """Claims whose flow runs (on workers) are waiting or running. A run that ended without
-        reporting (crashed before its body, cancelled) hands its requests back now rather
-        than when the lease runs out; so does one that a worker never picks up, at the lease."""
+        """Claims whose flow runs (on workers) are waiting or running: their leases go on, so a
+        run that waits for a worker is not handed out twice. A run that ended without
+        reporting (crashed before its body, cancelled) hands its requests back now."""
         if not self.deployed:
             return []
         from prefect import get_client
@@ -203,14 +222,15 @@ class Served:
                     if requests.still_running(self.ctx, claim):
                         requests.fail(self.ctx, claim, f"the advance flow run ended "
                                       f"{state.type.value} without reporting: {state.message}")
-                elif state is not None and not state.is_scheduled():
+                else:
                     going_on.append(claim)
         return going_on
 
     def _heartbeat(self) -> None:
-        web = self.ctx.settings.web_url
+        web = self.web_url
         while not self.stopping.is_set():
             try:
+                self._watch_prefect()
                 requests.heartbeat(self.ctx, self.owner, mode=self.mode, web_url=web,
                                    prefect_api=self.api)
             except Exception:
@@ -292,8 +312,12 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
     from .web.app import create_app
 
     served = Served(ctx, say=lambda line: print(line, flush=True))
-    print(f"s55 serve: web app on http://{host}:{port}/ (Ctrl-C stops it); starting the route",
+    served.web_url = f"http://{host}:{port}"
+    print(f"s55 serve: web app on {served.web_url}/ (Ctrl-C stops it); starting the route",
           flush=True)
+    if ctx.settings.web_url.rstrip("/") != served.web_url:
+        print(f"s55 serve: note: links in mail point at S55_WEB_URL={ctx.settings.web_url}, not "
+              f"at {served.web_url}: set S55_WEB_URL to the address people use", flush=True)
     for other in requests.served_by(ctx):
         print(f"s55 serve: note: {other.owner} serves this office's route too; the two share "
               "the requests safely (one run per review at a time)", flush=True)

@@ -156,3 +156,11 @@ WAITING_FOR: dict[Stage, str] = {
     Stage.COPIES_SENT: "nothing: the duty is done",
     Stage.WITHDRAWN: "nothing: the review was withdrawn",
 }
+
+
+def waiting_for(stage: Stage, *, released: bool = False) -> str:
+    """What a review waits for; once released for publication, a signed-off review waits for
+    the route, not for another person to publish it."""
+    if stage == Stage.SIGNED_OFF and released:
+        return "the route to publish it (released for publication)"
+    return WAITING_FOR[stage]

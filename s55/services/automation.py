@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from ..domain.workflow import WAITING_FOR, Stage
+from ..domain.workflow import Stage, waiting_for
 from ..store import repo
 from . import mailing, publishing, requests
 from .context import Context
@@ -34,7 +34,7 @@ def route_state(ctx: Context, ref: str) -> dict:
         return {
             "ref": ref,
             "stage": row.stage,
-            "waiting_for": WAITING_FOR[Stage(row.stage)],
+            "waiting_for": waiting_for(Stage(row.stage), released=pub is not None),
             "publish_due": row.stage == Stage.SIGNED_OFF and pub is not None
             and pub.published_at is None,
             "unsent": len(unsent),

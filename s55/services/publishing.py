@@ -30,6 +30,12 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
     After the statutory last day it also needs the reason, which the compliance report shows."""
     with deciding(ctx, ref, actor, Action.PUBLISH) as d:
         row = d.review
+        released = repo.publication(d.session, row.id)
+        if released is not None and released.version == row.current_version:
+            raise WrongStage(
+                f"refused: version {released.version[:12]} of {ref} was released for publication "
+                f"by {released.requested_by} on {london(released.requested_at)}; the route is "
+                f"publishing it (`s55 show {ref}`; `s55 advance {ref}` runs it now)")
         late = deadlines.days_left(row.statutory_last_day, ctx.today())
         if late is not None and late <= 0 and not late_reason.strip():
             raise InvalidInput("--reason", f"{ref} is late by {1 - late} days (the statutory last "

@@ -6,7 +6,7 @@ from datetime import date
 
 from ..domain import audit as chain
 from ..domain import deadlines
-from ..domain.workflow import WAITING_FOR, Action, Stage, check_role
+from ..domain.workflow import WAITING_FOR, Action, Stage, check_role, waiting_for
 from ..domain.errors import NotFound
 from ..domain.record import Record
 from ..housestyle import format_record
@@ -54,6 +54,8 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
         row = repo.review(session, ref)
         record = repo.current_record(session, row)
         out = _summary(row, today)
+        out["waiting_for"] = waiting_for(Stage(row.stage),
+                                         released=repo.publication(session, row.id) is not None)
         rules = ctx.kind(row.kind)
         out["statutory_rule"] = (
             f"s55(5A): published before the end of the {rules.statutory_period_days} days "

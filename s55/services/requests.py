@@ -205,6 +205,15 @@ def fail(ctx: Context, run: str, error: str) -> int:
         return len(rows)
 
 
+def wake(ctx: Context) -> int:
+    """Requests waiting out a back-off may run now (what failed them has been put right)."""
+    now = ctx.now()
+    with ctx.uow() as session:
+        return session.execute(update(RouteRequest).where(
+            RouteRequest.status == "pending", RouteRequest.not_before > now).values(
+            not_before=now)).rowcount
+
+
 def outcome(ctx: Context, request_id: int) -> RouteRequest | None:
     with ctx.uow(read=True) as session:
         return session.get(RouteRequest, request_id)

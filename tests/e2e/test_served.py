@@ -231,6 +231,13 @@ def test_the_tree_stops_together_and_a_restart_after_sigkill_carries_on(home, ct
         serve = Serve(home, _free_port(), env).start(ctx)
         row = requests.wait(ctx, _newest_request(ctx), 120)
         assert row.status == "done" and any("sent invitation" in d for d in row.outcome["done"])
+
+        [server] = serve.children()  # its Prefect server dies: it is started again
+        os.kill(server, signal.SIGKILL)
+        until(lambda: "the Prefect server is back" in serve.output(), 180, "a new Prefect server")
+        due = (date.today() + timedelta(days=9)).isoformat()
+        s55(home, "move-due", ref, "--due", due, "--reason", "leave", "--no-wait", actor=OPCC)
+        assert requests.wait(ctx, _newest_request(ctx), 60).status == "done"
         [server] = serve.children()
         serve.signal(signal.SIGTERM)
         assert serve.wait(60) == 0, serve.output()
@@ -297,7 +304,8 @@ def test_several_reviews_run_side_by_side(home, ctx, served,
     served(S55_ROUTE_WORKERS="4", **smtp.env())
     until(lambda: smtp.mailbox.count() == 2, 60, "both invitations")
     runs = {ref: until(lambda ref=ref: [r for r in flow_runs(prefect_api, ref)
-                                        if r["end_time"]], 30, f"the run of {ref}")
+                                        if r["end_time"]], 120, f"the run of {ref}")
             for ref in (first, second)}
-    [a], [b] = runs[first], runs[second]
-    assert a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]  # side by side
+    # side by side: some run of one review went on while a run of the other did
+    assert any(a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]
+               for a in runs[first] for b in runs[second])

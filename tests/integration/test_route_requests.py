@@ -97,3 +97,20 @@ def test_a_claim_on_another_machine_is_released_when_its_lease_runs_out(ctx, see
     assert requests.claim(ctx, owner=requests.this_process()) == []  # alive as far as we know
     ctx.clock = FixedClock(WHEN + requests.LEASE + timedelta(seconds=1))
     assert [c.ref for c in requests.claim(ctx, owner=requests.this_process())] == [ref]
+
+
+def test_a_review_released_for_publication_is_not_released_twice(ctx, seed_text):
+    from s55.domain.errors import WrongStage
+    from s55.services import publishing, reading
+    from tests import routes
+    from tests.conftest import AUDITOR, CHIEF_EXEC
+
+    ref = routes.signed_off(ctx, seed_text)
+    publishing.request_publication(ctx, actor=OPCC, ref=ref, late_reason="held for the test")
+    shown = reading.show(ctx, actor=AUDITOR, ref=ref)
+    assert shown["waiting_for"] == "the route to publish it (released for publication)"
+    with pytest.raises(WrongStage, match="was released for publication by opcc.officer"):
+        publishing.request_publication(ctx, actor=CHIEF_EXEC, ref=ref, late_reason="again")
+    trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+    assert [e["action"] for e in trail].count("publish") == 1
+    assert trail[-1]["action"] == "refused: publish" and trail[-1]["actor"] == CHIEF_EXEC
