@@ -408,10 +408,18 @@ def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
     from .orchestrate import advance_by_hand
     from .services.automation import open_refs
 
+    from .services import requests
+
     context = ctx()
     if not ref and not all_:
         raise InvalidInput("REF", "name a review, or give --all")
-    for one in [ref] if ref else open_refs(context):
+    refs = [ref] if ref else open_refs(context)
+    if not refs:
+        typer.echo("no review has work for the route")
+    elif not requests.served_by(context):
+        typer.echo("no `s55 serve` is running: the advance flow runs here, under Prefect "
+                   "(its start-up takes 10-20 s)")
+    for one in refs:
         result = advance_by_hand(context, one, by=actor or "")
         if result is None:
             typer.echo(f"  the route is still working on {one}: `s55 show {one}` shows where it "

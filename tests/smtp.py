@@ -26,6 +26,9 @@ class Mailbox:
     received: list = field(default_factory=list)
     delay: float = 0.0  # seconds before each message is accepted: a slow server
     on_accept: object = None  # called with the count after each accepted message
+    together: int = 0  # hold each message until this many are being delivered at once (60 s)
+    most_at_once: int = 0  # the most messages that were being delivered at the same moment
+    _now: int = 0
 
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -39,8 +42,17 @@ class Mailbox:
             if self.defer[address] > 0:
                 self.defer[address] -= 1
                 return "451 4.3.0 try again later"
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        self._now += 1
+        self.most_at_once = max(self.most_at_once, self._now)
+        try:
+            for _ in range(600 if self.together else 0):
+                if self.most_at_once >= self.together:
+                    break
+                await asyncio.sleep(0.1)
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self._now -= 1
         self.received.append(email.message_from_bytes(envelope.content))
         if self.on_accept:
             self.on_accept(len(self.received))
