@@ -91,8 +91,7 @@ def _serialise_claims(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(55055)"))
 
 
-def claim(ctx: Context, *, owner: str, limit: int = 1, ref: str | None = None,
-          any_review: bool = True) -> list[Claim]:
+def claim(ctx: Context, *, owner: str, limit: int = 1, ref: str | None = None) -> list[Claim]:
     """Claim the due requests of up to `limit` reviews that no run holds (or of `ref` only)."""
     now = ctx.now()
     if not _anything_to_claim(ctx, now):  # the usual answer, found without a write lock
@@ -107,8 +106,6 @@ def claim(ctx: Context, *, owner: str, limit: int = 1, ref: str | None = None,
                  .group_by(RouteRequest.review_id).order_by(func.min(RouteRequest.id)))
         if ref is not None:
             query = query.where(RouteRequest.review_id == repo.review(session, ref).id)
-        elif not any_review:
-            return []
         claims = []
         for review_id, _first in session.execute(query).all():  # read all before writing
             if review_id in held or len(claims) >= limit:
