@@ -314,11 +314,14 @@ def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendat
 @app.command("request-sign-off")
 def request_sign_off(ref: Ref, actor: Actor = None, no_wait: NoWait = False) -> None:
     """Put the current version to the local policing body for sign-off."""
+    from .services.reading import show
     from .services.route import request_sign_off as request
 
     context = ctx()
     outstanding = request(context, actor=actor, ref=ref)
-    typer.echo(f"{ref}: sign-off requested")
+    version = show(context, actor=actor, ref=ref)["current_version"]
+    typer.echo(f"{ref}: sign-off requested on version {version} (sign-off names it: "
+               f"s55 sign-off {ref} --version {version[:12]})")
     for line in outstanding:
         typer.echo(f"  outstanding before sign-off: {line}")
     after_decision(context, ref, no_wait)

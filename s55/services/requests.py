@@ -273,7 +273,11 @@ def queue(ctx: Context) -> dict:
         error = session.scalar(select(RouteRequest.last_error).where(
             RouteRequest.status == "pending", RouteRequest.last_error != "")
             .order_by(RouteRequest.id.desc()).limit(1))
-    return {"pending": counts.get("pending", 0), "running": counts.get("running", 0),
+        # a claim whose process died is waiting again, though no claim has released it yet
+        orphaned = sum(gone(owner) for owner in session.scalars(
+            select(RouteRequest.owner).where(RouteRequest.status == "running")))
+    return {"pending": counts.get("pending", 0) + orphaned,
+            "running": counts.get("running", 0) - orphaned,
             "done": counts.get("done", 0),
             "oldest_pending": as_utc(oldest).isoformat() if oldest else None,
             "last_error": error or ""}

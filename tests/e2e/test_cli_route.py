@@ -65,9 +65,9 @@ def test_the_route_from_import_to_publication_on_the_command_line(s55, seed_text
     assert "done: sent comments_requested: commissioner@example.org" in commented.stdout
     s55("answer", ref, "1", "--kind", "action-proposed", "--text", "A new triage model by March",
         actor=COMMISSIONER)
-    s55("request-sign-off", ref, actor=OPCC)
-
+    requested = s55("request-sign-off", ref, actor=OPCC).stdout
     current = show(s55, ref)["current_version"]
+    assert f"sign-off requested on version {current}" in requested
     stale = s55("sign-off", ref, "--version", given, actor=COMMISSIONER, ok=False)
     assert stale.returncode == 6 and "no longer current" in stale.stderr
     signed = s55("sign-off", ref, "--version", current, actor=COMMISSIONER)

@@ -85,6 +85,8 @@ def test_a_claim_held_by_a_process_that_died_is_released(ctx, seed_text):
     host = requests.this_process().split(":")[0]
     requests.claim(ctx, owner=f"{host}:{dead.pid}:gone")
     assert rows(ctx)[0].status == "running"
+    queue = requests.queue(ctx)  # what `s55 serve --status` says: waiting again, not running
+    assert (queue["pending"], queue["running"]) == (1, 0)
     [claim] = requests.claim(ctx, owner=requests.this_process())
     assert claim.ref == ref
     assert "stopped before it finished" in rows(ctx)[0].last_error
