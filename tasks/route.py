@@ -3,21 +3,16 @@ plain values, never ORM objects; each builds its own context from the environmen
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from prefect import task
 from prefect.context import TaskRunContext
 
 from s55.services import automation, mailing, publishing, requests
+from s55.services.automation import at_time
 from s55.services.context import Context
 
 
 class MailNotDelivered(Exception):
     """Some messages met a temporary failure; raising lets Prefect retry with backoff."""
-
-
-def _at(at: str | None) -> datetime | None:
-    return datetime.fromisoformat(at) if at else None
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], task_run_name="state of {ref}")
@@ -29,7 +24,7 @@ def route_state(ref: str) -> dict:
 @task(retries=2, retry_delay_seconds=[2, 10], task_run_name="publish {ref}")
 def publish_site(ref: str, at: str | None = None) -> dict | None:
     """Render the signed-off record, write the site's files whole, mark the review published."""
-    return publishing.publish_site(Context.from_env(), ref, at=_at(at))
+    return publishing.publish_site(Context.from_env(), ref, at=at_time(at))
 
 
 _SENT_BY_EARLIER_TRIES: dict = {}  # task run id -> lines sent by the tries before this one
@@ -38,7 +33,7 @@ _SENT_BY_EARLIER_TRIES: dict = {}  # task run id -> lines sent by the tries befo
 @task(retries=3, retry_delay_seconds=[1, 4, 16], task_run_name="deliver mail for {ref}")
 def deliver_mail(ref: str, at: str | None = None) -> dict:
     """Send the review's pending messages once each; retry temporary failures with backoff."""
-    outcome = mailing.deliver(Context.from_env(), ref, at=_at(at))
+    outcome = mailing.deliver(Context.from_env(), ref, at=at_time(at))
     run = TaskRunContext.get().task_run.id
     outcome["sent"] = _SENT_BY_EARLIER_TRIES.pop(run, []) + outcome["sent"]
     # a 4xx answer is worth another try soon; a server that does not answer is left to the
@@ -51,7 +46,7 @@ def deliver_mail(ref: str, at: str | None = None) -> dict:
 
 @task(retries=2, retry_delay_seconds=[1, 5], task_run_name="close {ref} once the copies are sent")
 def finish_copies(ref: str, at: str | None = None) -> bool:
-    return publishing.finish_copies(Context.from_env(), ref, at=_at(at))
+    return publishing.finish_copies(Context.from_env(), ref, at=at_time(at))
 
 
 @task(retries=3, retry_delay_seconds=[1, 2, 5], task_run_name="report the outcome of run {run}")

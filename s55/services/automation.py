@@ -89,19 +89,20 @@ class Here:
         return route_state(self.ctx, ref)
 
     def publish_site(self, ref: str, at: str | None) -> dict | None:
-        return publishing.publish_site(self.ctx, ref, at=_at(at))
+        return publishing.publish_site(self.ctx, ref, at=at_time(at))
 
     def deliver_mail(self, ref: str, at: str | None) -> tuple[dict | None, str]:
         # a person may be waiting on this: a mail server that does not answer gets a few seconds
         settings = self.ctx.settings.model_copy(
             update={"smtp_timeout": min(self.ctx.settings.smtp_timeout, INTERACTIVE_SMTP_TIMEOUT)})
-        return mailing.deliver(replace(self.ctx, settings=settings), ref, at=_at(at)), ""
+        return mailing.deliver(replace(self.ctx, settings=settings), ref, at=at_time(at)), ""
 
     def finish_copies(self, ref: str, at: str | None) -> bool:
-        return publishing.finish_copies(self.ctx, ref, at=_at(at))
+        return publishing.finish_copies(self.ctx, ref, at=at_time(at))
 
 
-def _at(at: str | None) -> datetime | None:
+def at_time(at: str | None) -> datetime | None:
+    """A step's time as passed between tasks (ISO text) back into a datetime."""
     return datetime.fromisoformat(at) if at else None
 
 

@@ -20,7 +20,7 @@ from ..mail.transport import Result, transport_for
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
 from . import requests
-from .context import Context, as_utc, london_date, long_date
+from .context import Context, london_date, long_date
 
 
 def recipients(ctx: Context, to: str) -> list[tuple[str, str]]:
@@ -159,11 +159,9 @@ def build(ctx: Context, msg: OutboxMessage) -> EmailMessage:
 SENDING_LEASE = timedelta(minutes=10)  # a claim older than this is taken to be abandoned
 
 
-def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None,
-            everything: bool = False) -> dict:
+def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None) -> dict:
     """Send the review's pending (and earlier failed) messages, each once, recording each outcome
-    the moment it is known. `ref=None` sends the messages about no review (sign-in links);
-    `everything=True` every waiting message.
+    the moment it is known. `ref=None` sends the messages about no review (sign-in links).
 
     Each message is claimed ("sending") in a transaction of its own before it goes to the
     transport, so any number of deliverers at once (threads, runs, sweeps, workers) send it
@@ -173,8 +171,10 @@ def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None,
     owner = requests.this_process()
     outcome = {"sent": [], "failed": [], "retry": [], "unreachable": False}
     tried: set[int] = set()
+    with ctx.uow(read=True) as session:
+        review_id = repo.review(session, ref).id if ref else None
     with transport_for(ctx.settings) as transport:
-        while (claimed := _claim_next(ctx, ref, owner, tried, everything)) is not None:
+        while (claimed := _claim_next(ctx, review_id, owner, tried)) is not None:
             mid, key, email, error = claimed
             tried.add(mid)
             result = transport.send(key, email) if email is not None else Result(False, True, error)
@@ -184,16 +184,14 @@ def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None,
     return outcome
 
 
-def _claim_next(ctx: Context, ref: str | None, owner: str, tried: set[int], everything: bool
+def _claim_next(ctx: Context, review_id: int | None, owner: str, tried: set[int]
                 ) -> tuple[int, str, EmailMessage | None, str] | None:
     """Claim one message: (id, file key, message or None, why it cannot be built)."""
     now = ctx.now()
     with ctx.uow() as session:
-        review_id = repo.review(session, ref).id if ref else None
-        for msg in repo.claimable(session, None if everything else review_id,
-                                  any_review=everything, exclude=tried):
-            if msg.status == "sending" and not (requests.gone(msg.claimed_by)
-                                                or as_utc(msg.claimed_at) < now - SENDING_LEASE):
+        for msg in repo.claimable(session, review_id, exclude=tried):
+            if msg.status == "sending" and not requests.abandoned(
+                    msg.claimed_by, msg.claimed_at and msg.claimed_at + SENDING_LEASE, now):
                 continue
             msg.status, msg.claimed_by, msg.claimed_at = "sending", owner, now
             try:

@@ -144,20 +144,23 @@ def _anything_to_claim(ctx: Context, now: datetime) -> bool:
             return True
         running = session.execute(select(RouteRequest.owner, RouteRequest.lease_until).where(
             RouteRequest.status == "running")).all()
-    return any(gone(owner) or (lease is not None and as_utc(lease) < now)
-               for owner, lease in running)
+    return any(abandoned(owner, lease, now) for owner, lease in running)
+
+
+def abandoned(owner: str, until: datetime | None, now: datetime) -> bool:
+    """A claim whose holder died on this machine, or whose lease ran out."""
+    return gone(owner) or (until is not None and as_utc(until) < now)
 
 
 def release_dead(session: Session, now: datetime) -> int:
     """Running requests whose holder died or whose lease ran out go back to pending."""
     released = 0
     for row in session.scalars(select(RouteRequest).where(RouteRequest.status == "running")):
-        lease = row.lease_until
-        expired = lease is not None and as_utc(lease) < now
-        if expired or gone(row.owner):
+        if abandoned(row.owner, row.lease_until, now):
+            died = gone(row.owner)
             row.status, row.run, row.owner, row.lease_until = "pending", "", "", None
             row.last_error = ("the process running it stopped before it finished; run again"
-                              if not expired else "its run did not finish in time; run again")
+                              if died else "its run did not finish in time; run again")
             released += 1
     return released
 

@@ -127,15 +127,14 @@ def outbox_of(session: Session, review_id: int | None, *,
         where, OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id)))
 
 
-def claimable(session: Session, review_id: int | None, *, any_review: bool,
+def claimable(session: Session, review_id: int | None, *,
               exclude: set[int]) -> list[OutboxMessage]:
     """Messages a deliverer may claim, oldest first: waiting or failed ones, then ones whose
     claim may have been abandoned (the caller checks the holder). PostgreSQL skips rows another
     deliverer has locked; SQLite has one writer at a time."""
-    query = select(OutboxMessage).where(OutboxMessage.status.in_(UNSENT))
-    if not any_review:
-        query = query.where(OutboxMessage.review_id == review_id if review_id is not None
-                            else OutboxMessage.review_id.is_(None))
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(UNSENT)).where(
+        OutboxMessage.review_id == review_id if review_id is not None
+        else OutboxMessage.review_id.is_(None))
     if exclude:
         query = query.where(OutboxMessage.id.not_in(exclude))
     query = query.order_by(OutboxMessage.status == "sending", OutboxMessage.id).limit(20)
