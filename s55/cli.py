@@ -1,30 +1,167 @@
 """The `s55` command. Each command parses input, calls one service, prints the result.
 
-Commands that change a review commit their decision first, then run the `advance` route.
-Commands that only read (list, show, audit, export) never import Prefect.
+Commands that decide commit their decision with a request for the route; `s55 serve` runs it
+(or, with none running, the command runs it here once). Commands that only read (list, show,
+audit, export) never import Prefect, and no command imports pydantic or a CLI framework: a
+person waits for every import.
+
+Exit codes: 0 done; 1 `audit verify` found a broken chain, or `serve --status` found nothing
+serving; 2 bad input, a bad setting or a bad command line; 3 not found; 4 not permitted;
+5 wrong stage; 6 stale version; 7 unanswered recommendations; 8 a conflicting change;
+70 an unexpected error (one line here, the traceback in $S55_HOME/logs/errors.log);
+130 interrupted.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
 
 from .domain.errors import InvalidInput, S55Error
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None, help=__doc__.splitlines()[0])
+UNEXPECTED = 70  # EX_SOFTWARE: not a refusal, a fault; see the log
+INTERRUPTED = 130
 
-Actor = Annotated[Optional[str], typer.Option(
-    "--as", envvar="S55_USER", help="Who is acting (an email in the office's people list).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Ref = Annotated[str, typer.Argument(help="The review's reference, e.g. S55-2022-0001.")]
-Version = Annotated[Optional[str], typer.Option(
-    "--version", help="The version hash you were given (at least its first 8 characters).")]
+
+class Exit(Exception):
+    """Leave with this exit code (after printing whatever the command had to say)."""
+
+    def __init__(self, code: int):
+        self.code = code
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    print(text, file=sys.stderr if err else sys.stdout, flush=err)
+
+
+# --- declaring commands -------------------------------------------------------------------
+
+class Arg:
+    """One argument or option, as argparse takes it."""
+
+    def __init__(self, *flags: str, **options):
+        self.flags, self.options = flags, options
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(*self.flags, **self.options)
+
+
+def option(flag: str, help: str = "", **options) -> Arg:
+    return Arg(flag, help=help, **options)
+
+
+COMMANDS: dict[str, tuple[Callable, tuple[Arg, ...], str]] = {}
+# the flag each service field is given with, for messages in the command line's own words
+FLAGS = {"published_on": "--published-on", "text": "--text", "kind": "--kind", "due": "--due",
+         "version": "--version", "to": "--to", "reason": "--reason", "output": "--output",
+         "initial_response": "--initial", "overall_comments": "--overall", "ref": "REF",
+         "title": "--title", "today": "--today", "field": "--field", "stage": "--stage",
+         "file": "FILE", "forces": "--forces", "number": "NUMBER", "status": "--status",
+         "year": "--year", "area": "--area"}
+
+
+def command(name: str, *args: Arg) -> Callable[[Callable], Callable]:
+    def register(function: Callable) -> Callable:
+        COMMANDS[name] = (function, args, function.__doc__ or "")
+        return function
+    return register
+
+
+Actor = option("--as", "Who is acting (an email in the office's people list; default $S55_USER).",
+               dest="actor", metavar="EMAIL")
+AsJson = option("--json", "Print JSON.", dest="as_json", action="store_true")
+Ref = Arg("ref", metavar="REF", help="The review's reference, e.g. S55-2022-0001.")
+Version = option("--version", "The version hash you were given (at least its first 8 characters).",
+                 metavar="HASH")
+NoWait = option("--no-wait", "Return once the decision is saved; the route reports in `s55 show`.",
+                action="store_true")
+Kind = option("--kind", "The kind of response (config/response_kinds.yaml).", default="police-s55")
+
+
+def whole_number(name: str) -> Callable[[str], int]:
+    def read(value: str) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not '{value}'") from None
+    read.__name__ = name
+    return read
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="s55", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (function, args, doc) in COMMANDS.items():
+        summary = doc.strip().split("\n")[0]
+        one = sub.add_parser(name, help=summary, description=doc.strip(),
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        for arg in args:
+            arg.add_to(one)
+        one.set_defaults(run=function)
+    return top
+
+
+def app(argv: list[str] | None = None) -> int:
+    """Parse `argv`, run the command; its exit code (refusals are raised as S55Error)."""
+    top = parser()
+    given = top.parse_args(argv)
+    if not getattr(given, "run", None):
+        top.print_help()
+        return 2
+    values = {k: v for k, v in vars(given).items() if k not in ("command", "run")}
+    if "actor" in values and not values["actor"]:
+        values["actor"] = os.environ.get("S55_USER") or None
+    try:
+        return given.run(**values) or 0
+    except Exit as done:
+        return done.code
+
+
+def main() -> None:
+    try:
+        code = app()
+    except InvalidInput as err:
+        echo(f"s55: {FLAGS.get(err.field, err.field)}: {err.rule}", err=True)
+        code = err.exit_code
+    except S55Error as err:
+        echo(f"s55: {err}", err=True)
+        code = err.exit_code
+    except KeyboardInterrupt:
+        echo("s55: interrupted", err=True)
+        code = INTERRUPTED
+    except Exception as err:  # a fault, not a refusal: one line here, the rest in the log
+        first = (str(err).strip().splitlines() or [""])[0][:200]
+        echo(f"s55: unexpected error: {type(err).__name__}: {first}", err=True)
+        echo(f"  {logged(err)}", err=True)
+        code = UNEXPECTED
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+def logged(err: BaseException) -> str:
+    """Write the traceback to $S55_HOME/logs/errors.log; say where, with a reference."""
+    import secrets
+    import traceback
+    from datetime import UTC, datetime
+
+    reference = secrets.token_hex(4)
+    home = Path(os.environ.get("S55_HOME") or Path.home() / ".s55").expanduser()
+    log = home / "logs" / "errors.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"--- {datetime.now(UTC).isoformat()} ref {reference} argv {sys.argv[1:]}\n")
+            out.write("".join(traceback.format_exception(err)))
+        return f"the details are in {log} (ref {reference}); the exit code is {UNEXPECTED}"
+    except OSError:
+        return "".join(traceback.format_exception(err))
 
 
 def ctx():
@@ -69,7 +206,7 @@ def after_decision(context, ref: str, no_wait: bool) -> None:
 
     served = requests.served_by(context)
     if no_wait:
-        typer.echo(f"  the route takes it from here: `s55 show {ref}` shows where it stands"
+        echo(f"  the route takes it from here: `s55 show {ref}` shows where it stands"
                    if served else "  no `s55 serve` is running: the route runs when one starts, "
                    f"or run `s55 advance {ref}`")
         return
@@ -84,76 +221,71 @@ def after_decision(context, ref: str, no_wait: bool) -> None:
             print_route(row.outcome)
         else:
             error = f" (last try: {row.last_error})" if row is not None and row.last_error else ""
-            typer.echo(f"  the route is still working on {ref}{error}: `s55 show {ref}` or "
+            echo(f"  the route is still working on {ref}{error}: `s55 show {ref}` or "
                        "`s55 outbox` shows where it stands")
         return
-    typer.echo("  no `s55 serve` is running for this office: the route runs here, once")
+    echo("  no `s55 serve` is running for this office: the route runs here, once")
     result = run_here(context, ref)
     if result is None:
-        typer.echo(f"  another process is running the route on {ref} at this moment")
+        echo(f"  another process is running the route on {ref} at this moment")
     else:
         print_route(result)
 
 
 def print_route(result: dict) -> None:
     for step in result["done"]:
-        typer.echo(f"  done: {step}")
+        echo(f"  done: {step}")
     if result.get("unsent"):
-        typer.echo(f"  {result['unsent']} message(s) not yet delivered: see `s55 outbox`")
-    typer.echo(f"  {result['ref']} is {result['stage']}; waiting for {result['waiting_for']}")
+        echo(f"  {result['unsent']} message(s) not yet delivered: see `s55 outbox`")
+    echo(f"  {result['ref']} is {result['stage']}; waiting for {result['waiting_for']}")
 
 
 DEPLOYMENT_WAIT_SECONDS = 20.0
-NoWait = Annotated[bool, typer.Option(
-    "--no-wait", help="Return once the decision is saved; the route reports in `s55 show`.")]
 
 
-@app.command("import")
-def import_(file: Path, published_on: Annotated[str, typer.Option(
-                help="The day HMICFRS published the report (YYYY-MM-DD).")],
-            kind: str = "police-s55", actor: Actor = None) -> None:
+@command("import", Arg("file", metavar="FILE", type=Path, help="The house-style record."),
+         option("--published-on", "The day HMICFRS published the report (YYYY-MM-DD).",
+                required=True, metavar="DATE"), Kind, Actor)
+def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str | None = None):
     """Open a review from a house-style record; prints its reference."""
     from .housestyle import parse_record
     from .services.drafting import open_review
 
-    day = parse_date(published_on, "--published-on")
+    day = parse_date(published_on, "published_on")
     record = parse_record(read_text(None, file, "FILE"))
     context = ctx()
     ref = open_review(context, actor=actor, record=record, published_on=day, kind=kind,
                       source=file.name)
-    typer.echo(ref)
+    echo(ref)
 
 
-@app.command("open")
-def open_(title: Annotated[str, typer.Option(help="The report's title.")],
-          published_on: Annotated[str, typer.Option(
-              help="The day HMICFRS published the report (YYYY-MM-DD).")],
-          kind: str = "police-s55", actor: Actor = None) -> None:
+@command("open", option("--title", "The report's title.", required=True),
+         option("--published-on", "The day HMICFRS published the report (YYYY-MM-DD).",
+                required=True, metavar="DATE"), Kind, Actor)
+def open_(title: str, published_on: str, kind: str = "police-s55", actor: str | None = None):
     """Register a newly published report for the office's force; opens an empty draft."""
     from .render.sanitise import plain_text
     from .services.drafting import open_review, blank_record
 
     context = ctx()
-    day = parse_date(published_on, "--published-on")
+    day = parse_date(published_on, "published_on")
     record = blank_record(context, plain_text(title))
-    typer.echo(open_review(context, actor=actor, record=record, published_on=day, kind=kind))
+    echo(open_review(context, actor=actor, record=record, published_on=day, kind=kind))
 
 
-@app.command("open-thematic")
-def open_thematic(title: Annotated[str, typer.Option(help="The national report's title.")],
-                  published_on: Annotated[str, typer.Option(
-                      help="The day HMICFRS published it (YYYY-MM-DD).")],
-                  kind: str = "police-s55",
-                  forces: Annotated[Optional[Path], typer.Option(
-                      help="The forces list (default config/forces.csv).")] = None,
-                  actor: Actor = None) -> None:
+@command("open-thematic", option("--title", "The national report's title.", required=True),
+         option("--published-on", "The day HMICFRS published it (YYYY-MM-DD).",
+                required=True, metavar="DATE"), Kind,
+         option("--forces", "The forces list (default config/forces.csv).", type=Path), Actor)
+def open_thematic(title: str, published_on: str, kind: str = "police-s55",
+                  forces: Path | None = None, actor: str | None = None):
     """Open one review per force for a national thematic report; safe to run again."""
     from .render.sanitise import plain_text
     from .services import thematic
 
     context = ctx()
     thematic.may_open(context, actor)
-    day = parse_date(published_on, "--published-on")
+    day = parse_date(published_on, "published_on")
     clean = plain_text(title)
     if not clean:
         raise InvalidInput("--title", "must not be empty")
@@ -163,59 +295,57 @@ def open_thematic(title: Annotated[str, typer.Option(help="The national report's
 
     result = fan_out(clean, day.isoformat(), actor, kind, str(forces) if forces else None)
     for r in result["opened"]:
-        typer.echo(f"opened  {r['ref']}  {r['force']}")
+        echo(f"opened  {r['ref']}  {r['force']}")
     for r in result["existing"]:
-        typer.echo(f"exists  {r['ref']}  {r['force']}")
-    typer.echo(f"{len(result['opened'])} opened, {len(result['existing'])} already open")
+        echo(f"exists  {r['ref']}  {r['force']}")
+    echo(f"{len(result['opened'])} opened, {len(result['existing'])} already open")
 
 
-@app.command()
-def export(ref: Ref, actor: Actor = None,
-           output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:
+@command("export", Ref, Actor, Arg("-o", "--output", type=Path, help="Write it to this file."))
+def export(ref: str, actor: str | None = None, output: Path | None = None):
     """Write the current version back in the house style."""
     from .services.reading import export as export_record
 
     text = export_record(ctx(), actor=actor, ref=ref)
     if output:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        echo(f"wrote {output}")
     else:
         sys.stdout.write(text)
 
 
-@app.command("list")
-def list_(actor: Actor = None, as_json: AsJson = False,
-          stage: Annotated[Optional[str], typer.Option(help="Only reviews in this stage.")] = None
-          ) -> None:
+@command("list", Actor, AsJson, option("--stage", "Only reviews in this stage."))
+def list_(actor: str | None = None, as_json: bool = False, stage: str | None = None):
     """Every review with its stage and deadlines, soonest deadline first."""
     from .services.reading import list_reviews
 
     rows = list_reviews(ctx(), actor=actor, stage=stage)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        typer.echo("no reviews yet: `s55 import FILE --published-on DATE` opens one")
+        echo("no reviews yet: `s55 import FILE --published-on DATE` opens one")
     for r in rows:
-        typer.echo(f"{r['ref']:<15} {r['stage']:<30} last day {r['statutory_last_day'] or '-':<10}"
+        echo(f"{r['ref']:<15} {r['stage']:<30} last day {r['statutory_last_day'] or '-':<10}"
                    f"  {r['progress']:<22} {r['force']}: {r['title'][:50]}")
 
 
-@app.command()
-def show(ref: Ref, actor: Actor = None, as_json: AsJson = False) -> None:
+@command("show", Ref, Actor, AsJson)
+def show(ref: str, actor: str | None = None, as_json: bool = False):
     """One review: stage, deadlines and their arithmetic, versions, what is outstanding."""
     from .services.reading import show as show_review
     from .views import show_text
 
     data = show_review(ctx(), actor=actor, ref=ref)
-    typer.echo(json.dumps(data, indent=2) if as_json else show_text(data))
+    echo(json.dumps(data, indent=2) if as_json else show_text(data))
 
 
-@app.command("add-item")
-def add_item(ref: Ref, text: Annotated[str, typer.Option(help="The item's text.")],
-             kind: Annotated[str, typer.Option(
-                 help="recommendations, causes_of_concern or areas_for_improvement")],
-             area: str = "", actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("add-item", Ref, option("--text", "The item's text.", required=True),
+         option("--kind", "recommendations, causes_of_concern or areas_for_improvement",
+                required=True),
+         option("--area", "The area of the report it falls under.", default=""), Actor, NoWait)
+def add_item(ref: str, text: str, kind: str, area: str = "", actor: str | None = None,
+             no_wait: bool = False):
     """Record a recommendation, cause of concern or area for improvement from the report."""
     from .render.sanitise import plain_text
     from .services.drafting import add_item as add
@@ -223,14 +353,15 @@ def add_item(ref: Ref, text: Annotated[str, typer.Option(help="The item's text."
     context = ctx()
     new = add(context, actor=actor, ref=ref, kind=kind.replace("-", "_"), text=plain_text(text),
               area=plain_text(area))
-    typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+    echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def edit(ref: Ref, field: Annotated[str, typer.Option(help="e.g. summary, initial_response")],
-         text: Optional[str] = None, file: Optional[Path] = None, version: Version = None,
-         actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("edit", Ref, option("--field", "e.g. summary, initial_response", required=True),
+         option("--text", "The new text."), option("--file", "Read the new text from a file.",
+                                                   type=Path), Version, Actor, NoWait)
+def edit(ref: str, field: str, text: str | None = None, file: Path | None = None,
+         version: str | None = None, actor: str | None = None, no_wait: bool = False):
     """Replace one field of the draft (HTML is sanitised)."""
     from .render.sanitise import plain_text, rich_text
     from .services.drafting import edit_text
@@ -242,45 +373,46 @@ def edit(ref: Ref, field: Annotated[str, typer.Option(help="e.g. summary, initia
     context = ctx()
     new = edit_text(context, actor=actor, ref=ref, field_name=field, value=value,
                     seen_version=version)
-    typer.echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+    echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def invite(ref: Ref, due: Annotated[Optional[str], typer.Option(
-               help="The chief officer's date (default: from config, in working days).")] = None,
-           actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("invite", Ref, option("--due", "The chief officer's date (default: from config, in "
+                                "working days).", metavar="DATE"), Actor, NoWait)
+def invite(ref: str, due: str | None = None, actor: str | None = None, no_wait: bool = False):
     """Invite the chief officer's comments before a date (s55(4))."""
     from .services.route import invite_chief_officer
 
     context = ctx()
-    day = invite_chief_officer(context, actor=actor, ref=ref, due=parse_date(due, "--due"))
-    typer.echo(f"{ref}: chief officer invited; comments due {day.isoformat()}")
+    day = invite_chief_officer(context, actor=actor, ref=ref, due=parse_date(due, "due"))
+    echo(f"{ref}: chief officer invited; comments due {day.isoformat()}")
     after_decision(context, ref, no_wait)
 
 
-@app.command("move-due")
-def move_due(ref: Ref, due: Annotated[str, typer.Option(help="The new date (YYYY-MM-DD).")],
-             reason: str = "", actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("move-due", Ref, option("--due", "The new date (YYYY-MM-DD).", required=True,
+                                  metavar="DATE"),
+         option("--reason", "Why it moves.", default=""), Actor, NoWait)
+def move_due(ref: str, due: str, reason: str = "", actor: str | None = None,
+             no_wait: bool = False):
     """Move the chief officer's due date."""
     from .services.route import move_chief_officer_due
 
     context = ctx()
-    day = move_chief_officer_due(context, actor=actor, ref=ref, due=parse_date(due, "--due"),
+    day = move_chief_officer_due(context, actor=actor, ref=ref, due=parse_date(due, "due"),
                                  reason=reason)
-    typer.echo(f"{ref}: chief officer's comments now due {day.isoformat()}")
+    echo(f"{ref}: chief officer's comments now due {day.isoformat()}")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def comment(ref: Ref, version: Version = None,
-            text: Annotated[Optional[str], typer.Option(help="Chief officer: your comments.")] = None,
-            file: Optional[Path] = None,
-            initial: Annotated[Optional[Path], typer.Option(
-                help="Local policing body: its comments on the report (s55(5)(a)).")] = None,
-            overall: Annotated[Optional[Path], typer.Option(
-                help="Local policing body: its response to the chief officer (s55(5)(c)).")] = None,
-            actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("comment", Ref, Version, option("--text", "Chief officer: your comments."),
+         option("--file", "Chief officer: your comments, from a file.", type=Path),
+         option("--initial", "Local policing body: its comments on the report (s55(5)(a)), "
+                "from a file.", type=Path),
+         option("--overall", "Local policing body: its response to the chief officer "
+                "(s55(5)(c)), from a file.", type=Path), Actor, NoWait)
+def comment(ref: str, version: str | None = None, text: str | None = None,
+            file: Path | None = None, initial: Path | None = None, overall: Path | None = None,
+            actor: str | None = None, no_wait: bool = False):
     """Submit comments: the chief officer's (s55(5)(b)) or the local policing body's."""
     from .render.sanitise import rich_text
     from .services.drafting import comments
@@ -291,15 +423,17 @@ def comment(ref: Ref, version: Version = None,
              "overall_comments": read_text(None, overall, "--overall") if overall else None}
     fields = {k: rich_text(v) for k, v in given.items() if v is not None}
     new = comments(context, actor=actor, ref=ref, seen_version=version, **fields)
-    typer.echo(f"{ref}: comments recorded; version {new[:12] if new else 'unchanged'}")
+    echo(f"{ref}: comments recorded; version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendation's number.")],
-           kind: Annotated[str, typer.Option(help="action-taken, action-proposed or no-action")],
-           text: Annotated[str, typer.Option(help="The action, or why there is none.")],
-           version: Version = None, actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("answer", Ref, Arg("number", metavar="NUMBER", type=whole_number("NUMBER"),
+                             help="The recommendation's number."),
+         option("--kind", "action-taken, action-proposed or no-action", required=True),
+         option("--text", "The action, or why there is none.", required=True),
+         Version, Actor, NoWait)
+def answer(ref: str, number: int, kind: str, text: str, version: str | None = None,
+           actor: str | None = None, no_wait: bool = False):
     """Answer one recommendation (s55(5B))."""
     from .render.sanitise import plain_text
     from .services.drafting import answer_recommendation
@@ -307,12 +441,12 @@ def answer(ref: Ref, number: Annotated[int, typer.Argument(help="The recommendat
     context = ctx()
     new = answer_recommendation(context, actor=actor, ref=ref, number=number, kind=kind,
                                 text=plain_text(text), seen_version=version)
-    typer.echo(f"{ref}: recommendation {number} answered; version {new[:12] if new else 'unchanged'}")
+    echo(f"{ref}: recommendation {number} answered; version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
 
-@app.command("request-sign-off")
-def request_sign_off(ref: Ref, actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("request-sign-off", Ref, Actor, NoWait)
+def request_sign_off(ref: str, actor: str | None = None, no_wait: bool = False):
     """Put the current version to the local policing body for sign-off."""
     from .services.reading import show
     from .services.route import request_sign_off as request
@@ -320,56 +454,51 @@ def request_sign_off(ref: Ref, actor: Actor = None, no_wait: NoWait = False) -> 
     context = ctx()
     outstanding = request(context, actor=actor, ref=ref)
     version = show(context, actor=actor, ref=ref)["current_version"]
-    typer.echo(f"{ref}: sign-off requested on version {version} (sign-off names it: "
+    echo(f"{ref}: sign-off requested on version {version} (sign-off names it: "
                f"s55 sign-off {ref} --version {version[:12]})")
     for line in outstanding:
-        typer.echo(f"  outstanding before sign-off: {line}")
+        echo(f"  outstanding before sign-off: {line}")
     after_decision(context, ref, no_wait)
 
 
-@app.command("sign-off")
-def sign_off(ref: Ref, version: Annotated[str, typer.Option(
-                 help="The exact version you are signing off (its hash).")],
-             actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("sign-off", Ref, option("--version", "The exact version you are signing off (its hash).",
+                                  required=True, metavar="HASH"), Actor, NoWait)
+def sign_off(ref: str, version: str, actor: str | None = None, no_wait: bool = False):
     """Sign off one exact version of the response."""
     from .services.route import sign_off as sign
 
     context = ctx()
     digest = sign(context, actor=actor, ref=ref, version=version)
-    typer.echo(f"{ref}: version {digest} signed off")
+    echo(f"{ref}: version {digest} signed off")
     after_decision(context, ref, no_wait)
 
 
-@app.command("send-back")
-def send_back(ref: Ref, to: Annotated[str, typer.Option(help="chief-officer or drafting")],
-              reason: Annotated[str, typer.Option(help="Why it goes back.")],
-              actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("send-back", Ref, option("--to", "chief-officer or drafting", required=True),
+         option("--reason", "Why it goes back.", required=True), Actor, NoWait)
+def send_back(ref: str, to: str, reason: str, actor: str | None = None, no_wait: bool = False):
     """Send a review back to the chief officer or to drafting, with a reason."""
     from .services.route import send_back as back
 
     context = ctx()
     stage = back(context, actor=actor, ref=ref, to=to, reason=reason)
-    typer.echo(f"{ref}: sent back; now {stage}")
+    echo(f"{ref}: sent back; now {stage}")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def publish(ref: Ref, actor: Actor = None, no_wait: NoWait = False,
-            reason: Annotated[str, typer.Option(
-                help="Why it is late (needed after the statutory last day).")] = "") -> None:
+@command("publish", Ref, Actor, NoWait,
+         option("--reason", "Why it is late (needed after the statutory last day).", default=""))
+def publish(ref: str, actor: str | None = None, no_wait: bool = False, reason: str = ""):
     """Publish the signed-off version: the page, text and PDF, the site index, the copies."""
     from .services.publishing import request_publication
 
     context = ctx()
     version = request_publication(context, actor=actor, ref=ref, late_reason=reason)
-    typer.echo(f"{ref}: version {version[:12]} released for publication")
+    echo(f"{ref}: version {version[:12]} released for publication")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def outbox(status: Annotated[Optional[str], typer.Option(
-               help="pending, sent or failed")] = None,
-           actor: Actor = None, as_json: AsJson = False) -> None:
+@command("outbox", option("--status", "pending, sending, sent or failed"), Actor, AsJson)
+def outbox(status: str | None = None, actor: str | None = None, as_json: bool = False):
     """Messages: pending, sent and failed, with their last error."""
     from .services.mailing import outbox_rows
     from .services.reading import may_read
@@ -378,32 +507,30 @@ def outbox(status: Annotated[Optional[str], typer.Option(
     may_read(context, actor)
     rows = outbox_rows(context, status=status)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
         return
     for r in rows:
         error = f"  last error: {r['last_error']}" if r["last_error"] else ""
-        typer.echo(f"{r['id']:>5} {r['status']:<8} {r['ref']:<15} {r['template']:<20} "
+        echo(f"{r['id']:>5} {r['status']:<8} {r['ref']:<15} {r['template']:<20} "
                    f"{r['recipient']:<40} attempts {r['attempts']}{error}")
     if not rows:
-        typer.echo("no messages")
+        echo("no messages")
 
 
-@app.command()
-def withdraw(ref: Ref, reason: Annotated[str, typer.Option(help="Why.")],
-             actor: Actor = None, no_wait: NoWait = False) -> None:
+@command("withdraw", Ref, option("--reason", "Why.", required=True), Actor, NoWait)
+def withdraw(ref: str, reason: str, actor: str | None = None, no_wait: bool = False):
     """Withdraw a review."""
     from .services.route import withdraw as withdraw_review
 
     context = ctx()
     stage = withdraw_review(context, actor=actor, ref=ref, reason=reason)
-    typer.echo(f"{ref}: {stage}")
+    echo(f"{ref}: {stage}")
     after_decision(context, ref, no_wait)
 
 
-@app.command()
-def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
-            all_: Annotated[bool, typer.Option("--all", help="Every review.")] = False,
-            actor: Actor = None) -> None:
+@command("advance", Arg("ref", metavar="REF", nargs="?", help="The review (or --all)."),
+         option("--all", "Every review.", dest="all_", action="store_true"), Actor)
+def advance(ref: str | None = None, all_: bool = False, actor: str | None = None):
     """Run the route on a review (or all) by hand: takes every automated step that is due, once.
 
     With `s55 serve` running, it asks the served process and waits for its report; with none,
@@ -418,27 +545,27 @@ def advance(ref: Annotated[Optional[str], typer.Argument()] = None,
         raise InvalidInput("REF", "name a review, or give --all")
     refs = [ref] if ref else open_refs(context)
     if not refs:
-        typer.echo("no review has work for the route")
+        echo("no review has work for the route")
     elif not requests.served_by(context):
-        typer.echo("no `s55 serve` is running: the advance flow runs here, under Prefect "
+        echo("no `s55 serve` is running: the advance flow runs here, under Prefect "
                    "(its start-up takes 10-20 s)")
     for one in refs:
         result = advance_by_hand(context, one, by=actor or "")
         if result is None:
-            typer.echo(f"  the route is still working on {one}: `s55 show {one}` shows where it "
+            echo(f"  the route is still working on {one}: `s55 show {one}` shows where it "
                        "stands")
         else:
             print_route(result)
 
 
-@app.command()
-def audit(target: Annotated[str, typer.Argument(
-              help="A review's reference for its trail; 'verify' to check the whole chain; "
-                   "'export REF' for a bundle an outsider can check.")],
-          ref: Annotated[Optional[str], typer.Argument(help="With export: the review.")] = None,
-          output: Annotated[Optional[Path], typer.Option("-o", "--output",
-                            help="With export: a new folder (default ./audit-REF).")] = None,
-          actor: Actor = None, as_json: AsJson = False) -> None:
+@command("audit", Arg("target", metavar="REF|verify|export",
+                      help="A review's reference for its trail; 'verify' to check the whole "
+                           "chain; 'export REF' for a bundle an outsider can check."),
+         Arg("ref", metavar="REF", nargs="?", help="With export: the review."),
+         Arg("-o", "--output", type=Path, help="With export: a new folder (default ./audit-REF)."),
+         Actor, AsJson)
+def audit(target: str, ref: str | None = None, output: Path | None = None,
+          actor: str | None = None, as_json: bool = False):
     """A review's trail (who did what to which version, when), `audit verify`, `audit export REF`."""
     from .services.reading import audit_trail, verify_audit
     from .views import audit_text
@@ -449,70 +576,69 @@ def audit(target: Annotated[str, typer.Argument(
         if not ref:
             raise InvalidInput("REF", "name the review to export: s55 audit export REF")
         folder = export_bundle(ctx(), actor=actor, ref=ref, out=output or Path(f"audit-{ref}"))
-        typer.echo(f"wrote {folder}: check it with `python3 {folder / 'verify.py'} {folder}`")
+        echo(f"wrote {folder}: check it with `python3 {folder / 'verify.py'} {folder}`")
         return
     if target == "verify":
         verdict = verify_audit(ctx(), actor=actor)
         if not verdict.ok:
-            typer.echo(f"audit chain BROKEN: {verdict.message}", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"audit chain {verdict.message}")
+            echo(f"audit chain BROKEN: {verdict.message}", err=True)
+            raise Exit(1)
+        echo(f"audit chain {verdict.message}")
         return
     rows = audit_trail(ctx(), actor=actor, ref=target)
-    typer.echo(json.dumps(rows, indent=2) if as_json else audit_text(rows))
+    echo(json.dumps(rows, indent=2) if as_json else audit_text(rows))
 
 
-@app.command()
-def remind(today: Annotated[Optional[str], typer.Option(
-               help="Sweep as of this day (YYYY-MM-DD); default today in Europe/London.")] = None,
-           actor: Actor = None) -> None:
+@command("remind", option("--today", "Sweep as of this day (YYYY-MM-DD); default today in "
+                          "Europe/London.", metavar="DATE"), Actor)
+def remind(today: str | None = None, actor: str | None = None):
     """Run the reminder sweep by hand: what the daily schedule runs."""
     from .domain.workflow import Action, check_role
 
     context = ctx()
     check_role(Action.RUN_REMINDERS, context.office.directory.actor(actor).role)
-    day = parse_date(today, "--today")
+    day = parse_date(today, "today")
     from prefect import tags
 
     from flows.reminders import reminder_sweep
 
     with tags("reminders"):
         report = reminder_sweep(day.isoformat() if day else None)
-    typer.echo(f"reminder sweep for {report['today']}")
+    echo(f"reminder sweep for {report['today']}")
     if report.get("quiet"):
-        typer.echo(f"  {report['today']} is {report['quiet']}")
+        echo(f"  {report['today']} is {report['quiet']}")
     for key, label in (("planned", "planned"), ("sent", "sent"), ("skipped", "skipped"),
                        ("not_sent", "NOT SENT (kept, retried by the next sweep)")):
         for line in report[key]:
-            typer.echo(f"  {label}: {line}")
+            echo(f"  {label}: {line}")
     if not any(report[k] for k in ("planned", "sent", "skipped", "not_sent")):
-        typer.echo("  nothing due")
+        echo("  nothing due")
 
 
-@app.command()
-def status(actor: Actor = None, as_json: AsJson = False) -> None:
+@command("status", Actor, AsJson)
+def status(actor: str | None = None, as_json: bool = False):
     """Every open review: stage, who holds it, days left, and a red/amber/green mark."""
     from .services.compliance import status as open_reviews
 
     rows = open_reviews(ctx(), actor=actor)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        typer.echo("no open reviews")
+        echo("no open reviews")
     for r in rows:
-        left = "no deadline" if r["days_left"] is None else (
-            r["progress"] if r["days_left"] <= 0 else f"{r['days_left']} days left")
-        typer.echo(f"{r['rag'].upper():<6} {r['ref']:<15} {r['stage']:<30} {left:<18} "
+        left = r["progress"] if r["published_on"] else "no deadline" if r["days_left"] is None \
+            else r["progress"] if r["days_left"] <= 0 else f"{r['days_left']} days left"
+        echo(f"{r['rag'].upper():<6} {r['ref']:<15} {r['stage']:<30} {left:<18} "
                    f"held by {r['held_by']} ({r['held_by_role']})  {r['force']}")
 
 
-@app.command()
-def report(year: Annotated[Optional[int], typer.Option(help="Responses published in this year.")]
-           = None,
-           chart: Annotated[Optional[Path], typer.Option(
-               help="Also write the chart here (.svg); the site always gets one.")] = None,
-           actor: Actor = None, as_json: AsJson = False) -> None:
+@command("report", option("--year", "Responses published in this year.",
+                          type=whole_number("--year")),
+         option("--chart", "Also write the chart here (.svg); the site always gets one.",
+                type=Path), Actor, AsJson)
+def report(year: int | None = None, chart: Path | None = None, actor: str | None = None,
+           as_json: bool = False):
     """Published responses: the day each was published on against the 56-day line, the on-time
     rate, the reasons for lateness; also written to the site as compliance.html and .svg."""
     from .services.compliance import chart_svg, report as timeliness
@@ -524,28 +650,29 @@ def report(year: Annotated[Optional[int], typer.Option(help="Responses published
     if chart:
         chart.write_bytes(chart_svg(data, context.office.name))
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        echo(json.dumps(data, indent=2))
         return
-    typer.echo(f"{'response':<15} {'force':<34} {'report':<10}  {'published':<10}  day")
+    echo(f"{'response':<15} {'force':<34} {'report':<10}  {'published':<10}  day")
     for r in data["rows"]:
         day = f"{r['day']} of {r['period']}" if r["period"] else "no deadline"
         late = f"  LATE by {r['late_by']}: {r['late_reason']}" if not r["on_time"] else ""
-        typer.echo(f"{r['ref']:<15} {r['force'][:34]:<34} {r['report_published_on']}  "
+        echo(f"{r['ref']:<15} {r['force'][:34]:<34} {r['report_published_on']}  "
                    f"{r['published_on']}  {day}{late}")
     rate = "n/a" if data["on_time_rate"] is None else f"{data['on_time_rate']}%"
-    typer.echo(f"{data['on_time']} of {data['with_deadline']} on time ({rate}); "
+    echo(f"{data['on_time']} of {data['with_deadline']} on time ({rate}); "
                f"chart: {context.settings.site / 'compliance.svg'}")
 
 
-@app.command()
-def serve(host: str = "127.0.0.1", port: int = 8055,
-          status_: Annotated[bool, typer.Option(
-              "--status", help="Say whether the route is served and how many requests wait; "
-                               "exit 1 when it is not served.")] = False,
-          as_json: AsJson = False) -> None:
+@command("serve", option("--host", "Where the web app listens (beyond loopback, S55_WEB_URL "
+                                   "must be set).", default="127.0.0.1"),
+         option("--port", "Its port.", default=8055, type=whole_number("--port")),
+         option("--status", "Say whether the route is served and how many requests wait; exit 1 "
+                "when it is not served.", dest="status_", action="store_true"), AsJson)
+def serve(host: str = "127.0.0.1", port: int = 8055, status_: bool = False,
+          as_json: bool = False):
     """The office's long-running process: the web app, and the route served under Prefect."""
     if status_:
-        raise typer.Exit(serve_status(ctx(), as_json))
+        return serve_status(ctx(), as_json)
     from .served import serve as run
 
     run(ctx(), host=host, port=port)
@@ -557,47 +684,38 @@ def serve_status(context, as_json: bool) -> int:
     served = requests.served_by(context)
     queue = requests.queue(context)
     if as_json:
-        typer.echo(json.dumps({"served": [
+        echo(json.dumps({"served": [
             {"owner": p.owner, "mode": p.mode, "since": p.started_at.isoformat(),
              "web_url": p.web_url, "prefect_api": p.prefect_api} for p in served], **queue},
             indent=2))
         return 0 if served else 1
     for p in served:
-        typer.echo(f"served by {p.owner} ({p.mode}) since {london(p.started_at)}; "
+        echo(f"served by {p.owner} ({p.mode}) since {london(p.started_at)}; "
                    f"web {p.web_url}; Prefect {p.prefect_api}")
     if not served:
-        typer.echo("the route is NOT served: no `s55 serve` is running for this office")
+        echo("the route is NOT served: no `s55 serve` is running for this office")
     oldest = f", the oldest since {london(queue['oldest_pending'])}" if queue["oldest_pending"] \
         else ""
-    typer.echo(f"route requests: {queue['pending']} waiting{oldest}, {queue['running']} running")
+    echo(f"route requests: {queue['pending']} waiting{oldest}, {queue['running']} running")
     if queue["last_error"]:
-        typer.echo(f"  last error: {queue['last_error']}")
+        echo(f"  last error: {queue['last_error']}")
     return 0 if served else 1
 
 
-@app.command()
-def people() -> None:
+@command("people")
+def people():
     """The office's people, their roles and whom delegates act for."""
     for p in ctx().office.directory.people:
         extra = f" (acts for {p.acting_for})" if p.acting_for else ""
-        typer.echo(f"{p.email:<34} {p.role:<20} {p.name}, {p.title}{extra}")
+        echo(f"{p.email:<34} {p.role:<20} {p.name}, {p.title}{extra}")
 
 
-@app.command()
-def demo(file: Annotated[Optional[Path], typer.Argument(
-             help="A house-style record (default: the Staffordshire PEEL 2022 response).")] = None,
-         published_on: Annotated[Optional[str], typer.Option(
-             help="The report's publication date (default for Staffordshire: 2022-09-22).")] = None
-         ) -> None:
+@command("demo", Arg("file", metavar="FILE", nargs="?", type=Path,
+                     help="A house-style record (default: the Staffordshire PEEL 2022 response)."),
+         option("--published-on", "The report's publication date (default for Staffordshire: "
+                "2022-09-22).", metavar="DATE"))
+def demo(file: Path | None = None, published_on: str | None = None):
     """Take a record through the whole route, printing each step, and end with the audit verdict."""
     from .demo import run_demo
 
-    raise typer.Exit(run_demo(file, parse_date(published_on, "--published-on")))
-
-
-def main() -> None:
-    try:
-        app()
-    except S55Error as err:
-        typer.echo(f"s55: {err}", err=True)
-        sys.exit(err.exit_code)
+    return run_demo(file, parse_date(published_on, "published_on"))

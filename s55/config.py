@@ -90,7 +90,7 @@ def load_kinds(config_dir: Path) -> dict[str, ResponseKind]:
 def kind(config_dir: Path, name: str) -> ResponseKind:
     kinds = load_kinds(config_dir)
     if name not in kinds:
-        raise InvalidInput("--kind", f"'{name}' is not a response kind; use one of {', '.join(kinds)}")
+        raise InvalidInput("kind", f"'{name}' is not a response kind; use one of {', '.join(kinds)}")
     return kinds[name]
 
 

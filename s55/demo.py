@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-import typer
-
 from .domain.deadlines import add_working_days
 from .domain.errors import InvalidInput, S55Error
 from .housestyle import parse_record
@@ -45,7 +43,7 @@ class SimulatedClock:
 
 
 def say(text: str) -> None:
-    typer.echo(text)
+    print(text, flush=True)
 
 
 def step(ctx: Context, ref: str) -> None:
@@ -59,7 +57,7 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
     if file is None:
         file, published_on = SHARED_RECORD, published_on or STAFFORDSHIRE_PUBLISHED
     if published_on is None:
-        raise InvalidInput("--published-on", "required with a FILE: the house style has no date")
+        raise InvalidInput("published_on", "required with a FILE: the house style has no date")
     clock = SimulatedClock(published_on)
     ctx = Context.from_env()
     ctx.clock = clock

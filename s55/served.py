@@ -16,6 +16,7 @@ request still waiting: claims held by a dead process are released.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import signal
@@ -29,8 +30,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .services import mailing, requests
 from .services.context import Context
+from .settings import SettingError
 
 log = logging.getLogger("s55.serve")
+PURGE_SECONDS = 3600.0
 POLL_SECONDS = 0.1  # how often an idle dispatcher looks for requests (a cheap read)
 RENEW_SECONDS = 30
 RETRY_MAIL_SECONDS = 60
@@ -227,12 +230,18 @@ class Served:
         return going_on
 
     def _heartbeat(self) -> None:
+        from .services import signin
+
         web = self.web_url
+        purged = 0.0
         while not self.stopping.is_set():
             try:
                 self._watch_prefect()
                 requests.heartbeat(self.ctx, self.owner, mode=self.mode, web_url=web,
                                    prefect_api=self.api)
+                if time.monotonic() - purged > PURGE_SECONDS:
+                    signin.purge(self.ctx)  # expired links, sessions and counted events
+                    purged = time.monotonic()
             except Exception:
                 log.exception("could not write the heartbeat")
             self.stopping.wait(HEARTBEAT_SECONDS)
@@ -292,6 +301,15 @@ class Served:
                 self.child.wait()
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _port(wanted: int) -> int:
     """`wanted` if it is free on loopback, else any free port."""
     for port in (wanted, 0):
@@ -311,12 +329,17 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
 
     from .web.app import create_app
 
+    if not ctx.settings.web_url and not _loopback(host):
+        # people elsewhere reach it by some name this process cannot know: links in mail would
+        # point at the wrong place (and never at a request's Host header, which anyone can set)
+        raise SettingError("S55_WEB_URL", f"must be set to the address people use when `s55 "
+                           f"serve` listens beyond this machine (--host {host})")
     served = Served(ctx, say=lambda line: print(line, flush=True))
     served.web_url = f"http://{host}:{port}"
     print(f"s55 serve: web app on {served.web_url}/ (Ctrl-C stops it); starting the route",
           flush=True)
-    if ctx.settings.web_url.rstrip("/") != served.web_url:
-        print(f"s55 serve: note: links in mail point at S55_WEB_URL={ctx.settings.web_url}, not "
+    if ctx.settings.web_address != served.web_url:
+        print(f"s55 serve: note: links in mail point at S55_WEB_URL={ctx.settings.web_address}, not "
               f"at {served.web_url}: set S55_WEB_URL to the address people use", flush=True)
     for other in requests.served_by(ctx):
         print(f"s55 serve: note: {other.owner} serves this office's route too; the two share "
@@ -327,8 +350,10 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
     # server are stopped, so here a SIGTERM after uvicorn's own does nothing more
     signal.signal(signal.SIGTERM, lambda *_: None)
     try:
+        # uvicorn's own proxy_headers would believe X-Forwarded-For from any loopback peer:
+        # the app believes it only from S55_TRUSTED_PROXIES
         config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning",
-                                proxy_headers=True)
+                                proxy_headers=False)
         uvicorn.Server(config).run()
     except KeyboardInterrupt:  # SIGINT, raised again by uvicorn once it has stopped
         pass

@@ -44,11 +44,11 @@ def progress(
     if last_day is None:
         return "no statutory deadline"
     period = (last_day - published_on).days + 1
-    if done_on is not None:
+    if done_on is not None:  # finished is finished: measured to the day of publication
         late = (done_on - last_day).days
         if late > 0:
-            return f"published late by {_days(late)}"
-        return f"published on day {day_of_period(published_on, done_on)} of {period}"
+            return f"published {_days(late)} late"
+        return f"published on day {day_of_period(published_on, done_on)} of {period} (on time)"
     if today < published_on:
         return f"report not yet published (day 1 is {published_on.isoformat()})"
     late = (today - last_day).days

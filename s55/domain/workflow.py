@@ -44,12 +44,21 @@ class Action(StrEnum):
     PUBLISH = "publish"
     RUN_REMINDERS = "run the reminder sweep"
     READ = "read"
+    # taken by the route (automated), never by a person
+    RECORD_PUBLICATION = "record the publication"
+    RECORD_COPIES_SENT = "record the copies sent"
 
 
 S = Stage
 R = Role
+# The one list of stages in which a person still has a decision to make.
 OPEN_STAGES = frozenset({S.DRAFT, S.AWAITING_CHIEF_OFFICER, S.AWAITING_LOCAL_POLICING_BODY,
                          S.AWAITING_SIGN_OFF, S.SIGNED_OFF})
+# Published: the response is out and its timeliness is settled (s55(5A)); the route may still
+# owe the s55(6) copies.
+PUBLISHED_STAGES = frozenset({S.PUBLISHED, S.COPIES_SENT})
+# Nothing is left to do: the duty is done, or the review was withdrawn.
+CLOSED_STAGES = frozenset({S.COPIES_SENT, S.WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,11 @@ class Rule:
     roles: frozenset[Role]
     stages: frozenset[Stage]  # empty: the action creates the review
     to: Stage | None  # None: the stage stays as it is
+    automated: bool = False  # the route takes it; no person may
 
 
-def _rule(roles, stages, to=None) -> Rule:
-    return Rule(frozenset(roles), frozenset(stages), to)
+def _rule(roles, stages, to=None, automated=False) -> Rule:
+    return Rule(frozenset(roles), frozenset(stages), to, automated)
 
 
 RULES: dict[Action, Rule] = {
@@ -92,7 +102,30 @@ RULES: dict[Action, Rule] = {
     Action.PUBLISH: _rule({R.OPCC_OFFICER}, {S.SIGNED_OFF}),
     Action.RUN_REMINDERS: _rule({R.OPCC_OFFICER}, set(Stage)),
     Action.READ: _rule(set(Role), set(Stage)),
+    # the route moves a released review on once the files are written, and again once every
+    # s55(6) copy has gone
+    Action.RECORD_PUBLICATION: _rule(set(), {S.SIGNED_OFF}, S.PUBLISHED, automated=True),
+    Action.RECORD_COPIES_SENT: _rule(set(), {S.PUBLISHED}, S.COPIES_SENT, automated=True),
 }
+# What a person can do to one review (not reading, opening or sweeping).
+REVIEW_ACTIONS = tuple(a for a, rule in RULES.items()
+                       if rule.stages and not rule.automated
+                       and a not in (Action.READ, Action.RUN_REMINDERS))
+
+
+def allowed(role: Role | str, stage: Stage | str) -> tuple[Action, ...]:
+    """Everything a person in `role` may do to a review in `stage`: what a page offers."""
+    return tuple(a for a in REVIEW_ACTIONS if may(a, Role(role), Stage(stage)))
+
+
+def route_transition(action: Action, stage: Stage | str) -> Stage:
+    """The stage after an automated step, from the same table as people's actions."""
+    rule = RULES[action]
+    if not rule.automated:
+        raise ValueError(f"{action} is taken by a person, not by the route")
+    if Stage(stage) not in rule.stages:
+        raise WrongStage(f"refused: the route cannot {action} while the review is '{stage}'")
+    return rule.to
 
 
 def may(action: Action, role: Role, stage: Stage | None) -> bool:
@@ -104,7 +137,7 @@ def check_role(action: Action, role: Role) -> None:
     rule = RULES[action]
     if role not in rule.roles:
         allowed = " or ".join(sorted(f"an {r}" if r[0] in "aeiou" else f"a {r}"
-                                     for r in rule.roles))
+                                     for r in rule.roles)) or "the route (automated)"
         raise NotPermitted(
             f"refused: the role '{role}' may not {action}; only {allowed} may"
         )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from ..domain.workflow import Stage, waiting_for
+from ..domain.workflow import CLOSED_STAGES, Stage, waiting_for
 from ..store import repo
 from . import mailing, publishing, requests
 from .context import Context
@@ -22,7 +22,7 @@ def open_refs(ctx: Context) -> list[str]:
     with ctx.uow(read=True) as session:
         unsent = repo.review_ids_with_unsent_mail(session)
         return [r.ref for r in repo.reviews(session)
-                if r.stage not in (Stage.WITHDRAWN, Stage.COPIES_SENT) or r.id in unsent]
+                if r.stage not in CLOSED_STAGES or r.id in unsent]
 
 
 def route_state(ctx: Context, ref: str) -> dict:
@@ -93,8 +93,8 @@ class Here:
 
     def deliver_mail(self, ref: str, at: str | None) -> tuple[dict | None, str]:
         # a person may be waiting on this: a mail server that does not answer gets a few seconds
-        settings = self.ctx.settings.model_copy(
-            update={"smtp_timeout": min(self.ctx.settings.smtp_timeout, INTERACTIVE_SMTP_TIMEOUT)})
+        settings = self.ctx.settings.replace(
+            smtp_timeout=min(self.ctx.settings.smtp_timeout, INTERACTIVE_SMTP_TIMEOUT))
         return mailing.deliver(replace(self.ctx, settings=settings), ref, at=at_time(at)), ""
 
     def finish_copies(self, ref: str, at: str | None) -> bool:

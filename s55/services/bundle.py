@@ -24,7 +24,7 @@ HUMAN_ACTIONS = ("open review", "invite chief officer", "move chief officer's du
 def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Path:
     may_read(ctx, actor)
     if out.exists() and any(out.iterdir()):
-        raise InvalidInput("--output", f"{out} exists and is not empty; name a new folder")
+        raise InvalidInput("output", f"{out} exists and is not empty; name a new folder")
     trail = audit_trail(ctx, actor=actor, ref=ref)
     with ctx.uow() as session:
         row = repo.review(session, ref)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.workflow import HELD_BY, WAITING_FOR, Stage
+from ..domain.workflow import CLOSED_STAGES, HELD_BY, WAITING_FOR, Stage
 from ..store import repo
 from .context import Context, london_date
 from .reading import may_read
-
-OPEN = (Stage.DRAFT, Stage.AWAITING_CHIEF_OFFICER, Stage.AWAITING_LOCAL_POLICING_BODY,
-        Stage.AWAITING_SIGN_OFF, Stage.SIGNED_OFF, Stage.PUBLISHED)
 
 
 def rag(stage: Stage, days_left: int | None, co_due: date | None, today: date) -> str:
@@ -34,11 +31,13 @@ def status(ctx: Context, *, actor: str | None) -> list[dict]:
     today, directory = ctx.today(), ctx.office.directory
     rows = []
     with ctx.uow(read=True) as session:
+        published = repo.published_on(session)
         for row in repo.reviews(session):
             stage = Stage(row.stage)
-            if stage not in OPEN:
+            if stage in CLOSED_STAGES:
                 continue
-            left = deadlines.days_left(row.statutory_last_day, today)
+            done_on = london_date(published[row.id]) if row.id in published else None
+            left = None if done_on else deadlines.days_left(row.statutory_last_day, today)
             holders = directory.holders(HELD_BY[stage])
             rows.append({
                 "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
@@ -47,12 +46,33 @@ def status(ctx: Context, *, actor: str | None) -> list[dict]:
                 "statutory_last_day": row.statutory_last_day.isoformat()
                 if row.statutory_last_day else None,
                 "days_left": left,
+                "published_on": done_on.isoformat() if done_on else None,
                 "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
-                                               today),
+                                               today, done_on=done_on),
                 "rag": rag(stage, left, row.chief_officer_due, today)})
     order = {"red": 0, "amber": 1, "green": 2}
     return sorted(rows, key=lambda r: (order[r["rag"]], r["days_left"] is None,
                                        r["days_left"] or 0, r["ref"]))
+
+
+def finished(ctx: Context, *, actor: str | None, days: int = 90) -> list[dict]:
+    """Reviews published in the last `days` days, newest first, with how they ended."""
+    may_read(ctx, actor)
+    since = ctx.today().toordinal() - days
+    rows = []
+    with ctx.uow(read=True) as session:
+        for row, pub in repo.publications_done(session):
+            on = london_date(pub.requested_at)
+            if on.toordinal() < since:
+                continue
+            page = (pub.files or {}).get("page", {}).get("path")
+            rows.append({
+                "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
+                "published_on": on.isoformat(),
+                "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
+                                               ctx.today(), done_on=on),
+                "page_url": f"{ctx.settings.site_address}/{page}" if page else None})
+    return rows
 
 
 def report(ctx: Context, *, actor: str | None, year: int | None = None,

@@ -28,7 +28,7 @@ class Context:
 
     @classmethod
     def from_env(cls, **overrides) -> Context:
-        return cls(Settings(**overrides).prepare())
+        return cls(Settings.from_env(**overrides).prepare())
 
     @property
     def office(self) -> Office:

@@ -118,13 +118,13 @@ def check_current(session: Session, row: Review, given: str) -> str:
     """The full hash of `given` (a hash or a prefix of 8 or more), if it is the current version."""
     given = given.strip().lower()
     if len(given) < 8 or any(c not in "0123456789abcdef" for c in given):
-        raise InvalidInput("--version", "must be a version hash (at least its first 8 characters)")
+        raise InvalidInput("version", "must be a version hash (at least its first 8 characters)")
     if row.current_version.startswith(given):
         return row.current_version
     later = [v for v in repo.versions(session, row.id)]
     seen = next((v.number for v in later if v.hash.startswith(given)), None)
     if seen is None:
-        raise InvalidInput("--version", f"{given} is not a version of {row.ref}")
+        raise InvalidInput("version", f"{given} is not a version of {row.ref}")
     changes = "; ".join(f"version {v.number} by {v.created_by} on {london(v.created_at)}: {v.reason}"
                         for v in later if v.number > seen)
     raise StaleVersion(

@@ -8,7 +8,7 @@ from datetime import date
 from ..domain import deadlines
 from ..domain.errors import InvalidInput
 from ..domain.record import Answer, AnswerKind, Item, OfficeHolder, Record
-from ..domain.workflow import Action, Role, transition
+from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
 from ..store.models import Review
 from .context import Context
@@ -23,7 +23,7 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
     stage = transition(Action.OPEN, person.role, None)
     rules = ctx.kind(kind)
     if published_on > ctx.today():
-        raise InvalidInput("--published-on", f"{published_on} is in the future; give the day "
+        raise InvalidInput("published_on", f"{published_on} is in the future; give the day "
                            "HMICFRS published the report")
     last_day = deadlines.statutory_last_day(
         published_on, period_days=rules.statutory_period_days,
@@ -78,7 +78,7 @@ def add_item(ctx: Context, *, actor: str | None, ref: str, kind: str, text: str,
              area: str = "") -> str | None:
     """Record a recommendation, cause of concern or area for improvement from the report."""
     if not text.strip():
-        raise InvalidInput("--text", "must not be empty")
+        raise InvalidInput("text", "must not be empty")
     with deciding(ctx, ref, actor, Action.EDIT) as d:
         d.details.update(kind=kind, text=text)
         return d.save(d.record().with_item(kind, Item(text, area)), f"added to {kind}")
@@ -87,16 +87,49 @@ def add_item(ctx: Context, *, actor: str | None, ref: str, kind: str, text: str,
 def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: int, kind: str,
                           text: str, seen_version: str | None = None) -> str | None:
     """s55(5B): the action taken or proposed, or why no action has been or will be taken."""
+    answers = {number: _answer(number, kind, text, field_kind="kind", field_text="text")}
+    with deciding(ctx, ref, actor, Action.ANSWER_RECOMMENDATION, seen_version=seen_version) as d:
+        d.details.update(recommendation=number, answer_kind=str(answers[number].kind))
+        return d.save(_with_answers(d.record(), answers), f"answered recommendation {number}")
+
+
+def _answer(number: int, kind: str, text: str, *, field_kind: str, field_text: str) -> Answer:
     try:
         answer_kind = AnswerKind(kind.replace("-", " "))
     except ValueError:
-        raise InvalidInput("--kind", "must be one of action-taken, action-proposed, no-action") from None
+        raise InvalidInput(field_kind, "must be one of action-taken, action-proposed, "
+                                       "no-action") from None
     if not text.strip():
-        raise InvalidInput("--text", "an answer must explain the action, or why there is none")
-    with deciding(ctx, ref, actor, Action.ANSWER_RECOMMENDATION, seen_version=seen_version) as d:
-        d.details.update(recommendation=number, answer_kind=str(answer_kind))
-        record = d.record().with_answer(number, Answer(answer_kind, text))
-        return d.save(record, f"answered recommendation {number}")
+        raise InvalidInput(field_text, "an answer must explain the action, or why there is none")
+    return Answer(answer_kind, text)
+
+
+def _with_answers(record: Record, answers: dict[int, Answer]) -> Record:
+    for number in sorted(answers):
+        if not 1 <= number <= len(record.recommendations):
+            raise InvalidInput(f"answer-{number}", f"there is no recommendation {number} "
+                               f"(the record has {len(record.recommendations)})")
+        record = record.with_answer(number, answers[number])
+    return record
+
+
+def _comment_fields(ctx: Context, actor: str | None, text: str | None,
+                    initial_response: str | None, overall_comments: str | None
+                    ) -> tuple[Action, dict[str, str]]:
+    """Which comments action this is, for this person, and the record fields it changes."""
+    person = ctx.office.directory.find(actor or "")
+    chief = person is not None and person.role == Role.CHIEF_OFFICER
+    action = Action.CHIEF_OFFICER_COMMENTS if chief else Action.LOCAL_POLICING_BODY_COMMENTS
+    fields = {"chief_officer_response" if chief else "initial_response": text,
+              "overall_comments": overall_comments}
+    if not chief and initial_response is not None:
+        if text is not None:
+            raise InvalidInput("initial_response", "give the comments on the report once, not twice")
+        fields["initial_response"] = initial_response
+    if chief and (initial_response is not None or overall_comments is not None):
+        raise InvalidInput("initial_response", "and the overall comments are the local "
+                           "policing body's; a chief officer gives their own comments only")
+    return action, {k: v for k, v in fields.items() if v is not None}
 
 
 def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | None,
@@ -107,23 +140,43 @@ def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | N
     `text` is the actor's own comments: the chief officer's response for a chief officer,
     the body's comments on the report, (a), for the local policing body.
     """
-    person = ctx.office.directory.find(actor or "")
-    chief = person is not None and person.role == Role.CHIEF_OFFICER
-    action = Action.CHIEF_OFFICER_COMMENTS if chief else Action.LOCAL_POLICING_BODY_COMMENTS
-    fields = {"chief_officer_response" if chief else "initial_response": text,
-              "overall_comments": overall_comments}
-    if not chief and initial_response is not None:
-        if text is not None:
-            raise InvalidInput("--initial", "give the comments once: --text or --initial")
-        fields["initial_response"] = initial_response
-    if chief and (initial_response is not None or overall_comments is not None):
-        raise InvalidInput("--initial/--overall", "are the local policing body's; a chief "
-                           "officer gives --text or --file")
-    given = {k: v for k, v in fields.items() if v is not None}
+    action, given = _comment_fields(ctx, actor, text, initial_response, overall_comments)
     if not given:
-        raise InvalidInput("comments", "give the comments (--text or --file; for the local "
-                           "policing body also --initial and --overall)")
+        raise InvalidInput("text", "give the comments: there is nothing to record")
     with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
         d.details["given_version"] = d.version
         return d.save(replace(d.record(), **given), str(action))
+
+
+def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_version: str | None,
+                         text: str | None = None, initial_response: str | None = None,
+                         overall_comments: str | None = None,
+                         answers: dict[int, tuple[str, str]] | None = None) -> str | None:
+    """One form's comments and answers as one decision: every part is checked first, then all
+    of it is stored as one version with one audit entry and one route request, or none of it.
+
+    `answers` maps a recommendation's number to (kind, text); an empty text is no answer.
+    """
+    checked = {n: _answer(n, kind, text, field_kind=f"kind-{n}", field_text=f"answer-{n}")
+               for n, (kind, text) in sorted((answers or {}).items()) if text.strip()}
+    action, given = _comment_fields(ctx, actor, text, initial_response, overall_comments)
+    if not given and not checked:
+        raise InvalidInput("text", "give the comments or an answer: there is nothing to record")
+    if not given:
+        action = Action.ANSWER_RECOMMENDATION
+    with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
+        if checked and action != Action.ANSWER_RECOMMENDATION:
+            # the answers are a second action in the same decision: the table decides it too
+            transition(Action.ANSWER_RECOMMENDATION, d.person.role, Stage(d.review.stage))
+        d.details["given_version"] = d.version
+        now = d.record()
+        checked = {n: a for n, a in checked.items()  # a form shows the answers already given
+                   if n > len(now.recommendations) or now.recommendations[n - 1].answer != a}
+        if checked:
+            d.details["answered"] = {str(n): str(a.kind) for n, a in checked.items()}
+        record = _with_answers(replace(now, **given), checked)
+        parts = ([str(action)] if given else []) + (
+            [f"answered recommendation{'s' if len(checked) > 1 else ''} "
+             f"{', '.join(map(str, checked))}"] if checked else [])
+        return d.save(record, "; ".join(parts))
 

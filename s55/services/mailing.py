@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -20,7 +21,7 @@ from ..mail.transport import Result, transport_for
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
 from . import requests
-from .context import Context, london_date, long_date
+from .context import LONDON, Context, as_utc, london_date, long_date
 
 
 def recipients(ctx: Context, to: str) -> list[tuple[str, str]]:
@@ -59,7 +60,7 @@ def mail_context(ctx: Context, session: Session, row: Review, record: Record,
         "published_on_long": long_date(published_on) if published_on else "",
         "page_url": page_url(ctx, row.ref),
         # the version travels in the link: the page says so if it is no longer current
-        "review_url": f"{ctx.settings.web_url.rstrip('/')}/reviews/{row.ref}"
+        "review_url": f"{ctx.settings.web_address}/reviews/{row.ref}"
                       f"?version={row.current_version}",
     }
 
@@ -144,7 +145,8 @@ def build(ctx: Context, msg: OutboxMessage) -> EmailMessage:
     email["To"] = formataddr((msg.recipient_name, msg.recipient))
     email["Subject"] = msg.subject
     email["Message-ID"] = msg.message_id
-    email["Date"] = format_datetime(msg.created_at)
+    # local time with its real offset (+0000 or +0100); SQLite hands the time back naive
+    email["Date"] = format_datetime(as_utc(msg.created_at).astimezone(LONDON))
     email.set_content(msg.body_text)
     email.add_alternative(msg.body_html, subtype="html")
     for item in msg.attachments:
@@ -211,6 +213,7 @@ def _record(session: Session, mid: int, at: datetime, result: Result, outcome: d
         msg.status, msg.sent_at, msg.last_error = "sent", at, ""
         outcome["sent"].append(line)
         if msg.template == "signin":  # the link itself is a secret: the trail says only that it went
+            spend_link_copy(msg)
             return
         repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
                           acting_for="", action=f"sent: {msg.template.replace('_', ' ')}",
@@ -220,6 +223,19 @@ def _record(session: Session, mid: int, at: datetime, result: Result, outcome: d
     else:
         msg.status, msg.last_error = ("failed" if result.permanent else "pending"), result.error
         outcome["failed" if result.permanent else "retry"].append(f"{line}: {result.error}")
+        if msg.template == "signin" and result.permanent:
+            spend_link_copy(msg)
+
+
+SIGNIN_LINK = re.compile(r"/signin/[A-Za-z0-9_-]+")
+
+
+def spend_link_copy(msg: OutboxMessage) -> None:
+    """The stored copy of a sign-in message keeps no live token once it has gone (or never
+    will): whoever reads the outbox table later finds no way in."""
+    gone = "/signin/(link removed from the stored copy once sent)"
+    msg.body_text = SIGNIN_LINK.sub(gone, msg.body_text)
+    msg.body_html = SIGNIN_LINK.sub(gone, msg.body_html)
 
 
 def outbox_rows(ctx: Context, *, status: str | None = None) -> list[dict]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from ..domain import deadlines
 from ..domain.errors import InvalidInput, UnansweredRecommendations, WrongStage
 from ..domain.people import acting_phrase
-from ..domain.workflow import Action, Stage
+from ..domain.workflow import Action, Stage, route_transition
 from ..mail.transport import atomic_write
 from ..render.record import render_html, render_pdf, render_text
 from ..render.environment import environment
@@ -38,7 +38,7 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
                 f"publishing it (`s55 show {ref}`; `s55 advance {ref}` runs it now)")
         late = deadlines.days_left(row.statutory_last_day, ctx.today())
         if late is not None and late <= 0 and not late_reason.strip():
-            raise InvalidInput("--reason", f"{ref} is late by {1 - late} days (the statutory last "
+            raise InvalidInput("reason", f"{ref} is late by {1 - late} days (the statutory last "
                                f"day was {long_date(row.statutory_last_day)}): say why")
         if row.current_version != row.signed_off_version:
             raise WrongStage(
@@ -112,7 +112,7 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             return None  # another run finished it first
         at = at or ctx.now()
         pub.published_at, pub.files, pub.progress = at, files, meta["progress"]
-        row.stage, row.updated_at = str(Stage.PUBLISHED), at
+        row.stage, row.updated_at = str(route_transition(Action.RECORD_PUBLICATION, row.stage)), at
         row.stage_seq = repo.append_audit(
             session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
             action="published", ref=ref, version=pub.version,
@@ -172,7 +172,7 @@ def finish_copies(ctx: Context, ref: str, *, at: datetime | None = None) -> bool
         if not copies or any(m.status != "sent" for m in copies):
             return False
         at = at or ctx.now()
-        row.stage, row.updated_at = str(Stage.COPIES_SENT), at
+        row.stage, row.updated_at = str(route_transition(Action.RECORD_COPIES_SENT, row.stage)), at
         row.stage_seq = repo.append_audit(
             session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
             action="copies sent", ref=ref, version=row.current_version,

@@ -6,13 +6,13 @@ from datetime import date
 
 from ..domain import audit as chain
 from ..domain import deadlines
-from ..domain.workflow import WAITING_FOR, Action, Stage, check_role, waiting_for
+from ..domain.workflow import WAITING_FOR, Action, Stage, allowed, check_role, waiting_for
 from ..domain.errors import NotFound
 from ..domain.record import Record
 from ..housestyle import format_record
 from ..store import repo
 from ..store.models import Review
-from .context import Context, london, long_date
+from .context import Context, london, london_date, long_date
 from .route import sign_off_blockers
 
 
@@ -20,8 +20,11 @@ def may_read(ctx: Context, actor: str | None) -> None:
     check_role(Action.READ, ctx.office.directory.actor(actor).role)
 
 
-def _summary(row: Review, today: date) -> dict:
+def _summary(row: Review, today: date, published_at=None) -> dict:
+    """One review's line. Once published, its progress is measured to the day it was published
+    (s55(5A) asks only that it was published in time), never to today."""
     last = row.statutory_last_day
+    done_on = london_date(published_at) if published_at is not None else None
     return {
         "ref": row.ref,
         "kind": row.kind,
@@ -34,8 +37,9 @@ def _summary(row: Review, today: date) -> dict:
         "current_version": row.current_version,
         "signed_off_version": row.signed_off_version,
         "unanswered_recommendations": row.unanswered_recommendations,
-        "progress": deadlines.progress(row.report_published_on, last, today),
-        "days_left": deadlines.days_left(last, today),
+        "progress": deadlines.progress(row.report_published_on, last, today, done_on=done_on),
+        "days_left": None if done_on else deadlines.days_left(last, today),
+        "published_on": done_on.isoformat() if done_on else None,
         "waiting_for": WAITING_FOR[Stage(row.stage)],
     }
 
@@ -44,7 +48,9 @@ def list_reviews(ctx: Context, *, actor: str | None, stage: str | None = None) -
     may_read(ctx, actor)
     today = ctx.today()
     with ctx.uow(read=True) as session:
-        return [_summary(row, today) for row in repo.reviews(session, stage=stage)]
+        published = repo.published_on(session)
+        return [_summary(row, today, published.get(row.id))
+                for row in repo.reviews(session, stage=stage)]
 
 
 def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
@@ -53,7 +59,7 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
     with ctx.uow(read=True) as session:
         row = repo.review(session, ref)
         record = repo.current_record(session, row)
-        out = _summary(row, today)
+        out = _summary(row, today, repo.published_on(session).get(row.id))
         out["waiting_for"] = waiting_for(Stage(row.stage),
                                          released=repo.publication(session, row.id) is not None)
         rules = ctx.kind(row.kind)
@@ -86,6 +92,10 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
              "sent_at": london(m.sent_at) if m.sent_at else None}
             for m in repo.outbox(session, review_id=row.id)]
         pub = repo.publication(session, row.id)
+        # what this person may do now, from the one table (a page offers only these)
+        acts = allowed(ctx.office.directory.actor(actor).role, row.stage)
+        released = pub is not None and pub.published_at is None
+        out["allowed"] = [str(a) for a in acts if not (released and a == Action.PUBLISH)]
         out["publication"] = None if pub is None else {
             "version": pub.version, "requested_by": pub.requested_by,
             "requested_at": london(pub.requested_at),

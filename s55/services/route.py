@@ -23,13 +23,13 @@ def chief_officer_due(ctx: Context, row: Review, due: date | None, today: date) 
         how = (f"{working_days} England and Wales working days after the invitation on "
                f"{long_date(today)}, skipping weekends and bank holidays")
     if due <= today:
-        raise InvalidInput("--due", f"must be after today ({long_date(today)}), not {long_date(due)}")
+        raise InvalidInput("due", f"must be after today ({long_date(today)}), not {long_date(due)}")
     last = row.statutory_last_day
     if last is not None and today >= last:
         # nothing can fall before a last day that has passed; the response is still owed
         return due, f"{how}; the statutory last day, {long_date(last)}, has already passed"
     if last is not None and due >= last:
-        raise InvalidInput("--due", f"{long_date(due)} ({how}) does not fall before the statutory "
+        raise InvalidInput("due", f"{long_date(due)} ({how}) does not fall before the statutory "
                            f"last day, {long_date(last)}; give an earlier date")
     return due, how
 
@@ -64,7 +64,7 @@ def request_sign_off(ctx: Context, *, actor: str | None, ref: str) -> list[str]:
 def sign_off(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
     """Sign off one exact version; refused if it is stale or any recommendation lacks its answer."""
     if not version:
-        raise InvalidInput("--version", "sign-off must name the version hash being signed off")
+        raise InvalidInput("version", "sign-off must name the version hash being signed off")
     with deciding(ctx, ref, actor, Action.SIGN_OFF, seen_version=version) as d:
         blockers = sign_off_blockers(d.record(), ctx.kind(d.review.kind).answer_every_recommendation)
         if blockers:
@@ -93,9 +93,9 @@ def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str
     actions = {"chief-officer": Action.SEND_BACK_TO_CHIEF_OFFICER,
                "drafting": Action.SEND_BACK_TO_DRAFTING}
     if to not in actions:
-        raise InvalidInput("--to", "must be chief-officer or drafting")
+        raise InvalidInput("to", "must be chief-officer or drafting")
     if not reason.strip():
-        raise InvalidInput("--reason", "a send-back must say why")
+        raise InvalidInput("reason", "a send-back must say why")
     with deciding(ctx, ref, actor, actions[to]) as d:
         d.details["reason"] = reason
         d.review.signed_off_version = None
@@ -107,7 +107,7 @@ def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str
 def withdraw(ctx: Context, *, actor: str | None, ref: str, reason: str) -> Stage:
     """Withdraw a review (e.g. opened in error, or superseded by a force report)."""
     if not reason.strip():
-        raise InvalidInput("--reason", "a withdrawal must say why")
+        raise InvalidInput("reason", "a withdrawal must say why")
     with deciding(ctx, ref, actor, Action.WITHDRAW) as d:
         d.details["reason"] = reason
         return d.stage

@@ -1,8 +1,16 @@
-"""Signing in on the web: one-time links by email, sessions, CSRF tokens, and a brake on guessing.
+"""Signing in on the web: one-time links by email, sessions, CSRF tokens, and honest brakes.
 
-A link is single use, expires, and is bound to one person in the office's list. Only
-hashes of session cookies are stored. Failed attempts are limited and recorded in the
-audit trail.
+- A link is single use, expires after 30 minutes, and is bound to one person in the office's
+  list. It is built on S55_WEB_URL only: a request's Host header never reaches a link.
+- Opening a link only shows a page with one button; pressing it (a POST) spends the link, so a
+  mail scanner that opens links first spends nothing.
+- Links asked for are limited per address and per client (S55_SIGNIN_LIMIT and
+  S55_SIGNIN_CLIENT_LIMIT in S55_SIGNIN_WINDOW_MINUTES), counting known and unknown addresses
+  alike, so the answer never says whether an address is on the list. When a request is held
+  back, the page says so and until when; it never claims a link is on its way when none is.
+- Failed sign-ins (a bad, used or expired link) are limited per client and put on the record.
+- Only hashes of links and session cookies are stored; expired links, sessions and counted
+  events are purged as new ones come.
 """
 
 from __future__ import annotations
@@ -10,26 +18,43 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
 from ..domain.errors import NotPermitted
 from ..mail.compose import compose
 from ..store import repo
-from ..store.models import SignInFailure, SignInToken, WebSession
+from ..store.models import SignInEvent, SignInToken, WebSession
 from .context import Context, as_utc, london
 from . import requests
 from .mailing import outbox_row
 
 LINK_LIFETIME = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # failed sign-ins from one client in the window before it is held back
+KEEP_SPENT = timedelta(days=1)  # a used or expired link still says so for a day, then goes
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the person who asked for a link may be told (the same for any address)."""
+
+    held_back: str = ""  # why no link is coming, or "" (a link is on its way if on the list)
+    until: datetime | None = None  # when asking again will work
+
+    @property
+    def sent(self) -> bool:
+        return not self.held_back
 
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def window(ctx: Context) -> timedelta:
+    return timedelta(minutes=ctx.settings.signin_window_minutes)
 
 
 def safe_next(path: str | None) -> str:
@@ -39,21 +64,32 @@ def safe_next(path: str | None) -> str:
     return path
 
 
-def request_link(ctx: Context, *, email: str, next_path: str, base_url: str, client: str) -> bool:
-    """Mail a sign-in link to a person on the list; say nothing either way to the asker."""
-    if too_many_failures(ctx, email, client):
-        return False
-    person = ctx.office.directory.find(email)
-    if person is None:
-        failure(ctx, email, client, "sign-in link asked for an address not on the list")
-        return False
-    nonce = secrets.token_urlsafe(32)
+def request_link(ctx: Context, *, email: str, next_path: str, client: str) -> Asked:
+    """Mail a sign-in link to a person on the list, within the limits; the answer is the same
+    whether or not the address is on the list."""
     at = ctx.now()
-    link = f"{base_url.rstrip('/')}/signin/{nonce}"
-    message = compose("signin", {"recipient_name": person.name, "link": link,
-                                 "expires": london(at + LINK_LIFETIME), "office": ctx.office.name},
-                      ctx.settings.templates_dir)
+    address = email.strip().casefold()
+    held = _held_back(ctx, at, address, client)
+    if held.held_back:
+        return held
+    person = ctx.office.directory.find(email.strip())
+    nonce = secrets.token_urlsafe(32)
+    message = person and compose(
+        "signin", {"recipient_name": person.name,
+                   "link": f"{ctx.settings.web_address}/signin/{nonce}",
+                   "expires": london(at + LINK_LIFETIME), "office": ctx.office.name},
+        ctx.settings.templates_dir)
     with ctx.uow() as session:
+        _purge(session, ctx, at)
+        for key in (f"email:{address}", f"client:{client}"):
+            session.add(SignInEvent(kind="asked", key=key, at=at))
+        if person is None:
+            repo.append_audit(session, at=at.isoformat(), actor=email.strip()[:320], role="",
+                              acting_for="", action="refused: web sign-in", ref="", version="",
+                              details={"client": client,
+                                       "reason": "sign-in link asked for an address not on the "
+                                                 "list"})
+            return Asked()
         session.add(SignInToken(nonce=_digest(nonce), email=person.email,
                                 next_path=safe_next(next_path), expires_at=at + LINK_LIFETIME))
         # the Message-ID comes from the hash of the link, never from the link itself
@@ -63,17 +99,54 @@ def request_link(ctx: Context, *, email: str, next_path: str, base_url: str, cli
             name=person.name, message=message, at=at))
         # the served process delivers it; the web request never waits on a mail server
         requests.request(session, None, cause="sign-in link", by=person.email, at=at)
-    return True
+    return Asked()
+
+
+def _held_back(ctx: Context, at: datetime, address: str, client: str) -> Asked:
+    limits = ((f"email:{address}", "asked", ctx.settings.signin_limit,
+               "sign-in links have been asked for that address"),
+              (f"client:{client}", "asked", ctx.settings.signin_client_limit,
+               "sign-in links have been asked for from your network"),
+              (f"client:{client}", "failed", MAX_FAILURES,
+               "sign-ins have failed from your network"))
+    since = at - window(ctx)
+    with ctx.uow(read=True) as session:
+        for key, kind, limit, what in limits:
+            times = session.execute(
+                select(SignInEvent.at).where(SignInEvent.kind == kind, SignInEvent.key == key,
+                                             SignInEvent.at >= since)
+                .order_by(SignInEvent.at.desc()).limit(limit)).scalars().all()
+            if len(times) >= limit:
+                until = as_utc(times[-1]) + window(ctx)
+                minutes = ctx.settings.signin_window_minutes
+                return Asked(f"{limit} or more {what} in the last {minutes} minutes, so no "
+                             "link was sent", until)
+    return Asked()
+
+
+def link_problem(ctx: Context, nonce: str) -> str:
+    """Why this link cannot sign anyone in, or "" (a look only: nothing is spent or counted)."""
+    with ctx.uow(read=True) as session:
+        return _problem(session.get(SignInToken, _digest(nonce)), ctx.now())
+
+
+def _problem(token: SignInToken | None, at: datetime) -> str:
+    return ("this sign-in link is not valid" if token is None
+            else "this sign-in link has been used already" if token.used_at
+            else "this sign-in link has expired" if as_utc(token.expires_at) < at else "")
 
 
 def use_link(ctx: Context, *, nonce: str, client: str) -> tuple[str, str, str]:
-    """Spend a link: (session cookie, email, where to go next). Refused if used or expired."""
+    """Spend a link: (session cookie, email, where to go next). Refused if used or expired, or
+    while too many sign-ins have failed from this client."""
     at = ctx.now()
+    held = _held_back(ctx, at, "", client) if client else Asked()
+    if held.held_back and "failed" in held.held_back:
+        raise NotPermitted(f"refused: {held.held_back.split(', so')[0]}; try again after "
+                           f"{london(held.until)}")
     with ctx.uow() as session:
         token = session.get(SignInToken, _digest(nonce), with_for_update=True)
-        problem = ("this sign-in link is not valid" if token is None
-                   else "this sign-in link has been used already" if token.used_at
-                   else "this sign-in link has expired" if as_utc(token.expires_at) < at else "")
+        problem = _problem(token, at)
         if not problem:
             token.used_at = at
             cookie = secrets.token_urlsafe(32)
@@ -110,22 +183,31 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 
 def failure(ctx: Context, who: str, client: str, why: str) -> None:
-    """Count a failed attempt against the address and the client, and put it on the record."""
+    """Count a failed sign-in against the client, and put it on the record."""
     at = ctx.now()
     with ctx.uow() as session:
-        for key in (f"email:{who.casefold()}", f"client:{client}"):
-            session.add(SignInFailure(key=key, at=at))
+        session.add(SignInEvent(kind="failed", key=f"client:{client}", at=at))
         repo.append_audit(session, at=at.isoformat(), actor=who, role="", acting_for="",
                           action="refused: web sign-in", ref="", version="",
                           details={"client": client, "reason": why})
 
 
-def too_many_failures(ctx: Context, email: str, client: str) -> bool:
-    """Too many recent failures for this address, or from this client, each counted alone."""
-    since = ctx.now() - FAILURE_WINDOW
+def _purge(session, ctx: Context, at: datetime) -> None:
+    """Links, sessions and counted events that can no longer matter."""
+    session.execute(delete(SignInToken).where(SignInToken.expires_at < at - KEEP_SPENT))
+    session.execute(delete(WebSession).where(WebSession.expires_at < at))
+    session.execute(delete(SignInEvent).where(SignInEvent.at < at - window(ctx)))
+
+
+def purge(ctx: Context) -> None:
+    """What `s55 serve` runs now and then, so a quiet office keeps nothing stale either."""
+    with ctx.uow() as session:
+        _purge(session, ctx, ctx.now())
+
+
+def counts(ctx: Context) -> dict[str, int]:
+    """How many links, sessions and counted events are kept (for tests and `serve --status`)."""
     with ctx.uow(read=True) as session:
-        counts = session.execute(
-            select(SignInFailure.key, func.count()).where(
-                SignInFailure.key.in_((f"email:{email.casefold()}", f"client:{client}")),
-                SignInFailure.at >= since).group_by(SignInFailure.key)).all()
-    return any(count >= MAX_FAILURES for _key, count in counts)
+        return {name: session.execute(select(func.count()).select_from(model)).scalar_one()
+                for name, model in (("links", SignInToken), ("sessions", WebSession),
+                                    ("events", SignInEvent))}

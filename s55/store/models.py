@@ -197,9 +197,13 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class SignInFailure(Base):
-    __tablename__ = "signin_failures"
+class SignInEvent(Base):
+    """A sign-in link asked for, or a failed sign-in: counted per address and per client."""
+
+    __tablename__ = "signin_events"
+    __table_args__ = (Index("ix_signin_events_key_at", "kind", "key", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(400), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # asked | failed
+    key: Mapped[str] = mapped_column(String(400))  # email:ADDRESS | client:IP
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

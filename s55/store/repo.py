@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..domain.audit import Entry, next_entry
 from ..domain.errors import NotFound
 from ..domain.record import Record
+from ..domain.workflow import OPEN_STAGES
 from .db import lock_audit_head
 from .models import AuditHead, AuditRow, OutboxMessage, Publication, Review, Version
 
@@ -79,6 +80,13 @@ def publication(session: Session, review_id: int) -> Publication | None:
     return session.scalar(select(Publication).where(Publication.review_id == review_id))
 
 
+def published_on(session: Session) -> dict[int, datetime]:
+    """When each published review was released for publication (the day that counts)."""
+    return dict(session.execute(
+        select(Publication.review_id, Publication.requested_at)
+        .where(Publication.published_at.is_not(None))).all())
+
+
 def publications_done(session: Session) -> list[tuple[Review, Publication]]:
     return list(session.execute(
         select(Review, Publication).join(Publication, Publication.review_id == Review.id)
@@ -94,8 +102,6 @@ def outbox_has(session: Session, review_id: int, version: str, purpose: str, rec
 
 UNSENT = ("pending", "failed", "sending")  # "sending": claimed by a deliverer, not yet known sent
 
-OPEN_STAGES = ("draft", "awaiting chief officer", "awaiting local policing body",
-               "awaiting sign-off", "signed off")
 
 
 def reviews_near_a_date(session: Session, today, horizon_days: int) -> list[str]:
@@ -103,7 +109,7 @@ def reviews_near_a_date(session: Session, today, horizon_days: int) -> list[str]
     date is within the horizon or past (indexes ix_reviews_stage_last_day and _due)."""
     edge = today + timedelta(days=horizon_days)
     return list(session.scalars(select(Review.ref).where(
-        Review.stage.in_(OPEN_STAGES),
+        Review.stage.in_(sorted(map(str, OPEN_STAGES))),
         or_(Review.statutory_last_day <= edge, Review.chief_officer_due <= edge))
         .order_by(Review.ref)))
 

@@ -78,14 +78,17 @@ def mailed_link(home: Path, to: str) -> str:
                  f"a sign-in link mailed to {to}")
 
 
-def sign_in(page, server, home, who, path="/"):
+def sign_in(page, server, home, who, path="/", axe=False):
     page.goto(path if path.startswith("http") else f"{server}{path}")
     assert page.url.startswith(f"{server}/signin")
     page.get_by_label("Your email address").fill(who)
     page.get_by_role("button", name="Email me a sign-in link").click()
     assert "a sign-in link is on its way" in page.content()
     link = mailed_link(home, who)
-    page.goto(link)
+    page.goto(link)  # a page with one button: opening the link spends nothing
+    if axe:
+        assert axe_violations(page) == []
+    page.get_by_role("button", name="Sign in").click()
     return link
 
 
@@ -100,7 +103,7 @@ def test_the_commissioner_signs_off_from_the_emailed_link(browser, server, home,
     page = browser.new_page()
     page.goto(f"{server}/signin")
     assert axe_violations(page) == []
-    link = sign_in(page, server, home, COMMISSIONER, f"/reviews/{ref}")
+    link = sign_in(page, server, home, COMMISSIONER, f"/reviews/{ref}", axe=True)
     assert page.url == f"{server}/reviews/{ref}"
     current = reading.show(ctx, actor=AUDITOR, ref=ref)["current_version"]
     assert current in page.content()
@@ -121,6 +124,7 @@ def test_the_commissioner_signs_off_from_the_emailed_link(browser, server, home,
     reused = browser.new_page()
     response = reused.goto(link)
     assert response.status == 403 and "used already" in reused.content()
+    assert reused.get_by_role("button", name="Sign in").count() == 0
     assert axe_violations(reused) == []
 
 
@@ -185,7 +189,7 @@ def test_the_whole_route_through_the_web(browser, server, home, seed_text):
 
     opcc.goto(f"{server}/reviews/{ref}")
     opcc.get_by_role("button", name=re.compile("Publish version")).click()
-    assert "Done: published" in opcc.content()
+    assert "Done: released for publication" in opcc.content()
     # the served route publishes and sends the copies just after the page has answered
     shown = until(lambda: (r := reading.show(ctx, actor=AUDITOR, ref=ref))["stage"] == "copies sent"
                   and r, 60, "publication and the statutory copies")
@@ -238,7 +242,8 @@ def test_two_people_saving_at_once_lose_nothing(browser, server, home, seed_text
     csrf = re.search(r'name="csrf" value="([^"]+)"', pcc.content())[1]
     huge = pcc.request.post(f"{server}/reviews/{ref}/comments",
                             form={"csrf": csrf, "answer-1": "x" * 50_001})
-    assert huge.status == 400 and "answer-1: is 50001 characters long" in huge.text()
+    assert huge.status == 400
+    assert "The answer to recommendation 1: is 50001 characters long" in huge.text()
 
 
 def test_an_expired_link_is_refused(browser, server, home):
@@ -247,9 +252,8 @@ def test_an_expired_link_is_refused(browser, server, home):
     from s55.services import signin
     from s55.store.models import SignInToken
 
-    ctx = make_ctx(home)
-    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/", base_url=server,
-                               client="test")
+    ctx = make_ctx(home, web_url=server)
+    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/", client="test").sent
     with ctx.uow() as session:
         session.execute(update(SignInToken).values(
             expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
@@ -288,6 +292,9 @@ def test_signing_in_and_signing_off_with_the_keyboard_alone(browser, server, hom
     page.keyboard.press("Enter")
     page.wait_for_selector("text=a sign-in link is on its way")
     page.goto(mailed_link(home, COMMISSIONER))
+    tab_to(page, "Sign in")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Sign off version")
     tab_to(page, "Sign off version")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Done: signed off")

@@ -45,7 +45,7 @@ def test_an_unknown_kind_is_refused_naming_the_option(home, seed_text):
     with pytest.raises(InvalidInput) as refusal:
         drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
                              published_on=date(2022, 9, 22), kind="prisons")
-    assert refusal.value.field == "--kind"
+    assert refusal.value.field == "kind"
     assert reading.list_reviews(ctx, actor=AUDITOR) == []
 
 

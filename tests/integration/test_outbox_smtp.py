@@ -92,6 +92,9 @@ def test_the_statutory_copy_carries_the_published_pdf_and_the_address(ctx, serve
     body = text.get_payload(decode=True).decode()
     assert mailing.page_url(ctx, ref) in body and "section 55(6)" in body
     assert email.utils.parseaddr(copy["To"])[1] == HOME_OFFICE
+    # the time of the decision, in the office's own clock: 10:00 BST on 23 September
+    assert copy["Date"] == "Fri, 23 Sep 2022 10:00:00 +0100"
+    assert email.utils.parsedate_to_datetime(copy["Date"]) == datetime(2022, 9, 23, 9, tzinfo=UTC)
 
 
 def test_a_pdf_altered_after_publication_is_not_sent_as_the_copy(ctx, server, seed_text):

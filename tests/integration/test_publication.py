@@ -37,7 +37,7 @@ def test_the_site_lists_every_published_response_newest_first(ctx, seed_text):
     second = signed_off(ctx, seed_text, published_on=date(2022, 9, 23))
     with pytest.raises(InvalidInput) as refusal:  # late: the reason is part of the record
         publishing.request_publication(ctx, actor=OPCC, ref=second)
-    assert refusal.value.field == "--reason" and "late by 3 days" in refusal.value.rule
+    assert refusal.value.field == "reason" and "late by 3 days" in refusal.value.rule
     publishing.request_publication(ctx, actor=OPCC, ref=second,
                                    late_reason="The chief constable's comments came late")
     files = publishing.publish_site(ctx, second)
@@ -46,7 +46,7 @@ def test_the_site_lists_every_published_response_newest_first(ctx, seed_text):
     index = (ctx.settings.site / "index.html").read_text()
     assert index.index(f"responses/{second}/index.html") < index.index(
         f"responses/{first}/index.html")
-    assert "published on day 12 of 56" in index and "published late by 3 days" in index
+    assert "published on day 12 of 56" in index and "published 3 days late" in index
     feed = (ctx.settings.site / "feed.atom").read_text()
     assert feed.count("<entry>") == 2 and f"urn:s55:{second}" in feed
     shown = reading.show(ctx, actor=AUDITOR, ref=second)

@@ -25,8 +25,8 @@ def the_link(ctx) -> str:
 
 
 def test_a_link_works_once_for_the_person_it_was_sent_to(ctx):
-    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/reviews/x", client="1.2.3.4",
-                               base_url="http://127.0.0.1:8055")
+    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/reviews/x",
+                               client="1.2.3.4").sent
     nonce = the_link(ctx)
     cookie, who, next_path = signin.use_link(ctx, nonce=nonce, client="1.2.3.4")
     assert (who, next_path) == (COMMISSIONER, "/reviews/x")
@@ -45,12 +45,14 @@ def test_a_link_never_redirects_off_the_site(ctx):
 
 
 def test_failed_sign_ins_are_limited_and_on_the_record(ctx):
-    for _ in range(signin.MAX_FAILURES):
-        assert not signin.request_link(ctx, email="mallory@example.invalid", next_path="/",
-                                       client="6.6.6.6", base_url="http://x")
-    # now even a real person asking from that client is held off for a while
-    assert not signin.request_link(ctx, email=COMMISSIONER, next_path="/", client="6.6.6.6",
-                                   base_url="http://x")
+    for n in range(signin.MAX_FAILURES):
+        with pytest.raises(NotPermitted, match="not valid"):
+            signin.use_link(ctx, nonce=f"guess-{n}", client="6.6.6.6")
+    # now that client is held back, and told so: a link it asks for is not sent
+    asked = signin.request_link(ctx, email=COMMISSIONER, next_path="/", client="6.6.6.6")
+    assert not asked.sent and "sign-ins have failed from your network" in asked.held_back
+    with pytest.raises(NotPermitted, match="try again after"):
+        signin.use_link(ctx, nonce="guess-again", client="6.6.6.6")
     verdict = reading.verify_audit(ctx, actor=AUDITOR)
     assert verdict.ok and verdict.count == signin.MAX_FAILURES
 
@@ -58,13 +60,14 @@ def test_failed_sign_ins_are_limited_and_on_the_record(ctx):
 def _later(ctx):
     from datetime import UTC, datetime
 
-    return datetime.now(UTC) + signin.FAILURE_WINDOW + timedelta(minutes=1)
+    return datetime.now(UTC) + signin.window(ctx) + timedelta(minutes=1)
 
 
 def test_the_brake_lifts_after_the_window(ctx):
-    for _ in range(signin.MAX_FAILURES):
-        signin.request_link(ctx, email="mallory@example.invalid", next_path="/",
-                            client="6.6.6.6", base_url="http://x")
+    for n in range(signin.MAX_FAILURES):
+        with pytest.raises(NotPermitted):
+            signin.use_link(ctx, nonce=f"guess-{n}", client="6.6.6.6")
+    assert not signin.request_link(ctx, email=COMMISSIONER, next_path="/",
+                                   client="6.6.6.6").sent
     ctx.clock = lambda: _later(ctx)
-    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/", client="6.6.6.6",
-                               base_url="http://x")
+    assert signin.request_link(ctx, email=COMMISSIONER, next_path="/", client="6.6.6.6").sent

@@ -44,9 +44,9 @@ def test_a_day_past_the_last_day_is_late_by_one_day():
 def test_publication_is_described_by_the_day_it_happened_on():
     published, last = date(2022, 9, 22), date(2022, 11, 16)
     assert d.progress(published, last, date(2023, 1, 1), done_on=date(2022, 11, 1)) == \
-        "published on day 41 of 56"
+        "published on day 41 of 56 (on time)"
     assert d.progress(published, last, date(2023, 1, 1), done_on=date(2022, 11, 18)) == \
-        "published late by 2 days"
+        "published 2 days late"
 
 
 def test_working_days_skip_weekends_and_the_christmas_bank_holidays():

@@ -3,7 +3,7 @@
 import pytest
 
 from s55.domain.errors import NotPermitted, WrongStage
-from s55.domain.workflow import Action, Role, Stage, transition
+from s55.domain.workflow import Action, Role, Stage, allowed, route_transition, transition
 
 OPCC, CO, LPB, AUD = "opcc officer", "chief officer", "local policing body", "auditor"
 DRAFT, ACO, ALPB, ASO, SO = ("draft", "awaiting chief officer", "awaiting local policing body",
@@ -56,7 +56,34 @@ def test_the_refusal_says_who_may_act_instead():
 
 def test_every_action_is_in_the_expected_table():
     assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep"} == \
-        set(EXPECTED)
+        set(EXPECTED) | set(AUTOMATED)
+
+
+AUTOMATED = {"record the publication": {SO: "published"},
+             "record the copies sent": {"published": "copies sent"}}
+
+
+@pytest.mark.parametrize("action", AUTOMATED)
+def test_the_routes_own_moves_are_in_the_table_and_no_person_may_take_them(action):
+    for stage in Stage:
+        if stage in AUTOMATED[action]:
+            assert route_transition(Action(action), stage) == Stage(AUTOMATED[action][stage])
+        else:
+            with pytest.raises(WrongStage):
+                route_transition(Action(action), stage)
+        for role in Role:
+            with pytest.raises(NotPermitted, match="only the route"):
+                transition(Action(action), role, stage)
+    with pytest.raises(ValueError):
+        route_transition(Action.SIGN_OFF, ASO)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_what_a_page_may_offer_is_read_from_the_table(role):
+    for stage in Stage:
+        offered = {str(a) for a in allowed(role, stage)}
+        assert offered == {a for a, (roles, moves) in EXPECTED.items()
+                           if role in roles and stage in moves}, (role, stage)
 
 
 def test_only_an_opcc_officer_runs_the_reminder_sweep_by_hand():

@@ -1,0 +1,177 @@
+"""What every area of the web app shares: the office's context, the signed-in person, the
+client's address, pages, security headers, and the wording of refusals for people on the web."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment
+
+from ..domain.errors import (
+    Conflict, InvalidInput, NotFound, NotPermitted, S55Error, StaleVersion,
+    UnansweredRecommendations, WrongStage,
+)
+from ..render.environment import environment
+from ..services import signin
+from ..services.context import Context
+
+COOKIE = "s55_session"
+MAX_TEXT = 50_000  # characters in one field: far more than any response needs
+STATUS = {NotPermitted: 403, NotFound: 404, InvalidInput: 400, StaleVersion: 409, Conflict: 409,
+          WrongStage: 409, UnansweredRecommendations: 409}
+# Every response, pages, errors, the chart and JSON alike, carries these.
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'none'; "
+     b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+]
+# What a page may say was done: the query string names one of these, never free text.
+DONE = {
+    "saved": "saved",
+    "chief-officer-invited": "chief officer invited",
+    "sign-off-requested": "sign-off requested",
+    "sent-back": "sent back",
+    "published": "released for publication (the route writes the files and sends the copies)",
+    "signed-off": "signed off",
+}
+# The services name fields; people on the web see the words on the form.
+FIELD_WORDS = {
+    "text": "Your comments", "initial_response": "The comments on the report",
+    "overall_comments": "The response to the chief officer's comments",
+    "due": "The due date", "reason": "Why", "version": "The version", "to": "Send back to",
+    "recommendation": "The recommendation",
+}
+
+
+def worded(err: S55Error) -> str:
+    """A refusal in the words of the web form (fields by their labels, never CLI flags)."""
+    if not isinstance(err, InvalidInput):
+        return str(err)
+    field = err.field
+    if m := re.fullmatch(r"kind-(\d+)", field):
+        label = f"The kind of answer to recommendation {m[1]}"
+    elif m := re.fullmatch(r"answer-(\d+)", field):
+        label = f"The answer to recommendation {m[1]}"
+    else:
+        label = FIELD_WORDS.get(field, field.replace("_", " ").capitalize())
+    return f"{label}: {err.rule}"
+
+
+class SignInNeeded(Exception):
+    def __init__(self, next_path: str):
+        self.next_path = next_path
+
+
+@dataclass(frozen=True)
+class Web:
+    """The office this app serves and its page templates (held on app.state)."""
+
+    ctx: Context
+    pages: Environment
+
+    @classmethod
+    def for_office(cls, ctx: Context) -> Web:
+        return cls(ctx, environment(ctx.settings.templates_dir))
+
+    def page(self, request: Request, name: str, status: int = 200, **values) -> HTMLResponse:
+        body = self.pages.get_template(f"web/{name}").render(
+            request=request, office=self.ctx.office.name, user=values.pop("user", None),
+            **values)
+        return HTMLResponse(body, status_code=status)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person signed in on this request."""
+
+    email: str
+    name: str
+    role: str
+    csrf: str
+
+    def checked(self, token: str | None) -> str:
+        """The person's email, once the form's CSRF token is theirs."""
+        if not signin.csrf_ok(self.csrf, token):
+            raise NotPermitted("refused: the form's security token is missing or wrong; "
+                               "reload the page and try again")
+        return self.email
+
+
+def web(request: Request) -> Web:
+    return request.app.state.web
+
+
+def signed_in(request: Request, w: Annotated[Web, Depends(web)]) -> Person:
+    found = signin.current(w.ctx, request.cookies.get(COOKIE))
+    if found is None:
+        query = f"?{request.url.query}" if request.url.query else ""
+        raise SignInNeeded(request.url.path + query)
+    email, csrf = found
+    person = w.ctx.office.directory.find(email)
+    return Person(email, person.name if person else email, str(person.role) if person else "",
+                  csrf)
+
+
+def maybe_signed_in(request: Request, w: Web) -> Person | None:
+    try:
+        return signed_in(request, w)
+    except SignInNeeded:
+        return None
+
+
+def client_address(request: Request, trusted: tuple[str, ...]) -> str:
+    """The client's address: the peer's, or, only when the peer is a proxy named in
+    S55_TRUSTED_PROXIES, the nearest address in X-Forwarded-For that is not one of them."""
+    peer = request.client.host if request.client else "?"
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a forged or garbled header: believe the proxy itself
+        if not _within(hop, trusted):
+            return hop
+    return peer
+
+
+def _within(address: str, networks: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request thread or buffering): adds SECURITY_HEADERS."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _v in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in SECURITY_HEADERS if k not in have)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+WebDep = Annotated[Web, Depends(web)]
+SignedIn = Annotated[Person, Depends(signed_in)]

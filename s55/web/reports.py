@@ -1,0 +1,28 @@
+"""Timeliness: the published responses against the 56-day line, as a page and a chart."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ..services.compliance import chart_svg, report as timeliness
+from .common import SignedIn, WebDep
+
+router = APIRouter()
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(request: Request, w: WebDep, person: SignedIn, year: int | None = None):
+    data = timeliness(w.ctx, actor=person.email, year=year)
+    return w.page(request, "report.html", user=person, data=data, year=year)
+
+
+@router.get("/report/chart.svg")
+def chart(w: WebDep, person: SignedIn, year: int | None = None):
+    data = timeliness(w.ctx, actor=person.email, year=year)
+    return Response(chart_svg(data, w.ctx.office.name), media_type="image/svg+xml")
+
+
+@router.get("/health")
+def health() -> Response:
+    return Response("ok", media_type="text/plain")
