@@ -26,6 +26,7 @@ from .domain.errors import InvalidInput, S55Error
 
 UNEXPECTED = 70  # EX_SOFTWARE: not a refusal, a fault; see the log
 INTERRUPTED = 130
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as a program killed by the signal would report
 
 
 class Exit(Exception):
@@ -136,6 +137,9 @@ def main() -> None:
     except KeyboardInterrupt:
         echo("s55: interrupted", err=True)
         code = INTERRUPTED
+    except BrokenPipeError:  # `s55 show REF | head`: the reader left; nothing went wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = BROKEN_PIPE
     except Exception as err:  # a fault, not a refusal: one line here, the rest in the log
         first = (str(err).strip().splitlines() or [""])[0][:200]
         echo(f"s55: unexpected error: {type(err).__name__}: {first}", err=True)
@@ -617,20 +621,27 @@ def remind(today: str | None = None, actor: str | None = None):
 
 @command("status", Actor, AsJson)
 def status(actor: str | None = None, as_json: bool = False):
-    """Every open review: stage, who holds it, days left, and a red/amber/green mark."""
-    from .services.compliance import status as open_reviews
+    """Every open review: stage, who holds it, days left, and a red/amber/green mark; then
+    what was published in the last 90 days and how it ended (--json: the open reviews)."""
+    from .services.compliance import finished, status as open_reviews
 
-    rows = open_reviews(ctx(), actor=actor)
+    context = ctx()
+    rows = open_reviews(context, actor=actor)
     if as_json:
         echo(json.dumps(rows, indent=2))
         return
+    done = finished(context, actor=actor)
     if not rows:
         echo("no open reviews")
     for r in rows:
         left = r["progress"] if r["published_on"] else "no deadline" if r["days_left"] is None \
             else r["progress"] if r["days_left"] <= 0 else f"{r['days_left']} days left"
         echo(f"{r['rag'].upper():<6} {r['ref']:<15} {r['stage']:<30} {left:<18} "
-                   f"held by {r['held_by']} ({r['held_by_role']})  {r['force']}")
+             f"held by {r['held_by']} ({r['held_by_role']})  {r['force']}")
+    if done:
+        echo("published in the last 90 days:")
+    for r in done:
+        echo(f"       {r['ref']:<15} {r['published_on']:<30} {r['progress']}  {r['force']}")
 
 
 @command("report", option("--year", "Responses published in this year.",
@@ -654,8 +665,10 @@ def report(year: int | None = None, chart: Path | None = None, actor: str | None
         return
     echo(f"{'response':<15} {'force':<34} {'report':<10}  {'published':<10}  day")
     for r in data["rows"]:
-        day = f"{r['day']} of {r['period']}" if r["period"] else "no deadline"
-        late = f"  LATE by {r['late_by']}: {r['late_reason']}" if not r["on_time"] else ""
+        day = "no deadline" if not r["period"] else f"{r['day']} of {r['period']}" \
+            if r["on_time"] else f"{r['day']}"
+        late = f"  published {r['late_by']} day{'s' if r['late_by'] != 1 else ''} late: " \
+            f"{r['late_reason']}" if not r["on_time"] else ""
         echo(f"{r['ref']:<15} {r['force'][:34]:<34} {r['report_published_on']}  "
                    f"{r['published_on']}  {day}{late}")
     rate = "n/a" if data["on_time_rate"] is None else f"{data['on_time_rate']}%"

@@ -335,7 +335,7 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
         raise SettingError("S55_WEB_URL", f"must be set to the address people use when `s55 "
                            f"serve` listens beyond this machine (--host {host})")
     served = Served(ctx, say=lambda line: print(line, flush=True))
-    served.web_url = f"http://{host}:{port}"
+    served.web_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     print(f"s55 serve: web app on {served.web_url}/ (Ctrl-C stops it); starting the route",
           flush=True)
     if ctx.settings.web_address != served.web_url:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -88,16 +89,45 @@ def _one_of(*allowed: str) -> Callable[[str], str]:
 def _web_address(value: str) -> str:
     """An absolute http(s) address people reach: every link in mail is built on it."""
     value = value.strip()
+    if re.search(r"[\s\"'<>\\`{}|^]", value):
+        raise ValueError(f"must be an address without spaces, quotes or brackets, got '{value}'")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"must be an absolute http:// or https:// address, got '{value}'")
     if parts.query or parts.fragment or "@" in parts.netloc:
         raise ValueError(f"must be a plain address (no user, query or fragment), got '{value}'")
     try:
-        parts.port
+        port = parts.port
     except ValueError:
-        raise ValueError(f"has a port that is not a number, got '{value}'") from None
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError(f"has a port that is not from 1 to 65535, got '{value}'")
     return value.rstrip("/")
+
+
+def _mail_address(value: str) -> str:
+    from email.utils import parseaddr
+
+    value = value.strip()
+    _name, address = parseaddr(value)
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        raise ValueError(f"must be an email address (name@example.org, or Name "
+                         f"<name@example.org>), got '{value}'")
+    return value
+
+
+def _folder(value: str) -> Path:
+    path = _path(value)
+    if not path.is_dir():
+        raise ValueError(f"must be an existing folder; there is none at {path}")
+    return path
+
+
+def _file(value: str) -> Path:
+    path = _path(value)
+    if not path.is_file():
+        raise ValueError(f"must be an existing file; there is none at {path}")
+    return path
 
 
 def _site_address(value: str) -> str:
@@ -154,7 +184,7 @@ class Settings:
     route_workers: int = field(default=0, metadata={"read": _whole(0, 64)})  # 0: chosen for you
     prefect_port: int = field(default=4200, metadata={"read": _whole(1, 65535)})
     wait_seconds: float = field(default=5.0, metadata={"read": _seconds(0, 600)})
-    templates_dir: Path | None = field(default=None, metadata={"read": _path})
+    templates_dir: Path | None = field(default=None, metadata={"read": _folder})
     site_dir: Path | None = field(default=None, metadata={"read": _path})
     site_url: str = field(default="", metadata={"read": _site_address})  # "": a file:// address
     # where people reach `s55 serve`; every link in mail is built on it, never on a request's Host
@@ -165,7 +195,7 @@ class Settings:
     signin_client_limit: int = field(default=10, metadata={"read": _whole(1, 10000)})
     signin_window_minutes: int = field(default=15, metadata={"read": _whole(1, 24 * 60)})
     mail_transport: str = field(default="files", metadata={"read": _one_of("files", "smtp")})
-    mail_from: str = field(default="s55@example.org", metadata={"read": _text})
+    mail_from: str = field(default="s55@example.org", metadata={"read": _mail_address})
     outbox_dir: Path | None = field(default=None, metadata={"read": _path})
     smtp_host: str = field(default="localhost", metadata={"read": _text})
     smtp_port: int = field(default=587, metadata={"read": _whole(1, 65535)})
@@ -174,7 +204,7 @@ class Settings:
     smtp_username: str = field(default="", metadata={"read": _text})
     smtp_password: Secret = field(default=Secret(""), metadata={"read": Secret})
     smtp_timeout: float = field(default=30.0, metadata={"read": _seconds(0.1, 600)})
-    smtp_ca_file: Path | None = field(default=None, metadata={"read": _path})
+    smtp_ca_file: Path | None = field(default=None, metadata={"read": _file})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:

@@ -33,6 +33,8 @@ def show_text(d: dict) -> str:
     if pub:
         lines.append(f"  publication         version {pub['version'][:12]} released by "
                      f"{pub['requested_by']} on {pub['requested_at']}")
+        if pub["late_reason"]:
+            lines.append(f"                      why late: {pub['late_reason']}")
         if pub["published_at"]:
             lines.append(f"                      published {pub['published_at']} ({pub['progress']})")
             lines.append(f"                      page {pub['page']}")

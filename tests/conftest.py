@@ -81,8 +81,14 @@ def postgres_server():
 
 @pytest.fixture
 def postgres_url(postgres_server) -> str:
-    """A new, empty database on the throwaway cluster."""
-    return postgres_server.database(f"t_{uuid.uuid4().hex[:12]}")
+    """A new, empty database on the throwaway cluster; its pooled connections are closed after
+    the test (otherwise every test's idle pool would hold connections until the cluster has
+    none left)."""
+    url = postgres_server.database(f"t_{uuid.uuid4().hex[:12]}")
+    yield url
+    from s55.store.db import engine_for
+
+    engine_for(url).dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

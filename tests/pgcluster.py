@@ -41,7 +41,8 @@ class Cluster:
             subprocess.run(self.as_postgres + [
                 str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "log"), "-w",
                 "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 "
-                      "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start"],
+                      "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                      "-c max_connections=200", "start"],
                 check=True, capture_output=True, text=True)
         except subprocess.CalledProcessError as err:
             self.stop()

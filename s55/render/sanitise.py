@@ -19,13 +19,37 @@ _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 _BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 
 
+# Control characters (terminal escapes, bell, backspace) and the bidirectional overrides and
+# isolates that make text display in another order than it is stored ("Trojan Source"): none
+# belongs in a response, and a signed-off text must read as it is kept. Tab and newline stay;
+# the left-to-right and right-to-left marks (U+200E, U+200F) stay for real bidirectional text.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def strip_controls(value: str) -> str:
+    return _CONTROLS.sub("", value)
+
+
+def _no_control_refs(value: str) -> str:
+    """Character references that spell a control character ('&#27;') go too."""
+    def keep(m: re.Match) -> str:
+        code = int(m[1], 16) if m[1] else int(m[2])
+        return "" if code > 0x10FFFF or _CONTROLS.match(chr(code)) else m[0]
+    return _CHAR_REF.sub(keep, value)
+
+
 def sanitise_html(value: str) -> str:
-    return nh3.clean(value, tags=RICH_TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES)
+    return _no_control_refs(nh3.clean(strip_controls(_no_control_refs(value)), tags=RICH_TAGS,
+                                      attributes=ATTRIBUTES, url_schemes=URL_SCHEMES))
 
 
 def plain_text(value: str) -> str:
     """Any markup removed, entities decoded, whitespace collapsed: for names and titles."""
-    return " ".join(html.unescape(nh3.clean(value, tags=set())).split())
+    return " ".join(strip_controls(html.unescape(nh3.clean(strip_controls(value),
+                                                            tags=set()))).split())
 
 
 def looks_like_html(value: str) -> bool:
@@ -63,7 +87,7 @@ def html_to_text(value: str) -> str:
 
 def rich_text(value: str) -> str:
     """A rich field as stored: sanitised HTML, or plain text turned into simple HTML."""
-    value = value.strip()
+    value = strip_controls(value).strip()
     if not value:
         return ""
     if not looks_like_html(value):

@@ -152,19 +152,24 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
                          text: str | None = None, initial_response: str | None = None,
                          overall_comments: str | None = None,
                          answers: dict[int, tuple[str, str]] | None = None) -> str | None:
-    """One form's comments and answers as one decision: every part is checked first, then all
-    of it is stored as one version with one audit entry and one route request, or none of it.
+    """One form's comments and answers as one decision: every part is checked, then all of it
+    is stored as one version with one audit entry and one route request, or none of it (and
+    the refusal is on the record, like any other).
 
     `answers` maps a recommendation's number to (kind, text); an empty text is no answer.
     """
-    checked = {n: _answer(n, kind, text, field_kind=f"kind-{n}", field_text=f"answer-{n}")
-               for n, (kind, text) in sorted((answers or {}).items()) if text.strip()}
-    action, given = _comment_fields(ctx, actor, text, initial_response, overall_comments)
-    if not given and not checked:
-        raise InvalidInput("text", "give the comments or an answer: there is nothing to record")
-    if not given:
-        action = Action.ANSWER_RECOMMENDATION
+    person = ctx.office.directory.find(actor or "")
+    commenting = text is not None or initial_response is not None or overall_comments is not None
+    action = (Action.CHIEF_OFFICER_COMMENTS if person and person.role == Role.CHIEF_OFFICER
+              else Action.LOCAL_POLICING_BODY_COMMENTS if commenting
+              else Action.ANSWER_RECOMMENDATION)
     with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
+        checked = {n: _answer(n, kind, text, field_kind=f"kind-{n}", field_text=f"answer-{n}")
+                   for n, (kind, text) in sorted((answers or {}).items()) if text.strip()}
+        _action, given = _comment_fields(ctx, actor, text, initial_response, overall_comments)
+        if not given and not checked:
+            raise InvalidInput("text", "give the comments or an answer: there is nothing to "
+                                       "record")
         if checked and action != Action.ANSWER_RECOMMENDATION:
             # the answers are a second action in the same decision: the table decides it too
             transition(Action.ANSWER_RECOMMENDATION, d.person.role, Stage(d.review.stage))
@@ -178,5 +183,5 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         parts = ([str(action)] if given else []) + (
             [f"answered recommendation{'s' if len(checked) > 1 else ''} "
              f"{', '.join(map(str, checked))}"] if checked else [])
-        return d.save(record, "; ".join(parts))
+        return d.save(record, "; ".join(parts) or "no change")
 

@@ -47,10 +47,12 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
         blockers = sign_off_blockers(d.record(), ctx.kind(row.kind).answer_every_recommendation)
         if blockers:
             raise UnansweredRecommendations("refused: s55(5B): " + "; ".join(blockers))
-        if repo.publication(d.session, row.id) is None:
-            d.session.add(Publication(review_id=row.id, version=row.current_version,
-                                      requested_by=d.person.email, requested_at=d.at, files={},
-                                      progress="", late_reason=late_reason.strip()))
+        if released is not None:  # an earlier release never carried out (cannot stand now)
+            d.session.delete(released)
+            d.session.flush()
+        d.session.add(Publication(review_id=row.id, version=row.current_version,
+                                  requested_by=d.person.email, requested_at=d.at, files={},
+                                  progress="", late_reason=late_reason.strip()))
         d.details["published_version"] = row.current_version
         if late_reason.strip():
             d.details["late_reason"] = late_reason.strip()

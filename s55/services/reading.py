@@ -64,10 +64,10 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
                                          released=repo.publication(session, row.id) is not None)
         rules = ctx.kind(row.kind)
         out["statutory_rule"] = (
-            f"s55(5A): published before the end of the {rules.statutory_period_days} days "
-            f"beginning with the report's publication on {long_date(row.report_published_on)}, "
-            f"so by {long_date(row.statutory_last_day)} (publication date + "
-            f"{rules.statutory_period_days - 1} calendar days)"
+            f"s55(5A): to be published before the end of the {rules.statutory_period_days} "
+            f"days beginning with the report's publication on "
+            f"{long_date(row.report_published_on)}, so by {long_date(row.statutory_last_day)} "
+            f"(publication date + {rules.statutory_period_days - 1} calendar days)"
             if row.statutory_last_day else
             "no statutory deadline for this kind of response or report date")
         out["chief_officer_due_rule"] = repo.due_rule(session, row)
@@ -100,7 +100,7 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
             "version": pub.version, "requested_by": pub.requested_by,
             "requested_at": london(pub.requested_at),
             "published_at": london(pub.published_at) if pub.published_at else None,
-            "progress": pub.progress, "files": pub.files,
+            "progress": pub.progress, "files": pub.files, "late_reason": pub.late_reason,
             "page": str(ctx.settings.site / pub.files["page"]["path"]) if pub.files else None}
         return out
 

@@ -8,6 +8,7 @@ from ..domain import deadlines
 from ..domain.errors import InvalidInput, UnansweredRecommendations
 from ..domain.record import Record
 from ..domain.workflow import Action, Stage
+from ..store import repo
 from ..store.models import Review
 from .context import Context, long_date
 from .deciding import deciding
@@ -99,9 +100,20 @@ def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str
     with deciding(ctx, ref, actor, actions[to]) as d:
         d.details["reason"] = reason
         d.review.signed_off_version = None
+        cancel_release(d)
         if d.stage == Stage.DRAFT:
             d.review.chief_officer_due = None
         return d.stage
+
+
+def cancel_release(d) -> None:
+    """A release for publication that the route has not carried out yet ends with the sign-off
+    it rested on: after a send-back or a withdrawal, only a new decision to publish publishes."""
+    pub = repo.publication(d.session, d.review.id)
+    if pub is not None and pub.published_at is None:
+        d.details["release_cancelled"] = {"version": pub.version, "by": pub.requested_by,
+                                          "at": pub.requested_at.isoformat()}
+        d.session.delete(pub)
 
 
 def withdraw(ctx: Context, *, actor: str | None, ref: str, reason: str) -> Stage:
@@ -110,4 +122,5 @@ def withdraw(ctx: Context, *, actor: str | None, ref: str, reason: str) -> Stage
         raise InvalidInput("reason", "a withdrawal must say why")
     with deciding(ctx, ref, actor, Action.WITHDRAW) as d:
         d.details["reason"] = reason
+        cancel_release(d)
         return d.stage

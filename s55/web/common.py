@@ -106,7 +106,8 @@ class Person:
         return self.email
 
 
-def web(request: Request) -> Web:
+async def web(request: Request) -> Web:
+    # async: a lookup needs no hop to the thread pool (a sync dependency costs one each)
     return request.app.state.web
 
 
@@ -131,25 +132,37 @@ def maybe_signed_in(request: Request, w: Web) -> Person | None:
 def client_address(request: Request, trusted: tuple[str, ...]) -> str:
     """The client's address: the peer's, or, only when the peer is a proxy named in
     S55_TRUSTED_PROXIES, the nearest address in X-Forwarded-For that is not one of them."""
-    peer = request.client.host if request.client else "?"
+    peer = _address(request.client.host) if request.client else None
+    if peer is None:
+        return "?"
     if not trusted or not _within(peer, trusted):
-        return peer
+        return str(peer)
     hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
     for hop in reversed(hops):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
-            return peer  # a forged or garbled header: believe the proxy itself
-        if not _within(hop, trusted):
-            return hop
-    return peer
+        address = _address(hop)
+        if address is None:
+            return str(peer)  # a forged or garbled header: believe the proxy itself
+        if not _within(address, trusted):
+            return str(address)
+    return str(peer)
 
 
-def _within(address: str, networks: tuple[str, ...]) -> bool:
+def _address(text: str):
+    """An IP address as proxies write it: '1.2.3.4', '1.2.3.4:555', '[::1]:555', or an
+    IPv4-mapped IPv6 address (taken as the IPv4 one)."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
+    return ip.ipv4_mapped or ip if ip.version == 6 else ip
+
+
+def _within(ip, networks: tuple[str, ...]) -> bool:
     return any(ip in ipaddress.ip_network(n) for n in networks)
 
 

@@ -23,6 +23,6 @@ def chart(w: WebDep, person: SignedIn, year: int | None = None):
     return Response(chart_svg(data, w.ctx.office.name), media_type="image/svg+xml")
 
 
-@router.get("/health")
+@router.api_route("/health", methods=["GET", "HEAD"])
 def health() -> Response:
     return Response("ok", media_type="text/plain")

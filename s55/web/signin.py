@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ..domain.errors import InvalidInput
 from ..services import signin
 from ..services.context import london
 from .common import COOKIE, SignedIn, WebDep, client_address, maybe_signed_in
@@ -23,8 +24,13 @@ def signin_form(request: Request, w: WebDep, next: str = "/"):
 def signin_request(request: Request, w: WebDep, email: Annotated[str, Form(max_length=320)],
                    next: Annotated[str, Form(max_length=500)] = "/"):
     # the link is committed with a request for the route; the served process mails it
-    asked = signin.request_link(w.ctx, email=email, next_path=next,
-                                client=client_address(request, w.ctx.settings.trusted_proxies))
+    try:
+        asked = signin.request_link(
+            w.ctx, email=email, next_path=next,
+            client=client_address(request, w.ctx.settings.trusted_proxies))
+    except InvalidInput as bad:
+        return w.page(request, "signin.html", status=400, next=signin.safe_next(next),
+                      asked=None, problem=bad.rule[:1].upper() + bad.rule[1:])
     return w.page(request, "signin.html", status=200 if asked.sent else 429,
                   next=signin.safe_next(next), asked=asked,
                   until=london(asked.until) if asked.until else "",

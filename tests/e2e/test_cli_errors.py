@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import AUDITOR
+from tests.conftest import AUDITOR, SEED
 
 
 def run(home, *argv, **env) -> subprocess.CompletedProcess:
@@ -26,6 +26,13 @@ def run(home, *argv, **env) -> subprocess.CompletedProcess:
     ("S55_DATABASE_URL", "not a url", "is not a database address"),
     ("S55_WEB_URL", "ftp://files.example.org", "must be an absolute http:// or https:// address"),
     ("S55_WEB_URL", "https://s55.example.org/?next=x", "must be a plain address"),
+    ("S55_WEB_URL", "http://a b.example.org", "must be an address without spaces"),
+    ("S55_WEB_URL", 'http://x.example.org/"><script>', "must be an address without spaces"),
+    ("S55_WEB_URL", "http://x.example.org:0", "has a port that is not from 1 to 65535"),
+    ("S55_WEB_URL", "http://x.example.org:99999", "has a port that is not from 1 to 65535"),
+    ("S55_MAIL_FROM", "not an address", "must be an email address"),
+    ("S55_TEMPLATES_DIR", "/no/such/folder", "must be an existing folder"),
+    ("S55_SMTP_CA_FILE", "/no/such/ca.pem", "must be an existing file"),
     ("S55_TRUSTED_PROXIES", "10.0.0.1, proxy.example.org", "'proxy.example.org' is not an IP"),
     ("S55_WAIT_SECONDS", "-1", "must be from 0 to 600 seconds"),
     ("S55_ORCHESTRATION", "kubernetes", "must be 'embedded' or 'deployment'"),
@@ -60,6 +67,20 @@ def test_a_refusal_names_the_flag_on_the_command_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == ("s55: --published-on: '22/09/2022' is not a date; use "
                                    "YYYY-MM-DD, e.g. 2022-09-22")
+
+
+def test_a_reader_that_leaves_early_is_no_fault(tmp_path):
+    home = tmp_path / "home"
+    run(home, "import", str(SEED), "--published-on", "2022-09-22", "--as",
+        "opcc.officer@example.org")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    clean.update(S55_HOME=str(home))
+    # `true` has left before s55 writes a byte: its first write meets a closed pipe
+    done = subprocess.run(f"{sys.executable} -m s55 audit S55-2022-0001 --as {AUDITOR} | true; "
+                          "echo \"${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash",
+                          env=clean, capture_output=True, text=True)
+    assert done.stdout.strip() == "141" and "unexpected" not in done.stderr, done.stderr
+    assert not (home / "logs" / "errors.log").exists()
 
 
 def test_an_unexpected_fault_is_one_line_its_own_exit_code_and_a_logged_traceback(tmp_path):

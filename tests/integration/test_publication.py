@@ -58,3 +58,39 @@ def test_the_site_lists_every_published_response_newest_first(ctx, seed_text):
     templates = sorted(m["template"] for m in mailing.outbox_rows(ctx, status="pending")
                        if m["ref"] == second)
     assert templates == ["published"] * 4 + ["statutory_copy"] * 2
+
+
+@pytest.mark.parametrize("undo", ["send back", "withdraw"])
+def test_a_release_ends_with_the_sign_off_it_rested_on(ctx, seed_text, undo):
+    """Released, then sent back before the route published it: signing the same text off
+    again does not publish it. Only a new decision to publish does."""
+    from s55.services import drafting
+    from s55.services.automation import run_here
+    from tests.conftest import STAFF_OFFICER
+
+    ref = signed_off(ctx, seed_text)
+    signed = reading.show(ctx, actor=AUDITOR, ref=ref)["signed_off_version"]
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)  # the route is down: not yet done
+    if undo == "withdraw":
+        route.withdraw(ctx, actor=OPCC, ref=ref, reason="a mistake")
+        assert run_here(ctx, ref)["stage"] == "withdrawn"
+        assert not (ctx.settings.site / "responses" / ref).exists()
+        return
+    route.send_back(ctx, actor=COMMISSIONER, ref=ref, to="drafting", reason="a mistake")
+    trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+    assert trail[-1]["details"]["release_cancelled"]["version"] == signed
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["publication"] is None
+
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    record = reading.record(ctx, actor=AUDITOR, ref=ref)
+    drafting.comments(ctx, actor=STAFF_OFFICER, ref=ref, seen_version=None,
+                      text=record.chief_officer_response)  # the same text: the same version
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=signed)
+    after = run_here(ctx, ref)
+    assert after["stage"] == "signed off" and "publish" in after["waiting_for"]
+    assert not (ctx.settings.site / "responses" / ref).exists()
+    assert not [m for m in mailing.outbox_rows(ctx) if m["template"] == "statutory_copy"]
+
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    assert run_here(ctx, ref)["stage"] == "copies sent"

@@ -160,10 +160,15 @@ def test_forwarded_addresses_are_believed_only_from_named_proxies(home):
                                     headers={"X-Forwarded-For": "192.0.2.66, 10.9.9.9"})
     from s55.store import repo
 
+    # proxies write addresses with ports, and IPv6 listeners see IPv4-mapped peers
+    client(behind, "::ffff:10.1.2.3").post("/signin", data={"email": "z@example.invalid"},
+                                           headers={"X-Forwarded-For": "198.51.100.4:5123"})
+    client(behind, "10.1.2.3").post("/signin", data={"email": "w@example.invalid"},
+                                    headers={"X-Forwarded-For": "[2001:db8::7]:443"})
     with plain.uow() as session:  # the trail names the client each request came from
         clients = [e.details["client"] for e in repo.audit_entries(session)
                    if e.action == "refused: web sign-in"]
-    assert clients == ["127.0.0.1", "192.0.2.66"]
+    assert clients == ["127.0.0.1", "192.0.2.66", "198.51.100.4", "2001:db8::7"]
 
 
 def test_the_query_string_puts_no_free_text_on_a_page(ctx, seed_text):
@@ -267,6 +272,9 @@ def test_a_form_with_one_bad_answer_stores_nothing_and_comes_back_filled_in(ctx,
                   "Planned for spring."):
         assert typed in page.text
     assert _state(ctx, ref) == before
+    trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+    assert trail[-1]["action"] == "refused: submit local policing body's comments"
+    assert trail[-1]["actor"] == COMMISSIONER and "recommendation" not in trail[-1]["version"]
 
     fields["kind-2"] = "action-proposed"
     done = web.post(f"/reviews/{ref}/comments", data=fields, follow_redirects=False)
