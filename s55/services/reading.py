@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from ..domain import audit as chain
@@ -155,7 +156,8 @@ def version_text(ctx: Context, *, actor: str | None, ref: str, version: str) -> 
         row = repo.review(session, ref)
         match = [v for v in repo.versions(session, row.id) if v.hash.startswith(version)]
         if not version or not match:
-            raise NotFound(f"{ref} has no version {version[:12]}")
+            shown = version[:12] if re.fullmatch(r"[0-9a-f]{1,64}", version) else "like that"
+            raise NotFound(f"{ref} has no version {shown}")  # never text from a link, echoed
         return format_record(Record.from_canonical(match[-1].content), version=match[-1].hash)
 
 

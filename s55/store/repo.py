@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -26,7 +27,8 @@ def review_by_source_key(session: Session, key: str) -> Review | None:
 def review(session: Session, ref: str) -> Review:
     row = find_review(session, ref)
     if row is None:
-        raise NotFound(f"no review with the reference '{ref}' (see `s55 list`)")
+        shown = f"'{ref}'" if re.fullmatch(r"[A-Za-z0-9-]{1,40}", ref) else "given"
+        raise NotFound(f"no review with the reference {shown}; the list of reviews names them")
     return row
 
 

@@ -177,6 +177,12 @@ def test_the_query_string_puts_no_free_text_on_a_page(ctx, seed_text):
     hostile = web.get(f"/reviews/{ref}", params={"done": "your-account-is-locked-call-0800"})
     assert "locked" not in hostile.text and "Done:" not in hostile.text
     assert "Done: signed off." in web.get(f"/reviews/{ref}?done=signed-off").text
+    lure = "Your account is locked; call 0800 000 000"
+    for path, params in ((f"/reviews/{ref}/diff", {"old": lure, "new": lure}),
+                         (f"/reviews/{ref}", {"version": lure}),
+                         (f"/reviews/{lure}", {})):
+        answer = web.get(path, params=params)
+        assert "locked" not in answer.text and "0800" not in answer.text, path
 
 
 def test_opening_a_link_spends_nothing_and_its_button_does(ctx):
