@@ -249,18 +249,38 @@ DEPLOYMENT_WAIT_SECONDS = 20.0
 
 @command("import", Arg("file", metavar="FILE", type=Path, help="The house-style record."),
          option("--published-on", "The day HMICFRS published the report (YYYY-MM-DD).",
-                required=True, metavar="DATE"), Kind, Actor)
-def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str | None = None):
-    """Open a review from a house-style record; prints its reference."""
+                required=True, metavar="DATE"), Kind, Actor,
+         option("--dry-run", "Read it and say where every word would go; store nothing.",
+                action="store_true"),
+         option("--again", "Open a review even though one holds the same content already.",
+                action="store_true"))
+def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str | None = None,
+            dry_run: bool = False, again: bool = False):
+    """Open a review from a house-style record; prints its reference and where every word went.
+    Nothing is lost: a record that would not keep every word of the file is refused, with the
+    passages it could not place."""
     from .housestyle import parse_record
     from .services.drafting import open_review
+    from .services.importing import read_document, summary
 
     day = parse_date(published_on, "published_on")
-    record = parse_record(read_text(None, file, "FILE"))
     context = ctx()
+    text, notes = read_document(file, max_bytes=context.settings.import_max_mb * 1048576)
+    warnings: list[str] = []
+    record = parse_record(text, warnings)
+    for line in notes + warnings:
+        echo(f"note: {line}", err=True)
+    if dry_run:
+        echo(f"{file}: would open a review of {record.force}: {record.title}")
+        for line in summary(record):
+            echo(line)
+        echo("nothing stored (--dry-run)")
+        return
     ref = open_review(context, actor=actor, record=record, published_on=day, kind=kind,
-                      source=file.name)
-    echo(ref)
+                      source=file.name, again=again)
+    echo(ref)  # alone on stdout, for scripts; where the words went is for the person
+    for line in summary(record):
+        echo(line, err=True)
 
 
 @command("open", option("--title", "The report's title.", required=True),

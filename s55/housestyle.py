@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
+
 
 from .domain.errors import InvalidInput
 from .domain.record import (
@@ -42,8 +45,15 @@ ANSWER = re.compile(r"^answer \((?P<kind>action taken|action proposed|no action)
                     re.I)
 
 
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
+
+
 def _key(label: str) -> str:
     return " ".join(label.replace("’", "'").split()).casefold()
+
+
+_LABEL_KEYS = {_key(label) for label in HEADER_LABELS.values()}
 
 
 @dataclass
@@ -51,25 +61,34 @@ class _Raw:
     header: dict[str, str] = field(default_factory=dict)
     holders: list[tuple[str, str]] = field(default_factory=list)  # (title, name) in order
     sections: dict[str, list[str]] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # field -> the line it starts on
 
 
 def _split(text: str) -> _Raw:
     raw, current = _Raw(), None
     by_label = {_key(label): name for name, label in HEADER_LABELS.items()}
-    for line in text.replace("\r\n", "\n").replace("\ufeff", "").split("\n"):
+    for number, line in enumerate(_lines(text), 1):
         label, tab, value = line.partition("\t")
         heading = line.strip()
         section = next((name for name, pat in SECTIONS
                         if "\t" not in line and len(heading) < 120 and pat.search(heading)), None)
-        if tab and _key(label) in by_label:
-            current = ("header", by_label[_key(label)])
-            raw.header[current[1]] = value
+        name = by_label.get(_key(label)) if tab else None
+        if name in raw.lines or (section and section in raw.lines):
+            # two values for one field: keeping either would lose the other without a word
+            first = raw.lines[name or section]
+            raise InvalidInput(HEADER_LABELS.get(name) or _section_label(section),
+                               f"appears twice, on lines {first} and {number}; keep one")
+        if name:
+            current = ("header", name)
+            raw.header[name] = value
+            raw.lines[name] = number
         elif tab and "force" in raw.header and "title" not in raw.header and label.strip():
             raw.holders.append((label.strip(), value))
             current = ("holder", len(raw.holders) - 1)
-        elif section and "force" in raw.header:
+        elif section and raw.lines:
             current = ("section", section)
             raw.sections[section] = []
+            raw.lines[section] = number
         elif current and current[0] == "header":
             raw.header[current[1]] += "\n" + line
         elif current and current[0] == "section":
@@ -77,20 +96,32 @@ def _split(text: str) -> _Raw:
     return raw
 
 
-def parse_record(text: str) -> Record:
-    """Read a house-style record; refuse, naming the field, when one is missing."""
+def parse_record(text: str, warnings: list[str] | None = None) -> Record:
+    """Read a house-style record; refuse, naming the field, when one is missing, and refuse,
+    listing the passages, when the record would not hold every word of the text. What the
+    reader should know but that does not stop the import is added to `warnings`."""
+    record = _parse(text, warnings if warnings is not None else [])
+    lost = lost_passages(text, record)
+    if lost:
+        raise LostText(lost)
+    return record
+
+
+def _parse(text: str, warnings: list[str]) -> Record:
     raw = _split(text)
-    for name, label in HEADER_LABELS.items():
-        if name not in raw.header:
-            raise InvalidInput(label, "required field is missing from the record")
-    if len(raw.holders) < 2:
-        raise InvalidInput(
-            "Police and Crime Commissioner / Chief Constable",
-            "the record must name the local policing body and the chief officer "
-            "on the two lines after 'Force'")
-    for name, pattern in SECTIONS:
-        if name not in raw.sections:
-            raise InvalidInput(_section_label(name), "required section is missing from the record")
+    missing = [label for name, label in HEADER_LABELS.items() if name not in raw.header]
+    if "force" in raw.header and len(raw.holders) < 2:
+        missing.append("the local policing body and the chief officer (the two lines after "
+                       "'Force', e.g. 'Police and Crime Commissioner<TAB>NAME')")
+    missing += [_section_label(name) for name, _ in SECTIONS if name not in raw.sections]
+    if missing:
+        # every missing part at once: one round, not one per part
+        raise InvalidInput(missing[0] if len(missing) == 1 else "record",
+                           ("required field is missing from the record" if len(missing) == 1
+                            else f"{len(missing)} required parts are missing: "
+                                 f"{'; '.join(missing)}")
+                           + ". (Or open an empty draft with `s55 open` and fill it in with "
+                             "`s55 edit`.)")
     for name in ("force", "title"):
         if not plain_text(raw.header[name]):
             raise InvalidInput(HEADER_LABELS[name], "must not be empty")
@@ -100,6 +131,16 @@ def parse_record(text: str) -> Record:
             raise InvalidInput(label, "must name the office holder")
     grades = _grades(raw.header["grades"])
     recs, _, _ = _items("Recommendations", raw.header["recommendations"], grades)
+    summary = raw.header["summary"]
+    prose = [t for t, _bullet in _blocks(raw.header["recommendations"])]
+    if prose and not recs:
+        # written as prose: kept as text, never split into recommendations nobody made
+        warnings.append(
+            f"the Recommendations field (line {raw.lines['recommendations']}) is prose, with no "
+            "item marked ('- ', '1.', 'Recommendation 1'); it is kept in the summary, and no "
+            "recommendation is recorded: add each with `s55 add-item --kind recommendations`")
+        summary = f"{summary}\n<p>Recommendations, as written:</p>" + "".join(
+            f"<p>{html.escape(t)}</p>" for t in prose)
     _, causes, afis = _items("Areas for improvement", raw.header["areas_for_improvement"], grades)
     return Record(
         force=plain_text(raw.header["force"]),
@@ -108,13 +149,88 @@ def parse_record(text: str) -> Record:
         title=plain_text(raw.header["title"]),
         inspectorates=tuple(n for n in (plain_text(b) for b, _ in _blocks(
             raw.header["inspectorates"], separators=";")) if n),
-        summary=rich_text(raw.header["summary"]),
+        summary=rich_text(summary),
         grades=tuple(grades),
         recommendations=tuple(recs),
         causes_of_concern=tuple(causes),
         areas_for_improvement=tuple(afis),
         **{name: rich_text("\n".join(raw.sections[name])) for name, _ in SECTIONS},
     )
+
+
+class LostText(InvalidInput):
+    """The record would not hold every word of its input: nothing is imported."""
+
+    def __init__(self, passages: list[tuple[int, str]]):
+        self.passages = passages
+        shown = "\n".join(f"  line {n}: {text}" for n, text in passages[:20])
+        more = f"\n  ... and {len(passages) - 20} more" if len(passages) > 20 else ""
+        super().__init__("record", f"{len(passages)} passage{'s' if len(passages) != 1 else ''} "
+                         "would not be kept, so nothing was imported; put each under a field or "
+                         f"an item:\n{shown}{more}")
+
+
+# Words that are labels or markers, not content: the house style's labels, 'Cause for
+# concern' (it makes an item a cause of concern), 'Answer (kind):', and the preamble.
+_MARKERS = re.compile(
+    r"\bcauses? (?:for|of) concern\b|\banswer \((?:action taken|action proposed|no action)\):",
+    re.I)
+_PREAMBLE = re.compile(r"^\s*(?:version:.*|.*\binspection response record\s*)$", re.I)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def content_words(text: str, *, labels: bool = True) -> Counter:
+    """The words of a house-style text as a reader would count them: no markup, no labels,
+    no markers, case and accents as written (NFKC), apostrophes and dashes not words."""
+    counted: Counter = Counter()
+    for line in _content_lines(text):
+        counted.update(_line_words(line, labels=labels))
+    return counted
+
+
+def _content_lines(text: str) -> list[str]:
+    """The lines, with the preamble's title and 'Version:' line (before the first label)
+    blanked: they are the form's, not the response's."""
+    out, preamble = [], True
+    for line in _lines(text):
+        preamble = preamble and _key(line.partition("\t")[0]) not in _LABEL_KEYS
+        out.append("" if preamble and _PREAMBLE.match(line) else line)
+    return out
+
+
+def _line_words(line: str, *, labels: bool = True) -> list[str]:
+    label, tab, value = line.partition("\t")
+    heading = line.strip()
+    if labels and tab and (_key(label) in _LABEL_KEYS or not value.strip()):
+        line = value
+    elif labels and not tab and len(heading) < 120 and any(p.search(heading) for _n, p in SECTIONS):
+        return []
+    # markup as the record keeps it (scripts and their text go), each tag a break; an item's
+    # number or bullet is a marker, not a word
+    line = html.unescape(re.sub(r"<[^>]*>", "\n", sanitise_html(line)))
+    line = "\n".join(BULLET.sub("", NUMBERED.sub("", part.strip().replace("**", " ").strip()))
+                     for part in line.split("\n"))
+    line = unicodedata.normalize("NFKC", _MARKERS.sub(" ", line)).casefold()
+    return _WORD.findall(line)
+
+
+def lost_passages(text: str, record: Record) -> list[tuple[int, str]]:
+    """The lines of `text` holding words that `record` does not (by count): what an import
+    would lose. Empty when every word of the input is in the record."""
+    kept = content_words(format_record(record))
+    missing = content_words(text) - kept
+    if not missing:
+        return []
+    passages = []
+    for number, line in enumerate(_content_lines(text), 1):
+        words = _line_words(line)
+        lost = [w for w in words if missing[w] > 0]
+        if lost:
+            for w in lost:
+                missing[w] -= 1
+            start = plain_text(line.partition("\t")[2] or line)
+            passages.append((number, (start[:70] + "...") if len(start) > 70 else start))
+    return passages
 
 
 def _section_label(name: str) -> str:
@@ -137,12 +253,23 @@ def _blocks(value: str, separators: str = "") -> list[tuple[str, bool]]:
     return out
 
 
+# How people number or mark items: '1.', '1)', '(a)', 'a)', 'Recommendation 1', 'AFI 3',
+# and the common bullet glyphs.
+NUMBERED = re.compile(
+    r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\)|(?:recommendation|afi|area for improvement)"
+    r"\s+\d{1,3}[.:)]?)\s+", re.I)
+BULLET = re.compile(r"^[-•*·▪◦‣–—]\s*")
+
+
 def _inline_bullets(line: str) -> list[tuple[str, bool]]:
     line = line.replace("**", " ").strip()
     if not line:
         return []
-    bullet = bool(re.match(r"^[-•]\s*", line))
-    segments = re.split(r"\s+[-•]\s+(?=[A-Z])", re.sub(r"^[-•]\s*", "", line))
+    numbered = NUMBERED.match(line)
+    if numbered:
+        line = line[numbered.end():]
+    bullet = bool(numbered) or bool(BULLET.match(line))
+    segments = re.split(r"\s+[-•]\s+(?=[A-Z])", BULLET.sub("", line))
     merged: list[str] = []
     for seg in segments:  # "Investigating crime - Inadequate" is a heading, not two bullets
         if merged and normalise_grade(seg):
@@ -167,15 +294,29 @@ def _grades(value: str) -> list[Grade]:
     return grades
 
 
-def _items(label: str, value: str, grades: list[Grade]):
-    """Items under area headings; a heading with a grade adds the grade if it is new."""
+def _items(label: str, value: str, grades: list[Grade], warnings: list[str] | None = None):
+    """Items under area headings; a heading with a grade adds the grade if it is new. A
+    paragraph after an item belongs to that item; a Recommendations field written as prose,
+    with no item marked, is not split into invented recommendations (see `prose`)."""
     area, recs, causes, afis = "", [], [], []
     last: list | None = None
-    for text, bullet in _blocks(value):
+    blocks = _blocks(value)
+    if label == "Recommendations" and blocks and not any(bullet for _t, bullet in blocks):
+        return recs, causes, afis  # prose: kept as text by parse_record, with a warning
+    for text, bullet in blocks:
         answer, heading, cause = ANSWER.match(text), GRADE_HEADING.match(text), CAUSE.match(text)
-        if label == "Recommendations" and not answer:
+        titled = not bullet and text.endswith(":") and len(text) < 200
+        if titled:
+            text = text[:-1].strip()
+        if last and not bullet and not answer and not heading and not cause and not titled:
+            # a paragraph that explains the item above it: part of that item
+            last[-1] = Item(f"{last[-1].text} {text}", last[-1].area, last[-1].answer)
+        elif label == "Recommendations" and not answer and bullet:
             recs.append(Item(text))
             last = recs
+        elif label == "Recommendations" and not answer:
+            area = heading["area"].strip() if heading else text
+            last = None
         elif answer:
             if last is None:
                 raise InvalidInput(label, f"an answer comes before any item: '{text[:60]}'")
@@ -186,6 +327,7 @@ def _items(label: str, value: str, grades: list[Grade]):
             last = causes
         elif heading or not bullet:
             area = heading["area"].strip() if heading else text
+            last = None
             if heading and not any(g.area == area for g in grades):
                 grades.append(Grade(area, normalise_grade(heading["grade"])))
         else:
@@ -209,7 +351,8 @@ def format_record(record: Record, *, version: str = "") -> str:
         "Recommendations\t" + _format_items([""], [("", record.recommendations)]),
         "Areas for improvement\t" + _format_items(
             record.finding_areas(), [("Cause for concern: ", record.causes_of_concern),
-                     ("", record.areas_for_improvement)]),
+                     ("", record.areas_for_improvement)],
+            {g.area: g.grade for g in record.grades if g.area}),
         "",
         f"{record.local_policing_body.title}'s initial response", "",
         html_to_text(record.initial_response), "",
@@ -221,11 +364,13 @@ def format_record(record: Record, *, version: str = "") -> str:
     return "\n".join(lines)
 
 
-def _format_items(areas: list[str], lists) -> str:
+def _format_items(areas: list[str], lists, grades: dict[str, str] | None = None) -> str:
     out = []
     for area in areas:
+        # an area is a heading: 'Area – Grade', or 'Area:' (a line that is neither would be
+        # read back as a paragraph of the item above it)
         if area:
-            out.append(area)
+            out.append(f"{area} – {grades[area]}" if area in (grades or {}) else f"{area}:")
         for prefix, items in lists:
             for item in (i for i in items if i.area == area):
                 out.append(f"- {prefix}{item.text}")

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.errors import InvalidInput
+from ..domain.errors import Conflict, InvalidInput
 from ..domain.record import Answer, AnswerKind, Item, OfficeHolder, Record
 from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
@@ -16,8 +16,12 @@ from .deciding import audit, deciding
 
 
 def open_review(ctx: Context, *, actor: str | None, record: Record, published_on: date,
-                kind: str = "police-s55", source: str = "", source_key: str | None = None) -> str:
-    """Register a published report and open its review as a draft; returns the reference."""
+                kind: str = "police-s55", source: str = "", source_key: str | None = None,
+                again: bool = True) -> str:
+    """Register a published report and open its review as a draft; returns the reference.
+    With `again=False` (what `s55 import` asks for unless told --again), a record whose
+    content is already a version of another review is refused, naming it: the same file
+    imported twice makes one review, not two."""
     directory = ctx.office.directory
     person = directory.actor(actor)
     stage = transition(Action.OPEN, person.role, None)
@@ -30,6 +34,11 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
         applies_from=rules.period_applies_from)
     at = ctx.now()
     with ctx.uow() as session:
+        same = repo.reviews_with_version(session, record.content_hash())
+        if same and not again:
+            raise Conflict(f"refused: this record is already {' and '.join(same)} (the same "
+                           "content, version for version); `s55 show` it, or give --again to "
+                           "open another review of it")
         ref = repo.next_ref(session, rules.ref_prefix, published_on.year)
         row = Review(ref=ref, kind=kind, force=record.force, title=record.title, stage=str(stage),
                      report_published_on=published_on, statutory_last_day=last_day,

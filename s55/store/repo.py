@@ -46,6 +46,12 @@ def next_ref(session: Session, prefix: str, year: int) -> str:
     return f"{stem}{count + 1:04d}"
 
 
+def reviews_with_version(session: Session, digest: str) -> list[str]:
+    """The references of reviews that hold a version with this content hash."""
+    return list(session.scalars(select(Review.ref).join(Version, Version.review_id == Review.id)
+                                .where(Version.hash == digest).distinct().order_by(Review.ref)))
+
+
 def versions(session: Session, review_id: int) -> list[Version]:
     return list(session.scalars(
         select(Version).where(Version.review_id == review_id).order_by(Version.number)))

@@ -101,7 +101,10 @@ def test_the_route_from_import_to_publication_on_the_command_line(s55, seed_text
 
     exported = tmp_path / "export.txt"
     s55("export", ref, "-o", str(exported), actor=AUDITOR)
-    again = s55("import", str(exported), "--published-on", published.isoformat(),
+    twice = s55("import", str(exported), "--published-on", published.isoformat(), actor=OPCC,
+                ok=False)  # the export holds the same content: it is this review
+    assert twice.returncode == 8 and f"this record is already {ref}" in twice.stderr
+    again = s55("import", str(exported), "--published-on", published.isoformat(), "--again",
                 actor=OPCC).stdout.strip()
     assert show(s55, again)["current_version"] == current
 

@@ -1,0 +1,89 @@
+"""Reading a document to import: the bytes checked, the encoding found (and said), the record
+summarised field by field so that a person sees where every word went.
+
+Word documents, free text and other offices' layouts come next (issue 10); today the house
+style, read so that no word is lost (housestyle.parse_record refuses rather than drop text).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.record import ITEM_LISTS, Record
+from ..render.sanitise import html_to_text
+
+MAX_BYTES = 10 * 1024 * 1024  # S55_IMPORT_MAX_MB: far above any response record
+
+
+def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
+    """The text of a file, and notes on how it was read. Refused, naming the file: a missing
+    path, a folder, an empty, oversized or binary file, or text in no encoding we can tell."""
+    shown = str(path)
+    if not path.exists():
+        raise NotFound(f"{shown}: no such file")
+    if path.is_dir():
+        raise InvalidInput(shown, "is a folder; name the file to import")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidInput(shown, f"is {size / 1048576:.1f} MB; the most an import takes is "
+                               f"{max_bytes / 1048576:.0f} MB (S55_IMPORT_MAX_MB)")
+        data = path.read_bytes()
+    except OSError as err:
+        raise InvalidInput(shown, f"cannot be read ({err.strerror})") from None
+    if not data.strip():
+        raise InvalidInput(shown, "is empty")
+    if data.startswith(b"PK\x03\x04"):
+        raise InvalidInput(shown, "is a Word document or another zip file; save it as plain "
+                           "text (UTF-8) for now")
+    return decode(data, shown)
+
+
+def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), [f"{shown}: read as UTF-16 (Word's 'Unicode' text)"]
+        except UnicodeDecodeError:
+            raise InvalidInput(shown, "says it is UTF-16 but is not; save it as UTF-8") from None
+    if b"\x00" in data:
+        raise InvalidInput(shown, "is not text (it holds NUL bytes); save it as UTF-8 text")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise InvalidInput(shown, "is not UTF-8, UTF-16 or Windows-1252 text; save it as "
+                           "UTF-8") from None
+    return text, [f"{shown}: not UTF-8, read as Windows-1252 (Word's 'Plain Text'); check the "
+                  "quotes and dashes below, or save it as UTF-8"]
+
+
+def summary(record: Record) -> list[str]:
+    """Where the words went: each field and its words, the items counted by kind."""
+    lines = []
+    for name, value in (("force", record.force), ("title", record.title),
+                        ("local policing body", f"{record.local_policing_body.title} "
+                                                f"{record.local_policing_body.name}"),
+                        ("chief officer", f"{record.chief_officer.title} "
+                                          f"{record.chief_officer.name}"),
+                        ("inspectorates", "; ".join(record.inspectorates)),
+                        ("summary", html_to_text(record.summary)),
+                        ("initial_response", html_to_text(record.initial_response)),
+                        ("chief_officer_response", html_to_text(record.chief_officer_response)),
+                        ("overall_comments", html_to_text(record.overall_comments))):
+        lines.append(f"  {name:<24} {_words(value):>6} words")
+    lines.append(f"  {'grades':<24} {len(record.grades):>6}")
+    for name in ITEM_LISTS:
+        items = getattr(record, name)
+        words = sum(_words(i.text) + _words(i.area) for i in items)
+        lines.append(f"  {name:<24} {len(items):>6} items, {words} words")
+    return lines
+
+
+def _words(text: str) -> int:
+    import re
+
+    return len(re.findall(r"[^\W_]+", re.sub(r"<[^>]*>", " ", text)))

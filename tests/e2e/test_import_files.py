@@ -1,0 +1,132 @@
+"""`s55 import` as people call it: files in other encodings, wrong files, the same file twice,
+--dry-run, and paths relative to where they are (issue 10)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AUDITOR, OPCC, SEED
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def s55(home, *argv, cwd=None, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    clean.update(S55_HOME=str(home), **env)
+    return subprocess.run([sys.executable, "-m", "s55", *argv], env=clean, capture_output=True,
+                          text=True, timeout=60, cwd=cwd)
+
+
+def imported(home, path, *more, **env) -> subprocess.CompletedProcess:
+    return s55(home, "import", str(path), "--published-on", "2022-09-22", "--as", OPCC, *more,
+               **env)
+
+
+def reviews(home) -> list[dict]:
+    return json.loads(s55(home, "list", "--json", "--as", AUDITOR).stdout or "[]")
+
+
+@pytest.fixture
+def seed(seed_text) -> str:
+    return seed_text
+
+
+def test_a_missing_path_is_no_such_file_with_exit_3(tmp_path):
+    done = imported(tmp_path / "home", tmp_path / "nowhere.txt")
+    assert done.returncode == 3
+    assert done.stderr.strip() == f"s55: {tmp_path / 'nowhere.txt'}: no such file"
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda p: p.mkdir(), "is a folder; name the file to import"),
+    (lambda p: p.write_text("  \n\n"), "is empty"),
+    (lambda p: p.write_bytes(b"\x7fELF\x02\x01\x01\x00" * 50), "is not text (it holds NUL bytes)"),
+    (lambda p: p.write_bytes(b"PK\x03\x04" + b"\x00" * 100), "is a Word document or another zip"),
+    (lambda p: p.write_bytes(b"x" * (1024 * 1024 + 10)), "is 1.0 MB; the most an import takes is 1 MB"),
+])
+def test_a_file_that_is_not_a_record_is_refused_by_name_and_nothing_stored(tmp_path, make, said):
+    home, path = tmp_path / "home", tmp_path / "record.txt"
+    make(path)
+    done = imported(home, path, S55_IMPORT_MAX_MB="1")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"s55: {path}: {said}" or \
+        done.stderr.startswith(f"s55: {path}: {said}")
+    assert reviews(home) == []
+
+
+@pytest.mark.parametrize("encoding, said", [
+    ("cp1252", "not UTF-8, read as Windows-1252"),
+    ("utf-16", "read as UTF-16"),
+    ("utf-8-sig", None),
+])
+def test_word_s_text_encodings_are_read_and_said(tmp_path, seed, encoding, said):
+    home, path = tmp_path / "home", tmp_path / "record.txt"
+    path.write_bytes(seed.encode(encoding))
+    done = imported(home, path)
+    assert done.returncode == 0, done.stderr
+    assert (said in done.stderr) if said else "note:" not in done.stderr
+    utf8 = tmp_path / "utf8.txt"
+    utf8.write_text(seed, encoding="utf-8")
+    again = imported(home, utf8)  # the same words, whatever the bytes: the same review
+    assert again.returncode == 8 and done.stdout.strip() in again.stderr
+
+
+def test_the_same_record_twice_is_refused_naming_the_review_unless_again(tmp_path):
+    home = tmp_path / "home"
+    first = imported(home, SEED)
+    assert first.returncode == 0 and first.stdout.strip() == "S55-2022-0001"
+    second = imported(home, SEED)
+    assert second.returncode == 8
+    assert "this record is already S55-2022-0001" in second.stderr and "--again" in second.stderr
+    assert len(reviews(home)) == 1
+    third = imported(home, SEED, "--again")
+    assert third.returncode == 0 and third.stdout.strip() == "S55-2022-0002"
+
+
+def test_dry_run_says_where_every_word_goes_and_stores_nothing(tmp_path):
+    home = tmp_path / "home"
+    done = imported(home, SEED, "--dry-run")
+    assert done.returncode == 0
+    assert "would open a review of Staffordshire" in done.stdout
+    assert "areas_for_improvement        26 items" in done.stdout
+    assert "chief_officer_response" in done.stdout and "nothing stored" in done.stdout
+    assert reviews(home) == []
+    real = imported(home, SEED)  # a real import prints the same summary, beside the reference
+    assert "areas_for_improvement        26 items" in real.stderr
+
+
+def test_text_that_would_be_lost_refuses_the_import_with_its_lines(tmp_path, seed):
+    home, path = tmp_path / "home", tmp_path / "record.txt"
+    path.write_text(seed.replace("Version:", "Version:\n\nDraft 3 - do not circulate beyond the "
+                                 "OPCC.", 1), encoding="utf-8")
+    done = imported(home, path)
+    assert done.returncode == 2
+    assert "1 passage would not be kept, so nothing was imported" in done.stderr
+    assert "line 7: Draft 3 - do not circulate" in done.stderr
+    assert reviews(home) == []
+
+
+def test_relative_paths_are_the_callers_through_dev(tmp_path):
+    """`./dev s55 import record.txt` from the person's own folder."""
+    if not (ROOT / ".venv" / "bin" / "s55").exists():
+        pytest.skip("./dev has not set up .venv here")
+    folder = tmp_path / "office"
+    folder.mkdir()
+    (folder / "record.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env["S55_HOME"] = str(tmp_path / "home")
+    done = subprocess.run([str(ROOT / "dev"), "s55", "import", "record.txt", "--published-on",
+                           "2022-09-22", "--as", OPCC], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    bundle = subprocess.run([str(ROOT / "dev"), "s55", "audit", "export", "S55-2022-0001", "-o",
+                             "bundle", "--as", AUDITOR], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert bundle.returncode == 0, bundle.stderr
+    assert (folder / "bundle" / "verify.py").exists()
