@@ -63,7 +63,7 @@ FLAGS = {"published_on": "--published-on", "text": "--text", "kind": "--kind", "
          "initial_response": "--initial", "overall_comments": "--overall", "ref": "REF",
          "title": "--title", "today": "--today", "field": "--field", "stage": "--stage",
          "file": "FILE", "forces": "--forces", "number": "NUMBER", "status": "--status",
-         "year": "--year", "area": "--area"}
+         "year": "--year", "area": "--area", "rest_to": "--rest-to"}
 
 
 def command(name: str, *args: Arg) -> Callable[[Callable], Callable]:
@@ -247,27 +247,44 @@ def print_route(result: dict) -> None:
 DEPLOYMENT_WAIT_SECONDS = 20.0
 
 
-@command("import", Arg("file", metavar="FILE", type=Path, help="The house-style record."),
+@command("import", Arg("file", metavar="FILE", type=Path,
+                       help="The response: the house style, or free text or Markdown with "
+                            "headings (config/headings.yaml)."),
          option("--published-on", "The day HMICFRS published the report (YYYY-MM-DD).",
                 required=True, metavar="DATE"), Kind, Actor,
          option("--dry-run", "Read it and say where every word would go; store nothing.",
                 action="store_true"),
          option("--again", "Open a review even though one holds the same content already.",
-                action="store_true"))
+                action="store_true"),
+         option("--title", "The report's title, when the document does not give it."),
+         option("--force", "The force, when the document does not say (default: the "
+                "office's own)."),
+         option("--inspectorate", "The inspectorate(s), ';'-separated (default: HMICFRS)."),
+         option("--rest-to", "Put text under no recognised heading into this field (summary, "
+                "initial_response, chief_officer_response, overall_comments); otherwise it "
+                "is reported and nothing is imported.", metavar="FIELD"))
 def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str | None = None,
-            dry_run: bool = False, again: bool = False):
-    """Open a review from a house-style record; prints its reference and where every word went.
+            dry_run: bool = False, again: bool = False, title: str | None = None,
+            force: str | None = None, inspectorate: str | None = None,
+            rest_to: str | None = None):
+    """Open a review from a response document; prints its reference and where every word went.
     Nothing is lost: a record that would not keep every word of the file is refused, with the
     passages it could not place."""
+    from .freetext import heading_map, looks_like_house_style, parse_free_text
     from .housestyle import parse_record
     from .services.drafting import open_review
-    from .services.importing import read_document, summary
+    from .services.importing import office_defaults, read_document, summary
 
     day = parse_date(published_on, "published_on")
     context = ctx()
     text, notes = read_document(file, max_bytes=context.settings.import_max_mb * 1048576)
     warnings: list[str] = []
-    record = parse_record(text, warnings)
+    if looks_like_house_style(text):
+        record = parse_record(text, warnings)
+    else:
+        defaults = office_defaults(context, title=title, force=force, inspectorate=inspectorate)
+        record = parse_free_text(text, heading_map(context.settings.config_dir, defaults),
+                                 defaults, rest_to=rest_to, warnings=warnings)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     if dry_run:

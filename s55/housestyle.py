@@ -208,7 +208,7 @@ def _line_words(line: str, *, labels: bool = True) -> list[str]:
     # markup as the record keeps it (scripts and their text go), each tag a break; an item's
     # number or bullet is a marker, not a word
     line = html.unescape(re.sub(r"<[^>]*>", "\n", sanitise_html(line)))
-    line = "\n".join(BULLET.sub("", NUMBERED.sub("", part.strip().replace("**", " ").strip()))
+    line = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
                      for part in line.split("\n"))
     line = unicodedata.normalize("NFKC", _MARKERS.sub(" ", line)).casefold()
     return _WORD.findall(line)
@@ -265,11 +265,13 @@ def _inline_bullets(line: str) -> list[tuple[str, bool]]:
     line = line.replace("**", " ").strip()
     if not line:
         return []
-    numbered = NUMBERED.match(line)
+    marked = BULLET.match(line)
+    line = BULLET.sub("", line)
+    numbered = NUMBERED.match(line)  # '1. ...', or '• AFI 1 ...': a bullet, then its number
     if numbered:
         line = line[numbered.end():]
-    bullet = bool(numbered) or bool(BULLET.match(line))
-    segments = re.split(r"\s+[-•]\s+(?=[A-Z])", BULLET.sub("", line))
+    bullet = bool(marked) or bool(numbered)
+    segments = re.split(r"\s+[-•]\s+(?=[A-Z])", line)
     merged: list[str] = []
     for seg in segments:  # "Investigating crime - Inadequate" is a heading, not two bullets
         if merged and normalise_grade(seg):

@@ -61,6 +61,31 @@ def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
                   "quotes and dashes below, or save it as UTF-8"]
 
 
+HMICFRS = "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services"
+
+
+def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: str | None):
+    """What a free-text document need not say: the office's own force and office holders."""
+    from ..domain.record import OfficeHolder
+    from ..domain.workflow import Role
+    from ..freetext import Defaults
+    from ..render.sanitise import plain_text
+
+    office = ctx.office
+
+    def holder(role: Role, title_: str) -> OfficeHolder:
+        people = office.directory.holders(role)
+        return OfficeHolder(title_, people[0].name if people else title_)
+
+    return Defaults(
+        force=plain_text(force or "") or office.force,
+        local_policing_body=holder(Role.LOCAL_POLICING_BODY, office.local_policing_body_title),
+        chief_officer=holder(Role.CHIEF_OFFICER, office.chief_officer_title),
+        title=plain_text(title or ""),
+        inspectorates=tuple(i for i in (plain_text(x) for x in (inspectorate or HMICFRS)
+                                        .split(";")) if i))
+
+
 def summary(record: Record) -> list[str]:
     """Where the words went: each field and its words, the items counted by kind."""
     lines = []

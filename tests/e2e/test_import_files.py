@@ -130,3 +130,37 @@ def test_relative_paths_are_the_callers_through_dev(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert bundle.returncode == 0, bundle.stderr
     assert (folder / "bundle" / "verify.py").exists()
+
+
+FREE_TEXT = """# Anyshire OPCC: response to the PEEL report
+
+## Summary
+The force is adequate at most things.
+
+## Areas for improvement
+1. The force should improve how quickly it answers 101 calls.
+   Calls waited longer than ten minutes at weekends.
+
+## PCC response
+I welcome the report.
+
+## Chief Constable's response
+We accept the findings.
+"""
+
+
+def test_free_text_from_another_office_imports_with_the_gaps_filled_from_options(tmp_path):
+    home, path = tmp_path / "home", tmp_path / "response.md"
+    path.write_text(FREE_TEXT, encoding="utf-8")
+    refused = imported(home, path)
+    assert refused.returncode == 2
+    assert "line 1: # Anyshire OPCC: response to the PEEL report" in refused.stderr
+    no_title = imported(home, path, "--rest-to", "summary")
+    assert no_title.returncode == 2 and "s55: --title:" in no_title.stderr
+    done = imported(home, path, "--rest-to", "summary", "--title", "PEEL 2023: Anyshire",
+                    "--force", "Anyshire Police")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(s55(home, "show", done.stdout.strip(), "--json", "--as", AUDITOR).stdout)
+    assert (shown["force"], shown["title"]) == ("Anyshire Police", "PEEL 2023: Anyshire")
+    assert shown["counts"]["areas_for_improvement"] == 1
+    assert "areas_for_improvement         1 items, 18 words" in done.stderr

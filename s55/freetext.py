@@ -1,0 +1,230 @@
+"""Responses as other offices write them: free text and Markdown, read through the heading map
+(config/headings.yaml) into a Record, with every word accounted for.
+
+A heading is a Markdown heading (`## Recommendations`), a label alone on its line
+(`Recommendations`, `Recommendations:`, `3. Recommendations`), or a label before its value on
+one line (`Force: Staffordshire`, `Force<TAB>Staffordshire`), matched through the map. Text
+under no recognised heading goes to the field named by `rest_to`, or is reported as unplaced:
+nothing is ever dropped. The house style (housestyle.py) is one such layout; it has its own
+reader because it names the office holders on the lines after Force.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .domain.errors import InvalidInput
+from .domain.record import OfficeHolder, Record
+from .housestyle import (
+    BULLET, NUMBERED, _MARKERS, LostText, _blocks, _grades, _items, content_words, format_record,
+)
+from .render.sanitise import plain_text, rich_text
+
+TEXT_FIELDS = ("summary", "initial_response", "chief_officer_response", "overall_comments")
+ONE_LINE = ("force", "title", "inspectorates")
+ITEMS = ("recommendations", "areas_for_improvement", "causes_of_concern")
+FIELDS = (*ONE_LINE, *TEXT_FIELDS, "grades", *ITEMS)
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a document need not say: the office's own force and office holders."""
+
+    force: str
+    local_policing_body: OfficeHolder
+    chief_officer: OfficeHolder
+    title: str = ""
+    inspectorates: tuple[str, ...] = ()
+
+
+@dataclass
+class Placed:
+    """Where each line of the document went."""
+
+    fields: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    headings: set[int] = field(default_factory=set)  # line numbers that are headings
+    unplaced: list[tuple[int, str]] = field(default_factory=list)
+
+
+def normalise(heading: str) -> str:
+    """'3.2 The PCC’s Response:' -> 'the pcc response'."""
+    text = unicodedata.normalize("NFKC", heading).casefold().replace("’", "'")
+    text = re.sub(r"^\s*#+\s*", "", text)
+    text = re.sub(r"^\s*(?:section|part|chapter)\s+\w+[.:)]?\s+", "", text)
+    text = re.sub(r"^\s*(?:\(?[0-9]+(?:\.[0-9]+)*[.):]?|\(?[a-z][.)]|\([ivx]+\)|[ivx]+\.)\s+", "",
+                  text)
+    text = re.sub(r"'s\b|s'(?=\s|$)", lambda m: "" if m[0] == "'s" else "s", text)
+    text = re.sub(r"[^\w\s]", " ", text)
+    text = " ".join(text.split())
+    return re.sub(r"^the ", "", text)
+
+
+@lru_cache
+def _map(path: Path, _mtime: float, lpb: str, co: str) -> dict[str, str]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise InvalidInput(str(path), "the heading map is missing") from None
+    except yaml.YAMLError as err:
+        raise InvalidInput(str(path), f"is not valid YAML: {err}") from None
+    found: dict[str, str] = {}
+    for name, phrases in data.items():
+        if name not in FIELDS:
+            raise InvalidInput(f"{path.name}: {name}", f"is not a field; use one of "
+                               f"{', '.join(FIELDS)}")
+        for phrase in phrases or []:
+            key = normalise(str(phrase).replace("{lpb}", lpb).replace("{co}", co))
+            if key in found and found[key] != name:
+                raise InvalidInput(f"{path.name}: {phrase}", f"is a heading of both "
+                                   f"{found[key]} and {name}")
+            found[key] = name
+    return found
+
+
+def heading_map(config_dir: Path, defaults: Defaults) -> dict[str, str]:
+    path = config_dir / "headings.yaml"
+    mtime = path.stat().st_mtime_ns if path.exists() else 0  # an edited map is read again
+    return _map(path, mtime, defaults.local_policing_body.title, defaults.chief_officer.title)
+
+
+def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Placed:
+    """Each line under the field its heading names; a second heading for one field refused."""
+    placed, current, seen = Placed(), rest_to, {}
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
+                                  .replace("\ufeff", "").split("\n"), 1):
+        name, value = _heading(line, headings)
+        if name:
+            if name in seen:
+                raise InvalidInput(name, f"has two headings, on lines {seen[name]} and {number}; "
+                                   "keep one")
+            seen[name] = number
+            placed.headings.add(number)
+            current = name
+            if value.strip():
+                placed.fields.setdefault(name, []).append((number, value))
+            else:
+                placed.fields.setdefault(name, [])
+            continue
+        if current is None:
+            if line.strip():
+                placed.unplaced.append((number, line.strip()))
+            continue
+        placed.fields.setdefault(current, []).append((number, line))
+    return placed
+
+
+def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str]:
+    stripped = line.strip()
+    if not stripped or len(stripped) > 200:
+        return None, ""
+    markdown = re.match(r"^#{1,6}\s+(.*?)\s*#*$", stripped)
+    if markdown:
+        return headings.get(normalise(markdown[1])), ""
+    for sep in ("\t", ":"):
+        label, found, value = stripped.partition(sep)
+        if found and len(label) <= 80 and normalise(label) in headings:
+            return headings[normalise(label)], value.strip()
+    bold = re.fullmatch(r"\*\*(.+?)\*\*:?", stripped)  # **Recommendations**
+    key = normalise(bold[1] if bold else stripped)
+    if len(stripped) <= 100 and key in headings:
+        return headings[key], ""
+    return None, ""
+
+
+def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
+                    rest_to: str | None = None, warnings: list[str] | None = None) -> Record:
+    """A Record from free text or Markdown: every word placed, or LostText listing the lines."""
+    warnings = warnings if warnings is not None else []
+    if rest_to is not None and rest_to not in TEXT_FIELDS:
+        raise InvalidInput("rest_to", f"must be one of {', '.join(TEXT_FIELDS)}")
+    placed = place(text, headings, rest_to)
+    if placed.unplaced:
+        raise LostText([(n, _start(t)) for n, t in placed.unplaced])
+    body = {name: "\n".join(line for _n, line in lines) for name, lines in placed.fields.items()}
+    force = plain_text(body.get("force", "")) or defaults.force
+    title = plain_text(body.get("title", "")) or defaults.title
+    if not title:
+        raise InvalidInput("title", "the document has no title heading or label: give the "
+                           "report's title (--title \"...\")")
+    inspectorates = tuple(i for i in (plain_text(t) for t in
+                                      re.split(r"[;\n]", body.get("inspectorates", ""))) if i) \
+        or defaults.inspectorates
+    grades = _grades(body["grades"]) if body.get("grades", "").strip() else []
+    summary = body.get("summary", "")
+    for name, label in (("recommendations", "Recommendations"),
+                        ("areas_for_improvement", "Areas for improvement"),
+                        ("causes_of_concern", "Causes of concern")):
+        blocks = _blocks(body.get(name, ""))
+        if blocks and not any(bullet for _t, bullet in blocks):
+            # prose: kept as text, never split into items nobody marked
+            warnings.append(f"the {label.lower()} are written as prose, with no item marked "
+                            "('- ', '1.', 'Recommendation 1', 'AFI 2'); they are kept in the "
+                            f"summary under '{label}, as written', and no item is recorded: add "
+                            "each with `s55 add-item`")
+            summary = f"{summary}\n\n{label}, as written:\n\n" + "\n\n".join(
+                t for t, _b in blocks)
+            body[name] = ""
+    recs, _c, _a = _items("Recommendations", body.get("recommendations", ""), grades)
+    _r, causes, afis = _items("Areas for improvement", body.get("areas_for_improvement", ""),
+                              grades)
+    _r2, more_causes, loose = _items("Areas for improvement", body.get("causes_of_concern", ""),
+                                     grades)
+    causes = [*causes, *more_causes, *loose]  # under a causes heading, every item is one
+    record = Record(
+        force=force, local_policing_body=defaults.local_policing_body,
+        chief_officer=defaults.chief_officer, title=title, inspectorates=inspectorates,
+        summary=rich_text(summary), grades=tuple(grades), recommendations=tuple(recs),
+        causes_of_concern=tuple(causes), areas_for_improvement=tuple(afis),
+        **{name: rich_text(body.get(name, "")) for name in TEXT_FIELDS if name != "summary"})
+    lost = lost_lines(text, placed, record)
+    if lost:
+        raise LostText(lost)
+    return record
+
+
+def words(line: str) -> list[str]:
+    line = _MARKERS.sub(" ", html.unescape(re.sub(r"<[^>]*>", "\n", line)))
+    line = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
+                     for part in line.split("\n"))
+    line = re.sub(r"^#+\s*", "", line)
+    return _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
+
+
+def lost_lines(text: str, placed: Placed, record: Record) -> list[tuple[int, str]]:
+    """Lines whose words the record does not hold (headings aside)."""
+    kept = content_words(format_record(record), labels=False)
+    lines = {n: line for lines in placed.fields.values() for n, line in lines}
+    wanted = Counter(w for line in lines.values() for w in words(line))
+    missing = wanted - kept
+    out = []
+    for n in sorted(lines):
+        lost = [w for w in words(lines[n]) if missing[w] > 0]
+        for w in lost:
+            missing[w] -= 1
+        if lost:
+            out.append((n, _start(lines[n])))
+    return out
+
+
+def _start(line: str) -> str:
+    text = plain_text(line)
+    return text[:70] + "..." if len(text) > 70 else text
+
+
+def looks_like_house_style(text: str) -> bool:
+    return bool(re.search(r"^Force\t", text, re.M))
+
+
+def heading_split(line: str, headings: dict[str, str]) -> tuple[str | None, str]:
+    """(field, the text after the heading) when the line is a heading; (None, line) if not."""
+    name, value = _heading(line, headings)
+    return (name, value) if name else (None, line)

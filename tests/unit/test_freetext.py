@@ -1,0 +1,181 @@
+"""Responses as other offices lay them out, read through the heading map (config/headings.yaml):
+each layout keeps every word, or the import is refused with the lines it could not place."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from s55.domain.errors import InvalidInput
+from s55.domain.record import OfficeHolder
+from s55.freetext import (
+    Defaults, heading_map, heading_split, normalise, parse_free_text, words,
+)
+from s55.housestyle import LostText, content_words, format_record
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+OFFICE = Defaults("Anyshire Police", OfficeHolder("Police and Crime Commissioner", "Pat Doe"),
+                  OfficeHolder("Chief Constable", "Sam Roe"),
+                  inspectorates=("His Majesty's Inspectorate of Constabulary and Fire & Rescue "
+                                 "Services",))
+HEADINGS = heading_map(CONFIG, OFFICE)
+
+
+def read(text: str, title: str = "", **options):
+    """The record, and the warnings; and, independently of the reader's own check, the words
+    of the document (headings aside) against the words of the record as exported."""
+    warnings: list[str] = []
+    office = replace(OFFICE, title=title) if title else OFFICE
+    record = parse_free_text(text, HEADINGS, office, warnings=warnings, **options)
+    body = Counter(w for line in text.splitlines()
+                   for w in words(heading_split(line, HEADINGS)[1]))
+    assert not body - content_words(format_record(record), labels=False), "a word was lost"
+    return record, warnings
+
+
+MARKDOWN = """## Title
+PEEL 2023–25: an inspection of Anyshire Police
+
+## Summary of inspection
+The force is adequate at most things.
+
+## Areas for improvement
+1. The force should improve how quickly it answers 101 calls.
+   Calls waited longer than ten minutes at weekends.
+2. The force should review its use of stop and search.
+
+## Recommendations
+- By March 2024, the force should publish its crime data plan.
+
+## The PCC's response
+I welcome the report.
+
+## Chief Constable's Response
+We accept the findings.
+
+## Overall comments
+I will hold the Chief Constable to account.
+"""
+
+LABELS = """Title: Inspection of custody arrangements in Anyshire
+Inspectorate: HMICFRS; Care Quality Commission
+Summary: The inspection found custody safe but with gaps in healthcare.
+Causes of concern:
+(a) Detainees waited too long for healthcare.
+Recommendations:
+Recommendation 1: The force should make sure that healthcare is provided within an hour.
+Recommendation 2: The force should review its anti-ligature work.
+Police and Crime Commissioner's comments: I accept the recommendations.
+Chief Constable's comments: The force has a plan.
+Conclusion: The OPCC will monitor the plan quarterly.
+"""
+
+NUMBERED_HEADINGS = """1. Introduction
+HMICFRS inspected the force's response to domestic abuse.
+
+2. Areas for Improvement
+• AFI 1 The force should improve risk assessments.
+• AFI 2 The force should train call handlers.
+
+3. Response from the Police and Crime Commissioner
+I am pleased with the progress.
+
+4. Force response
+The force welcomes the report.
+"""
+
+NO_RECOMMENDATIONS = """**Summary**
+A thematic report with no recommendations for Anyshire.
+
+**PCC response**
+Noted; no recommendations were made to the force.
+
+**Chief Constable response**
+Noted.
+"""
+
+
+def test_markdown_headings_numbered_items_and_their_paragraphs():
+    record, warnings = read(MARKDOWN)
+    assert record.title == "PEEL 2023–25: an inspection of Anyshire Police"
+    assert record.force == "Anyshire Police"  # not in the document: the office's own
+    assert [i.text for i in record.areas_for_improvement] == [
+        "The force should improve how quickly it answers 101 calls. Calls waited longer than "
+        "ten minutes at weekends.", "The force should review its use of stop and search."]
+    assert [r.text for r in record.recommendations] == [
+        "By March 2024, the force should publish its crime data plan."]
+    assert "I welcome the report." in record.initial_response
+    assert "We accept the findings." in record.chief_officer_response
+    assert "hold the Chief Constable to account" in record.overall_comments
+    assert warnings == []
+
+
+def test_label_colon_style_with_values_on_the_same_line():
+    record, _ = read(LABELS)
+    assert record.inspectorates == ("HMICFRS", "Care Quality Commission")
+    assert [c.text for c in record.causes_of_concern] == [
+        "Detainees waited too long for healthcare."]
+    assert len(record.recommendations) == 2
+    assert "monitor the plan quarterly" in record.overall_comments
+
+
+def test_numbered_headings_and_the_offices_own_titles(tmp_path):
+    record, _ = read(NUMBERED_HEADINGS, title="Domestic abuse: Anyshire")
+    assert [i.text for i in record.areas_for_improvement] == [
+        "The force should improve risk assessments.", "The force should train call handlers."]
+    assert "pleased with the progress" in record.initial_response
+    assert "welcomes the report" in record.chief_officer_response
+
+
+def test_a_response_with_no_recommendations():
+    with pytest.raises(InvalidInput, match="--title"):
+        read(NO_RECOMMENDATIONS)
+    record, _ = read(NO_RECOMMENDATIONS, title="Thematic: vetting")
+    assert record.recommendations == () and "no recommendations were made" in \
+        record.initial_response
+
+
+def test_recommendations_in_prose_are_kept_as_text_with_a_warning():
+    text = MARKDOWN.replace("- By March 2024, the force should publish its crime data plan.",
+                            "The force should publish its plan, and it should do so soon.")
+    record, warnings = read(text)
+    assert record.recommendations == ()
+    assert "publish its plan, and it should do so soon" in record.summary
+    assert any("recommendations are written as prose" in w for w in warnings)
+
+
+def test_text_under_no_heading_is_refused_or_goes_where_asked():
+    text = "Anyshire OPCC response, final draft\n\n" + MARKDOWN
+    with pytest.raises(LostText) as refusal:
+        read(text)
+    assert refusal.value.passages == [(1, "Anyshire OPCC response, final draft")]
+    record, _ = read(text, rest_to="summary")
+    assert "final draft" in record.summary
+
+
+def test_a_heading_given_twice_is_refused_naming_both_lines():
+    with pytest.raises(InvalidInput, match="two headings, on lines 4 and 21"):
+        read(MARKDOWN.replace("## Overall comments", "## Summary"))
+
+
+def test_headings_match_without_case_numbering_or_punctuation():
+    for written in ("3.2 The PCC’s Response:", "PCC RESPONSE", "## pcc's response",
+                    "(b) Police and Crime Commissioner's Response"):
+        assert HEADINGS[normalise(written)] == "initial_response", written
+    assert HEADINGS[normalise("AFIs")] == "areas_for_improvement"
+
+
+def test_an_office_extends_the_map(tmp_path):
+    (tmp_path / "headings.yaml").write_text(
+        (CONFIG / "headings.yaml").read_text() + "\n" + "# ours\n", encoding="utf-8")
+    custom = (tmp_path / "headings.yaml").read_text().replace(
+        "chief_officer_response: [", "chief_officer_response: [the force's reply, ")
+    (tmp_path / "headings.yaml").write_text(custom, encoding="utf-8")
+    mine = heading_map(tmp_path, OFFICE)
+    assert mine[normalise("The Force’s Reply")] == "chief_officer_response"
+    (tmp_path / "headings.yaml").write_text("summary: [x]\nvibes: [y]\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="vibes: is not a field"):
+        heading_map(tmp_path, OFFICE)
