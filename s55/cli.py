@@ -271,20 +271,27 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
     Nothing is lost: a record that would not keep every word of the file is refused, with the
     passages it could not place."""
     from .freetext import heading_map, looks_like_house_style, parse_free_text
-    from .housestyle import parse_record
+    from .housestyle import LostText, parse_record
     from .services.drafting import open_review
     from .services.importing import office_defaults, read_document, summary
 
     day = parse_date(published_on, "published_on")
     context = ctx()
-    text, notes = read_document(file, max_bytes=context.settings.import_max_mb * 1048576)
+    text, notes, where = read_document(file, max_bytes=context.settings.import_max_mb * 1048576)
     warnings: list[str] = []
-    if looks_like_house_style(text):
-        record = parse_record(text, warnings)
-    else:
-        defaults = office_defaults(context, title=title, force=force, inspectorate=inspectorate)
-        record = parse_free_text(text, heading_map(context.settings.config_dir, defaults),
-                                 defaults, rest_to=rest_to, warnings=warnings)
+    try:
+        if looks_like_house_style(text):
+            record = parse_record(text, warnings)
+        else:
+            defaults = office_defaults(context, title=title, force=force,
+                                       inspectorate=inspectorate)
+            record = parse_free_text(text, heading_map(context.settings.config_dir, defaults),
+                                     defaults, rest_to=rest_to, warnings=warnings)
+    except LostText as lost:
+        if not where:
+            raise
+        # a Word document: say which paragraph or table row, not a line of our own text
+        raise LostText([(where.get(n, f"line {n}"), t) for n, t in lost.passages]) from None
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     if dry_run:

@@ -161,9 +161,10 @@ def _parse(text: str, warnings: list[str]) -> Record:
 class LostText(InvalidInput):
     """The record would not hold every word of its input: nothing is imported."""
 
-    def __init__(self, passages: list[tuple[int, str]]):
-        self.passages = passages
-        shown = "\n".join(f"  line {n}: {text}" for n, text in passages[:20])
+    def __init__(self, passages: list[tuple[int | str, str]]):
+        self.passages = passages  # (line number, or where in a document, first words)
+        shown = "\n".join(f"  {n if isinstance(n, str) else f'line {n}'}: {text}"
+                          for n, text in passages[:20])
         more = f"\n  ... and {len(passages) - 20} more" if len(passages) > 20 else ""
         super().__init__("record", f"{len(passages)} passage{'s' if len(passages) != 1 else ''} "
                          "would not be kept, so nothing was imported; put each under a field or "

@@ -1,8 +1,10 @@
 """Reading a document to import: the bytes checked, the encoding found (and said), the record
 summarised field by field so that a person sees where every word went.
 
-Word documents, free text and other offices' layouts come next (issue 10); today the house
-style, read so that no word is lost (housestyle.parse_record refuses rather than drop text).
+The house style (housestyle.py), free text and Markdown (freetext.py) and Word documents
+(worddoc.py, read into the same headed text) are all read so that no word is lost: a record
+that would not hold every word of its document is refused with the passages it could not
+place.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from ..render.sanitise import html_to_text
 MAX_BYTES = 10 * 1024 * 1024  # S55_IMPORT_MAX_MB: far above any response record
 
 
-def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
-    """The text of a file, and notes on how it was read. Refused, naming the file: a missing
-    path, a folder, an empty, oversized or binary file, or text in no encoding we can tell."""
+def read_document(path: Path, *, max_bytes: int = MAX_BYTES
+                  ) -> tuple[str, list[str], dict[int, str]]:
+    """The text of a file, notes on how it was read, and (for a Word document) where each line
+    of the text came from. Refused, naming the file: a missing path, a folder, an empty,
+    oversized or binary file, or text in no encoding we can tell."""
     shown = str(path)
     if not path.exists():
         raise NotFound(f"{shown}: no such file")
@@ -35,9 +39,17 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[
     if not data.strip():
         raise InvalidInput(shown, "is empty")
     if data.startswith(b"PK\x03\x04"):
-        raise InvalidInput(shown, "is a Word document or another zip file; save it as plain "
-                           "text (UTF-8) for now")
-    return decode(data, shown)
+        if path.suffix.lower() != ".docx":
+            raise InvalidInput(shown, "is a zip file but not a Word document (.docx); for an "
+                               "older .doc, save it as .docx or as text")
+        from ..worddoc import docx_text
+
+        text, where, notes = docx_text(path)
+        return text, [f"{shown}: {n}" for n in notes], where
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidInput(shown, "is an old Word (.doc) file; save it as .docx or as text")
+    text, notes = decode(data, shown)
+    return text, notes, {}
 
 
 def decode(data: bytes, shown: str) -> tuple[str, list[str]]:

@@ -47,7 +47,7 @@ def test_a_missing_path_is_no_such_file_with_exit_3(tmp_path):
     (lambda p: p.mkdir(), "is a folder; name the file to import"),
     (lambda p: p.write_text("  \n\n"), "is empty"),
     (lambda p: p.write_bytes(b"\x7fELF\x02\x01\x01\x00" * 50), "is not text (it holds NUL bytes)"),
-    (lambda p: p.write_bytes(b"PK\x03\x04" + b"\x00" * 100), "is a Word document or another zip"),
+    (lambda p: p.write_bytes(b"PK\x03\x04" + b"\x00" * 100), "is a zip file but not a Word"),
     (lambda p: p.write_bytes(b"x" * (1024 * 1024 + 10)), "is 1.0 MB; the most an import takes is 1 MB"),
 ])
 def test_a_file_that_is_not_a_record_is_refused_by_name_and_nothing_stored(tmp_path, make, said):
@@ -164,3 +164,87 @@ def test_free_text_from_another_office_imports_with_the_gaps_filled_from_options
     assert (shown["force"], shown["title"]) == ("Anyshire Police", "PEEL 2023: Anyshire")
     assert shown["counts"]["areas_for_improvement"] == 1
     assert "areas_for_improvement         1 items, 18 words" in done.stderr
+
+
+def word_document(path: Path, *, preamble: str = "", text_box: str = "") -> Path:
+    """A response as an office writes it in Word: headings, numbered and bulleted lists with
+    explanatory paragraphs, a grades table."""
+    import docx
+
+    document = docx.Document()
+    if preamble:
+        document.add_paragraph(preamble)
+    document.add_heading("Title of inspection", 1)
+    document.add_paragraph("PEEL 2023–25: an inspection of Anyshire Police")
+    document.add_heading("1. Summary", 1)
+    document.add_paragraph("HMICFRS found the force adequate in most areas.")
+    document.add_heading("2. Grades", 1)
+    table = document.add_table(rows=3, cols=2)
+    for row, (area, grade) in zip(table.rows, [("Area", "Grade"),
+                                               ("Investigating crime", "Inadequate"),
+                                               ("Responding to the public", "Adequate")]):
+        row.cells[0].text, row.cells[1].text = area, grade
+    document.add_heading("3. Areas for improvement", 1)
+    document.add_paragraph("The force should improve how quickly it answers 101 calls.",
+                           style="List Number")
+    document.add_paragraph("Calls waited longer than ten minutes at weekends.")
+    document.add_paragraph("The force should review its use of stop and search.",
+                           style="List Number")
+    document.add_heading("4. Recommendations", 1)
+    document.add_paragraph("By March 2024, the force should publish its crime data plan.",
+                           style="List Bullet")
+    document.add_heading("5. The PCC’s response", 1)
+    document.add_paragraph("I welcome the report and its findings.")
+    document.add_heading("6. Chief Constable’s response", 1)
+    document.add_paragraph("We accept the findings and have a plan.")
+    if text_box:  # a text box, as Word writes one, inside the last paragraph
+        from docx.oxml import parse_xml
+
+        run = document.paragraphs[-1].add_run()
+        run._r.append(parse_xml(
+            '<w:pict xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+            'xmlns:v="urn:schemas-microsoft-com:vml"><v:shape><v:textbox><w:txbxContent>'
+            f'<w:p><w:r><w:t>{text_box}</w:t></w:r></w:p></w:txbxContent></v:textbox>'
+            '</v:shape></w:pict>'))
+    document.save(str(path))
+    return path
+
+
+def test_a_word_document_imports_with_every_word_placed(tmp_path):
+    home = tmp_path / "home"
+    path = word_document(tmp_path / "response.docx")
+    done = imported(home, path)
+    assert done.returncode == 0, done.stderr
+    assert "its first row (Area | Grade) read as the table's headings" in done.stderr
+    shown = json.loads(s55(home, "show", done.stdout.strip(), "--json", "--as", AUDITOR).stdout)
+    assert shown["title"] == "PEEL 2023–25: an inspection of Anyshire Police"
+    assert shown["counts"] == {"recommendations": 1, "causes_of_concern": 0,
+                               "areas_for_improvement": 2, "grades": 2}
+    exported = s55(home, "export", done.stdout.strip(), "--as", AUDITOR).stdout
+    assert ("The force should improve how quickly it answers 101 calls. Calls waited longer "
+            "than ten minutes at weekends.") in exported
+    assert "Investigating crime – Inadequate" in exported
+    assert "I welcome the report and its findings." in exported
+
+
+def test_a_word_paragraph_under_no_heading_is_named_by_its_paragraph(tmp_path):
+    path = word_document(tmp_path / "response.docx", preamble="DRAFT – not for circulation")
+    done = imported(tmp_path / "home", path)
+    assert done.returncode == 2
+    assert "paragraph 1: DRAFT – not for circulation" in done.stderr
+    assert reviews(tmp_path / "home") == []
+
+
+def test_text_in_a_word_text_box_is_not_dropped_without_a_word(tmp_path):
+    path = word_document(tmp_path / "response.docx", text_box="Quote from the Chief Constable")
+    done = imported(tmp_path / "home", path)
+    assert done.returncode == 2
+    assert "a text box: Quote from the Chief Constable" in done.stderr
+    assert reviews(tmp_path / "home") == []
+
+
+def test_an_old_word_file_is_refused_with_the_way_round(tmp_path):
+    path = tmp_path / "response.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x01" * 600)
+    done = imported(tmp_path / "home", path)
+    assert done.returncode == 2 and "old Word (.doc) file; save it as .docx" in done.stderr

@@ -1,0 +1,118 @@
+"""Word documents (.docx) in: read with python-docx into the same headed text that free text
+uses (freetext.py), so one heading map and one word count serve both.
+
+python-docx because it is the maintained library for reading .docx in Python, reads the
+document's own structure (heading styles, list paragraphs, tables in document order) rather
+than rendering it, and needs only lxml; mammoth converts to HTML (a second parse) and
+docx2python flattens lists and tables into nested lists that lose the heading styles.
+
+    Heading 1-9, Title  -> '## text'
+    a list paragraph    -> '- text'      (numbered or bulleted: both are items)
+    other paragraphs    -> 'text', a blank line between paragraphs
+    a table of area and grade -> 'Area – Grade' lines; any other table -> one line per row
+Text in text boxes, footnotes or comments is not read yet: such a document is refused with
+the first words of that text, rather than imported without it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .domain.errors import InvalidInput
+from .domain.record import normalise_grade
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
+    """(headed text, line number -> where it came from in the document, notes)."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError) as err:
+        raise InvalidInput(str(path), f"is not a Word document that can be read ({err})") \
+            from None
+    _refuse_hidden_text(document, path)
+    lines: list[str] = []
+    where: dict[int, str] = {}
+    notes: list[str] = []
+    paragraph = table_no = 0
+
+    def add(text: str, place: str) -> None:
+        lines.append(text)
+        where[len(lines)] = place
+
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            table_no += 1
+            rows = [[" ".join(c.text.split()) for c in _unique(row.cells)] for row in block.rows]
+            grades = [r for r in rows if len(r) == 2 and normalise_grade(r[1])]
+            start = 0
+            if len(grades) == len(rows) - 1 and rows and len(rows[0]) == 2 \
+                    and not normalise_grade(rows[0][1]):
+                notes.append(f"table {table_no}: its first row ({' | '.join(rows[0])}) read as "
+                             "the table's headings")
+                start = 1
+            for n, row in enumerate(rows[start:], start + 1):
+                cells = [c for c in row if c]
+                if cells:
+                    is_grade = len(row) == 2 and normalise_grade(row[1]) and row[0]
+                    add(f"{row[0]} – {row[1]}" if is_grade else " – ".join(cells),
+                        f"table {table_no}, row {n}")
+            add("", "")
+            continue
+        paragraph += 1
+        text = " ".join(block.text.split())
+        if not text:
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
+        if re.match(r"(Heading \d|Title)$", style):
+            add(f"## {text}", f"paragraph {paragraph}")
+        elif style.startswith("List") or _numbered(block):
+            add(f"- {text}", f"paragraph {paragraph}")
+        else:
+            add(text, f"paragraph {paragraph}")
+            add("", "")
+    return "\n".join(lines), where, notes
+
+
+def _numbered(paragraph) -> bool:
+    ppr = paragraph._element.pPr
+    return ppr is not None and ppr.numPr is not None
+
+
+def _unique(cells):
+    """Merged cells come back once per grid column: each once."""
+    seen, out = set(), []
+    for cell in cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            out.append(cell)
+    return out
+
+
+def _refuse_hidden_text(document, path: Path) -> None:
+    body = document.element.body
+    boxes = [" ".join("".join(t.text or "" for t in p.iter(f"{W}t")).split())
+             for p in body.iter(f"{W}txbxContent")]
+    boxes = [b for b in boxes if b]
+    parts = {rel.reltype.rsplit("/", 1)[-1]: rel.target_part
+             for rel in document.part.rels.values() if not rel.is_external}
+    extra = []
+    for kind in ("footnotes", "endnotes", "comments"):
+        part = parts.get(kind)
+        if part is None:
+            continue
+        text = re.sub(r"<[^>]+>", " ", part.blob.decode("utf-8", "replace"))
+        words = " ".join(text.split())
+        # Word writes separator notes with no words in them: only real notes count
+        if re.search(r"[A-Za-z]{2,}", words):
+            extra.append(f"{kind}: {words[:60]}")
+    found = [f"a text box: {b[:60]}" for b in boxes] + extra
+    if found:
+        raise InvalidInput(str(path), "has text that import does not read yet, so nothing was "
+                           "imported (move it into the body, or delete it): " + "; ".join(found))
