@@ -270,28 +270,13 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
     """Open a review from a response document; prints its reference and where every word went.
     Nothing is lost: a record that would not keep every word of the file is refused, with the
     passages it could not place."""
-    from .freetext import heading_map, looks_like_house_style, parse_free_text
-    from .housestyle import LostText, parse_record
     from .services.drafting import open_review
-    from .services.importing import office_defaults, read_document, summary
+    from .services.importing import read_record, summary
 
     day = parse_date(published_on, "published_on")
     context = ctx()
-    text, notes, where = read_document(file, max_bytes=context.settings.import_max_mb * 1048576)
-    warnings: list[str] = []
-    try:
-        if looks_like_house_style(text):
-            record = parse_record(text, warnings)
-        else:
-            defaults = office_defaults(context, title=title, force=force,
-                                       inspectorate=inspectorate)
-            record = parse_free_text(text, heading_map(context.settings.config_dir, defaults),
-                                     defaults, rest_to=rest_to, warnings=warnings)
-    except LostText as lost:
-        if not where:
-            raise
-        # a Word document: say which paragraph or table row, not a line of our own text
-        raise LostText([(where.get(n, f"line {n}"), t) for n, t in lost.passages]) from None
+    record, notes, warnings = read_record(context, file, title=title, force=force,
+                                          inspectorate=inspectorate, rest_to=rest_to)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     if dry_run:
@@ -388,40 +373,79 @@ def show(ref: str, actor: str | None = None, as_json: bool = False):
     echo(json.dumps(data, indent=2) if as_json else show_text(data))
 
 
-@command("add-item", Ref, option("--text", "The item's text.", required=True),
+@command("add-item", Ref, option("--text", "The item's text; give --text again for each further "
+                                  "item of the same kind (one version for all).", required=True,
+                                  action="append"),
          option("--kind", "recommendations, causes_of_concern or areas_for_improvement",
                 required=True),
-         option("--area", "The area of the report it falls under.", default=""), Actor, NoWait)
-def add_item(ref: str, text: str, kind: str, area: str = "", actor: str | None = None,
+         option("--area", "The area of the report they fall under.", default=""), Actor, NoWait)
+def add_item(ref: str, text: list[str], kind: str, area: str = "", actor: str | None = None,
              no_wait: bool = False):
-    """Record a recommendation, cause of concern or area for improvement from the report."""
+    """Record recommendations, causes of concern or areas for improvement from the report."""
     from .render.sanitise import plain_text
-    from .services.drafting import add_item as add
+    from .services.drafting import add_items
 
     context = ctx()
-    new = add(context, actor=actor, ref=ref, kind=kind.replace("-", "_"), text=plain_text(text),
-              area=plain_text(area))
-    echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+    new = add_items(context, actor=actor, ref=ref, kind=kind.replace("-", "_"),
+                    texts=[plain_text(t) for t in text], area=plain_text(area))
+    echo(f"{ref}: {len(text)} added; version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
 
-@command("edit", Ref, option("--field", "e.g. summary, initial_response", required=True),
+@command("edit", Ref, option("--field", "e.g. summary, initial_response"),
          option("--text", "The new text."), option("--file", "Read the new text from a file.",
-                                                   type=Path), Version, Actor, NoWait)
-def edit(ref: str, field: str, text: str | None = None, file: Path | None = None,
-         version: str | None = None, actor: str | None = None, no_wait: bool = False):
-    """Replace one field of the draft (HTML is sanitised)."""
+                                                   type=Path),
+         option("--from", "Replace the draft's content from a document (as `s55 import` reads "
+                "it: house style, free text, Markdown or .docx) and show what changed.",
+                dest="source", type=Path, metavar="DOCUMENT"),
+         option("--rest-to", "With --from: where text under no heading goes.", metavar="FIELD"),
+         Version, Actor, NoWait)
+def edit(ref: str, field: str | None = None, text: str | None = None, file: Path | None = None,
+         source: Path | None = None, rest_to: str | None = None, version: str | None = None,
+         actor: str | None = None, no_wait: bool = False):
+    """Replace one field of the draft (HTML is sanitised), or all of it from a document."""
     from .render.sanitise import plain_text, rich_text
     from .services.drafting import edit_text
 
+    context = ctx()
+    if source is not None:
+        if field or text is not None or file is not None:
+            raise InvalidInput("--from", "replaces the whole draft: give it without --field, "
+                               "--text or --file")
+        return edit_from(context, ref, source, rest_to, version, actor, no_wait)
+    if not field:
+        raise InvalidInput("--field", "name the field to replace (or give --from DOCUMENT)")
     value = read_text(text, file, "--text/--file")
     if value is None:
         raise InvalidInput("--text/--file", "give the new text")
     value = plain_text(value) if field in ("force", "title") else rich_text(value)
-    context = ctx()
     new = edit_text(context, actor=actor, ref=ref, field_name=field, value=value,
                     seen_version=version)
     echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
+    after_decision(context, ref, no_wait)
+
+
+def edit_from(context, ref: str, source: Path, rest_to: str | None, version: str | None,
+              actor: str | None, no_wait: bool) -> None:
+    from .services.drafting import replace_content
+    from .services.importing import read_record
+    from .services.reading import diff, record as current
+
+    now = current(context, actor=actor, ref=ref)
+    record, notes, warnings = read_record(context, source, title=now.title, force=now.force,
+                                          inspectorate="; ".join(now.inspectorates),
+                                          rest_to=rest_to)
+    for line in notes + warnings:
+        echo(f"note: {line}", err=True)
+    before, new = replace_content(context, actor=actor, ref=ref, record=record,
+                                  source=source.name, seen_version=version)
+    if new is None:
+        echo(f"{ref}: {source.name} holds the draft as it is; nothing changed")
+        return
+    echo(f"{ref}: version {new[:12]} from {source.name}; what changed:")
+    for kind, line in diff(context, actor=actor, ref=ref, old=before, new=new):
+        if not line.startswith("Version:\t"):  # each version names itself: not a change
+            echo(f"  {kind} {line}" if kind != "…" else "  …")
     after_decision(context, ref, no_wait)
 
 

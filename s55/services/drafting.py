@@ -86,11 +86,37 @@ def edit_text(ctx: Context, *, actor: str | None, ref: str, field_name: str, val
 def add_item(ctx: Context, *, actor: str | None, ref: str, kind: str, text: str,
              area: str = "") -> str | None:
     """Record a recommendation, cause of concern or area for improvement from the report."""
-    if not text.strip():
+    return add_items(ctx, actor=actor, ref=ref, kind=kind, texts=[text], area=area)
+
+
+def add_items(ctx: Context, *, actor: str | None, ref: str, kind: str, texts: list[str],
+              area: str = "") -> str | None:
+    """Several items of one kind as one decision: one version, one audit entry."""
+    if not texts or any(not t.strip() for t in texts):
         raise InvalidInput("text", "must not be empty")
     with deciding(ctx, ref, actor, Action.EDIT) as d:
-        d.details.update(kind=kind, text=text)
-        return d.save(d.record().with_item(kind, Item(text, area)), f"added to {kind}")
+        d.details.update(kind=kind, text=texts[0] if len(texts) == 1 else texts)
+        record = d.record()
+        for text in texts:
+            record = record.with_item(kind, Item(text, area))
+        return d.save(record, f"added to {kind}" if len(texts) == 1
+                      else f"added {len(texts)} to {kind}")
+
+
+def replace_content(ctx: Context, *, actor: str | None, ref: str, record: Record, source: str,
+                    seen_version: str | None = None) -> tuple[str, str | None]:
+    """The draft's content replaced by a document's, as one decision: (the version before,
+    the new one or None if nothing changed). The office holders stay as recorded, and an
+    answer stays with its recommendation while the recommendation's text is unchanged."""
+    with deciding(ctx, ref, actor, Action.EDIT, seen_version=seen_version) as d:
+        before = d.record()
+        answers = {i.text: i.answer for i in before.recommendations if i.answer}
+        recs = tuple(replace(i, answer=i.answer or answers.get(i.text))
+                     for i in record.recommendations)
+        new = replace(record, local_policing_body=before.local_policing_body,
+                      chief_officer=before.chief_officer, recommendations=recs)
+        d.details["source"] = source
+        return d.version, d.save(new, f"replaced from {source}")
 
 
 def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: int, kind: str,

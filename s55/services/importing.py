@@ -73,6 +73,32 @@ def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
                   "quotes and dashes below, or save it as UTF-8"]
 
 
+def read_record(ctx, path: Path, *, title: str | None = None, force: str | None = None,
+                inspectorate: str | None = None, rest_to: str | None = None
+                ) -> tuple[Record, list[str], list[str]]:
+    """A document as a Record: (record, notes on how the file was read, warnings about its
+    content). Every word is placed, or LostText names what could not be (by line, or for a
+    Word document by paragraph or table row)."""
+    from ..freetext import heading_map, looks_like_house_style, parse_free_text
+    from ..housestyle import LostText, parse_record
+
+    text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
+    warnings: list[str] = []
+    try:
+        if looks_like_house_style(text):
+            record = parse_record(text, warnings)
+        else:
+            defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate)
+            record = parse_free_text(text, heading_map(ctx.settings.config_dir, defaults),
+                                     defaults, rest_to=rest_to, warnings=warnings)
+    except LostText as lost:
+        if not where:
+            raise
+        # a Word document: say which paragraph or table row, not a line of our own text
+        raise LostText([(where.get(n, f"line {n}"), t) for n, t in lost.passages]) from None
+    return record, notes, warnings
+
+
 HMICFRS = "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services"
 
 

@@ -248,3 +248,27 @@ def test_an_old_word_file_is_refused_with_the_way_round(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x01" * 600)
     done = imported(tmp_path / "home", path)
     assert done.returncode == 2 and "old Word (.doc) file; save it as .docx" in done.stderr
+
+
+def test_a_draft_is_corrected_from_a_document_in_one_command(tmp_path):
+    home = tmp_path / "home"
+    ref = imported(home, SEED).stdout.strip()
+    added = s55(home, "add-item", ref, "--kind", "recommendations", "--text", "Do A", "--text",
+                "Do B", "--no-wait", "--as", OPCC)
+    assert added.returncode == 0 and f"{ref}: 2 added" in added.stdout
+    trail = json.loads(s55(home, "audit", ref, "--json", "--as", AUDITOR).stdout)
+    assert trail[-1]["action"] == "edit content" and trail[-1]["details"]["text"] == ["Do A",
+                                                                                      "Do B"]
+    draft = tmp_path / "draft.txt"
+    draft.write_text(s55(home, "export", ref, "--as", AUDITOR).stdout.replace(
+        "- Do B", "- Do B better, by March"), encoding="utf-8")
+    done = s55(home, "edit", ref, "--from", str(draft), "--no-wait", "--as", OPCC)
+    assert done.returncode == 0, done.stderr
+    assert "- - Do B" in done.stdout and "+ - Do B better, by March" in done.stdout
+    assert "Version:" not in done.stdout
+    shown = json.loads(s55(home, "show", ref, "--json", "--as", AUDITOR).stdout)
+    assert [r["text"] for r in shown["recommendations"]] == ["Do A", "Do B better, by March"]
+    same = s55(home, "edit", ref, "--from", str(draft), "--no-wait", "--as", OPCC)
+    assert "holds the draft as it is; nothing changed" in same.stdout
+    mixed = s55(home, "edit", ref, "--from", str(draft), "--field", "summary", "--as", OPCC)
+    assert mixed.returncode == 2 and "s55: --from: replaces the whole draft" in mixed.stderr

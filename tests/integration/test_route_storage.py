@@ -220,3 +220,31 @@ def test_a_review_already_past_its_last_day_can_still_invite_the_chief_officer(c
     assert shown["chief_officer_due"] == due.isoformat()
     assert shown["chief_officer_due_rule"].endswith(
         "the statutory last day, Wed 16 Nov 2022, has already passed")
+
+
+def test_replacing_a_draft_from_a_document_keeps_answers_and_office_holders(home, seed_text):
+    from dataclasses import replace
+
+    from s55.domain.record import Item, OfficeHolder
+    from s55.services import drafting
+    from tests import routes
+    from tests.conftest import COMMISSIONER, OPCC, make_ctx
+
+    ctx = make_ctx(home, when=datetime(2022, 9, 23, 9, tzinfo=UTC))
+    ref = routes.awaiting_sign_off(ctx, seed_text)  # recommendation 1 "Do A" answered
+    route.send_back(ctx, actor=COMMISSIONER, ref=ref, to="chief-officer", reason="more")
+    drafting.comments(ctx, actor="staff.officer@example.org", ref=ref, seen_version=None,
+                      text="<p>Agreed again.</p>")
+    now = reading.record(ctx, actor=OPCC, ref=ref)
+    document = replace(now, summary="<p>A new summary.</p>",
+                       recommendations=(Item("Do A"), Item("Do C")),
+                       local_policing_body=OfficeHolder("Police and Crime Commissioner", "X"))
+    before, new = drafting.replace_content(ctx, actor=OPCC, ref=ref, record=document,
+                                           source="draft.docx")
+    after = reading.record(ctx, actor=OPCC, ref=ref)
+    assert new and before != new and after.summary == "<p>A new summary.</p>"
+    assert after.recommendations[0].answer is not None  # same text: its answer stays
+    assert after.recommendations[1].answer is None
+    assert after.local_policing_body == now.local_policing_body
+    trail = reading.audit_trail(ctx, actor=OPCC, ref=ref)
+    assert trail[-1]["details"]["source"] == "draft.docx"
