@@ -26,7 +26,7 @@ from .domain.record import OfficeHolder, Record
 from .housestyle import (
     BULLET, NUMBERED, _MARKERS, LostText, _blocks, _grades, _items, content_words, format_record,
 )
-from .render.sanitise import plain_text, rich_text
+from .render.sanitise import plain_text, rich_text, sanitise_html
 
 TEXT_FIELDS = ("summary", "initial_response", "chief_officer_response", "overall_comments")
 ONE_LINE = ("force", "title", "inspectorates")
@@ -192,7 +192,9 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
 
 
 def words(line: str) -> list[str]:
-    line = _MARKERS.sub(" ", html.unescape(re.sub(r"<[^>]*>", "\n", line)))
+    """A line's words as the record would keep them: markup sanitised as it is on the way in
+    (a script and its text go), each tag a break, markers and numbering not words."""
+    line = _MARKERS.sub(" ", html.unescape(re.sub(r"<[^>]*>", "\n", sanitise_html(line))))
     line = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
                      for part in line.split("\n"))
     line = re.sub(r"^#+\s*", "", line)

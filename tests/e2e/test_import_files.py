@@ -272,3 +272,28 @@ def test_a_draft_is_corrected_from_a_document_in_one_command(tmp_path):
     assert "holds the draft as it is; nothing changed" in same.stdout
     mixed = s55(home, "edit", ref, "--from", str(draft), "--field", "summary", "--as", OPCC)
     assert mixed.returncode == 2 and "s55: --from: replaces the whole draft" in mixed.stderr
+
+
+def test_a_pre_2017_report_and_a_hostile_document(tmp_path):
+    home, path = tmp_path / "home", tmp_path / "old.md"
+    path.write_text(FREE_TEXT.replace("# Anyshire OPCC: response to the PEEL report\n", ""),
+                    encoding="utf-8")
+    old = s55(home, "import", str(path), "--published-on", "2016-03-01", "--title",
+              "PEEL 2015: Anyshire", "--as", OPCC)
+    assert old.returncode == 0, old.stderr
+    shown = json.loads(s55(home, "show", old.stdout.strip(), "--json", "--as", AUDITOR).stdout)
+    assert shown["statutory_last_day"] is None  # s55(5A) applies to reports from 2 May 2017
+    assert shown["progress"] == "no statutory deadline"
+
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text(
+        "## Summary\n<script>alert('x')</script>A summary\x1b[31m with \u202eoverride.\n\n"
+        "## Recommendations\n- <img src=x onerror=alert(1)>Publish the plan.\n\n"
+        "## PCC response\n" + ("Long " * 5000) + "\n", encoding="utf-8")
+    done = s55(home, "import", str(hostile), "--published-on", "2023-05-10", "--title", "T",
+               "--as", OPCC)
+    assert done.returncode == 0, done.stderr
+    exported = s55(home, "export", done.stdout.strip(), "--as", AUDITOR).stdout
+    for bad in ("<script", "alert", "onerror", "\x1b", "\u202e"):
+        assert bad not in exported
+    assert "Publish the plan." in exported and exported.count("Long") == 5000
