@@ -26,7 +26,7 @@ from .domain.record import OfficeHolder, Record
 from .housestyle import (
     BULLET, NUMBERED, _MARKERS, LostText, _blocks, _grades, _items, content_words, format_record,
 )
-from .render.sanitise import plain_text, rich_text, sanitise_html
+from .render.sanitise import plain_text, strip_controls, text_to_html
 
 TEXT_FIELDS = ("summary", "initial_response", "chief_officer_response", "overall_comments")
 ONE_LINE = ("force", "title", "inspectorates")
@@ -62,6 +62,7 @@ def normalise(heading: str) -> str:
     text = re.sub(r"^\s*(?:section|part|chapter)\s+\w+[.:)]?\s+", "", text)
     text = re.sub(r"^\s*(?:\(?[0-9]+(?:\.[0-9]+)*[.):]?|\(?[a-z][.)]|\([ivx]+\)|[ivx]+\.)\s+", "",
                   text)
+    text = re.sub(r"\([^)]*\)", " ", text)  # 'Areas for improvement (AFIs)'
     text = re.sub(r"'s\b|s'(?=\s|$)", lambda m: "" if m[0] == "'s" else "s", text)
     text = re.sub(r"[^\w\s]", " ", text)
     text = " ".join(text.split())
@@ -96,6 +97,14 @@ def heading_map(config_dir: Path, defaults: Defaults) -> dict[str, str]:
     return _map(path, mtime, defaults.local_policing_body.title, defaults.chief_officer.title)
 
 
+class DuplicateHeading(InvalidInput):
+    def __init__(self, name: str, first: int, second: int, where: dict[int, str] | None = None):
+        self.name, self.lines = name, (first, second)
+        at = [where.get(n, f"line {n}") if where else f"line {n}" for n in (first, second)]
+        super().__init__("headings", f"the {name.replace('_', ' ')} heading appears twice, "
+                         f"on {at[0]} and {at[1]}; keep one")
+
+
 def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Placed:
     """Each line under the field its heading names; a second heading for one field refused."""
     placed, current, seen = Placed(), rest_to, {}
@@ -104,8 +113,7 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
         name, value = _heading(line, headings)
         if name:
             if name in seen:
-                raise InvalidInput(name, f"has two headings, on lines {seen[name]} and {number}; "
-                                   "keep one")
+                raise DuplicateHeading(name, seen[name], number)
             seen[name] = number
             placed.headings.add(number)
             current = name
@@ -140,13 +148,35 @@ def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str]:
     return None, ""
 
 
+_MARKER_ALONE = re.compile(r"^\s*(?:recommendation|afi|area for improvement|cause of concern)"
+                           r"\s+\d{1,3}[.:)]?\s*$", re.I)
+
+
+def _markers_joined(text: str) -> str:
+    """'Recommendation 1' alone on its line, the text on the next: one item. (The line count
+    stays the same, so that line numbers in messages are the document's.)"""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for i, line in enumerate(lines):
+        if _MARKER_ALONE.match(line):
+            nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+            if nxt is not None and not _MARKER_ALONE.match(lines[nxt]):
+                lines[nxt] = f"{line.strip()} {lines[nxt].strip()}"
+                lines[i] = ""
+    return "\n".join(lines)
+
+
 def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
                     rest_to: str | None = None, warnings: list[str] | None = None) -> Record:
     """A Record from free text or Markdown: every word placed, or LostText listing the lines."""
     warnings = warnings if warnings is not None else []
     if rest_to is not None and rest_to not in TEXT_FIELDS:
         raise InvalidInput("rest_to", f"must be one of {', '.join(TEXT_FIELDS)}")
-    placed = place(text, headings, rest_to)
+    placed = place(_markers_joined(text), headings, rest_to)
+    if not placed.fields and placed.unplaced:
+        raise InvalidInput("headings", "none of the document's headings is one s55 knows "
+                           "(config/headings.yaml lists them; an office adds its own there), "
+                           "so nothing was imported; or give --rest-to FIELD to put all of it "
+                           "in one field")
     if placed.unplaced:
         raise LostText([(n, _start(t)) for n, t in placed.unplaced])
     body = {name: "\n".join(line for _n, line in lines) for name, lines in placed.fields.items()}
@@ -158,12 +188,18 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
     inspectorates = tuple(i for i in (plain_text(t) for t in
                                       re.split(r"[;\n]", body.get("inspectorates", ""))) if i) \
         or defaults.inspectorates
+    # free text is text: escaped before the item reader (which reads HTML) so that '<...>' is
+    # kept as characters; ' - ' inside a sentence is a dash, never a new item
+    for name in (*ITEMS, "grades"):
+        if name in body:
+            body[name] = html.escape(body[name], quote=False)
     grades = _grades(body["grades"]) if body.get("grades", "").strip() else []
     summary = body.get("summary", "")
+    moved: set[str] = set()
     for name, label in (("recommendations", "Recommendations"),
                         ("areas_for_improvement", "Areas for improvement"),
                         ("causes_of_concern", "Causes of concern")):
-        blocks = _blocks(body.get(name, ""))
+        blocks = _blocks(body.get(name, ""), split_inline=False)
         if blocks and not any(bullet for _t, bullet in blocks):
             # prose: kept as text, never split into items nobody marked
             warnings.append(f"the {label.lower()} are written as prose, with no item marked "
@@ -173,48 +209,76 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
             summary = f"{summary}\n\n{label}, as written:\n\n" + "\n\n".join(
                 t for t, _b in blocks)
             body[name] = ""
-    recs, _c, _a = _items("Recommendations", body.get("recommendations", ""), grades)
+            moved.add(name)
+    recs, _c, _a = _items("Recommendations", body.get("recommendations", ""), grades,
+                          split_inline=False)
     _r, causes, afis = _items("Areas for improvement", body.get("areas_for_improvement", ""),
-                              grades)
+                              grades, split_inline=False)
     _r2, more_causes, loose = _items("Areas for improvement", body.get("causes_of_concern", ""),
-                                     grades)
+                                     grades, split_inline=False)
     causes = [*causes, *more_causes, *loose]  # under a causes heading, every item is one
     record = Record(
         force=force, local_policing_body=defaults.local_policing_body,
         chief_officer=defaults.chief_officer, title=title, inspectorates=inspectorates,
-        summary=rich_text(summary), grades=tuple(grades), recommendations=tuple(recs),
+        summary=_as_html(summary), grades=tuple(grades), recommendations=tuple(recs),
         causes_of_concern=tuple(causes), areas_for_improvement=tuple(afis),
-        **{name: rich_text(body.get(name, "")) for name in TEXT_FIELDS if name != "summary"})
-    lost = lost_lines(text, placed, record)
+        **{name: _as_html(body.get(name, "")) for name in TEXT_FIELDS if name != "summary"})
+    lost = lost_lines(placed, record, moved)
     if lost:
         raise LostText(lost)
     return record
 
 
+def _as_html(text: str) -> str:
+    """Free text is text: '<jane@example.org>' is an address, not a tag to strip. Paragraphs
+    and '- ' lists become HTML, everything else is escaped (and so inert)."""
+    return text_to_html(strip_controls(text)) if text.strip() else ""
+
+
 def words(line: str) -> list[str]:
-    """A line's words as the record would keep them: markup sanitised as it is on the way in
-    (a script and its text go), each tag a break, markers and numbering not words."""
-    line = _MARKERS.sub(" ", html.unescape(re.sub(r"<[^>]*>", "\n", sanitise_html(line))))
+    """A line's words as the record keeps them: as text (angle brackets are characters), with
+    markers and numbering not words."""
+    if _MARKER_ALONE.match(line):  # 'Recommendation 1' alone: the label of the next line
+        return []
+    line = _MARKERS.sub(" ", strip_controls(line))
     line = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
                      for part in line.split("\n"))
     line = re.sub(r"^#+\s*", "", line)
     return _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
 
 
-def lost_lines(text: str, placed: Placed, record: Record) -> list[tuple[int, str]]:
-    """Lines whose words the record does not hold (headings aside)."""
-    kept = content_words(format_record(record), labels=False)
-    lines = {n: line for lines in placed.fields.values() for n, line in lines}
-    wanted = Counter(w for line in lines.values() for w in words(line))
-    missing = wanted - kept
+def lost_lines(placed: Placed, record: Record, moved: set[str]) -> list[tuple[int, str]]:
+    """Lines whose words the field they were placed under does not hold. Counted field by
+    field, so that a word is not 'kept' by turning up somewhere else, nor by a default (the
+    office's force or office holders) that the document never said."""
     out = []
-    for n in sorted(lines):
-        lost = [w for w in words(lines[n]) if missing[w] > 0]
-        for w in lost:
-            missing[w] -= 1
-        if lost:
-            out.append((n, _start(lines[n])))
-    return out
+    for name, lines in placed.fields.items():
+        kept = _kept(record, "summary" if name in moved else name)
+        wanted = Counter(w for _n, line in lines for w in words(line))
+        missing = wanted - kept
+        for n, line in lines:
+            lost = [w for w in words(line) if missing[w] > 0]
+            for w in lost:
+                missing[w] -= 1
+            if lost:
+                out.append((n, _start(line)))
+    return sorted(out)
+
+
+def _kept(record: Record, name: str) -> Counter:
+    if name in TEXT_FIELDS:  # the stored HTML's text: tags out, then entities in
+        return Counter(words(html.unescape(re.sub(r"<[^>]*>", " ", getattr(record, name)))))
+    if name in ("force", "title"):
+        return Counter(words(getattr(record, name)))
+    if name == "inspectorates":
+        return Counter(words(" ".join(record.inspectorates)))
+    if name == "grades":
+        return Counter(w for g in record.grades for w in words(f"{g.area} {g.grade}"))
+    items = getattr(record, name)
+    areas = {i.area for i in items}
+    return Counter(
+        [w for i in items for w in words(f"{i.area} {i.text} {i.answer.text if i.answer else ''}")]
+        + [w for g in record.grades if g.area in areas for w in words(g.grade)])
 
 
 def _start(line: str) -> str:
@@ -223,7 +287,10 @@ def _start(line: str) -> str:
 
 
 def looks_like_house_style(text: str) -> bool:
-    return bool(re.search(r"^Force\t", text, re.M))
+    """The house style names its fields in tab-separated labels: Force and Title of inspection
+    both (one 'Force<TAB>' line in a free-text document does not make it one)."""
+    return bool(re.search(r"^Force\t", text, re.M)) and \
+        bool(re.search(r"^Title of inspection\t", text, re.M))
 
 
 def heading_split(line: str, headings: dict[str, str]) -> tuple[str | None, str]:

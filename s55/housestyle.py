@@ -239,7 +239,8 @@ def _section_label(name: str) -> str:
             "chief_officer_response": "chief officer's response"}[name]
 
 
-def _blocks(value: str, separators: str = "") -> list[tuple[str, bool]]:
+def _blocks(value: str, separators: str = "", split_inline: bool = True
+            ) -> list[tuple[str, bool]]:
     """Split a field into (text, is_bullet) blocks: paragraphs, list items and '- ' lines."""
     cleaned = sanitise_html(value)
     cleaned = re.sub(r"<li>", "\n- ", cleaned)
@@ -250,19 +251,22 @@ def _blocks(value: str, separators: str = "") -> list[tuple[str, bool]]:
         for sep in separators:
             line = line.replace(sep, "\n")
         for part in line.split("\n"):
-            out.extend(_inline_bullets(part))
+            out.extend(_inline_bullets(part, split_inline))
     return out
 
 
 # How people number or mark items: '1.', '1)', '(a)', 'a)', 'Recommendation 1', 'AFI 3',
 # and the common bullet glyphs.
 NUMBERED = re.compile(
-    r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\)|(?:recommendation|afi|area for improvement)"
-    r"\s+\d{1,3}[.:)]?)\s+", re.I)
-BULLET = re.compile(r"^[-•*·▪◦‣–—]\s*")
+    r"^(?:\(?\d{1,3}[.)]|\d{1,3}(?:\.\d{1,3})+\.?(?=\s+[A-Z])|\(?[a-z][.)]|\(?[ivx]{1,4}[.)]"
+    r"|(?:recommendation|afi|area for improvement|cause of concern)\s+\d{1,3}[.:)]?)\s+", re.I)
+BULLET = re.compile("^[-•*·▪◦‣–—➢➤►▶○●■□◆❖✓✔\uf0b7\uf0a7\uf076\uf0d8]\\s*")
 
 
-def _inline_bullets(line: str) -> list[tuple[str, bool]]:
+def _inline_bullets(line: str, split_inline: bool = True) -> list[tuple[str, bool]]:
+    """(text, is an item) for a line; with `split_inline`, the house style's bare lists
+    ('<ul> • one • two') are split at ' - ' or ' • ' before a capital (free text never is:
+    there ' - ' is a dash in a sentence)."""
     line = line.replace("**", " ").strip()
     if not line:
         return []
@@ -272,7 +276,7 @@ def _inline_bullets(line: str) -> list[tuple[str, bool]]:
     if numbered:
         line = line[numbered.end():]
     bullet = bool(marked) or bool(numbered)
-    segments = re.split(r"\s+[-•]\s+(?=[A-Z])", line)
+    segments = re.split(r"\s+[-•]\s+(?=[A-Z])", line) if split_inline else [line]
     merged: list[str] = []
     for seg in segments:  # "Investigating crime - Inadequate" is a heading, not two bullets
         if merged and normalise_grade(seg):
@@ -297,17 +301,26 @@ def _grades(value: str) -> list[Grade]:
     return grades
 
 
-def _items(label: str, value: str, grades: list[Grade], warnings: list[str] | None = None):
+def _grade_heading(text: str):
+    """'Area – Grade' as a heading: short, and not a sentence that ends '... requires
+    improvement.'"""
+    if len(text.split()) > 16 or text.rstrip().endswith((".", ";", ",")):
+        return None
+    return GRADE_HEADING.match(text)
+
+
+def _items(label: str, value: str, grades: list[Grade], warnings: list[str] | None = None,
+           split_inline: bool = True):
     """Items under area headings; a heading with a grade adds the grade if it is new. A
     paragraph after an item belongs to that item; a Recommendations field written as prose,
     with no item marked, is not split into invented recommendations (see `prose`)."""
     area, recs, causes, afis = "", [], [], []
     last: list | None = None
-    blocks = _blocks(value)
+    blocks = _blocks(value, split_inline=split_inline)
     if label == "Recommendations" and blocks and not any(bullet for _t, bullet in blocks):
         return recs, causes, afis  # prose: kept as text by parse_record, with a warning
     for text, bullet in blocks:
-        answer, heading, cause = ANSWER.match(text), GRADE_HEADING.match(text), CAUSE.match(text)
+        answer, heading, cause = ANSWER.match(text), _grade_heading(text), CAUSE.match(text)
         titled = not bullet and text.endswith(":") and len(text) < 200
         if titled:
             text = text[:-1].strip()

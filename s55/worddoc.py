@@ -41,19 +41,20 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
     where: dict[int, str] = {}
     notes: list[str] = []
     paragraph = table_no = 0
+    styles: dict[str | None, str] = {}  # a style's name, looked up once per style
 
     def add(text: str, place: str) -> None:
         lines.append(text)
         where[len(lines)] = place
 
-    for block in document.iter_inner_content():
+    for block in _blocks(document):
         if isinstance(block, Table):
             table_no += 1
-            rows = [[" ".join(c.text.split()) for c in _unique(row.cells)] for row in block.rows]
+            rows = [[_cell_text(c) for c in _unique(row.cells)] for row in block.rows]
             grades = [r for r in rows if len(r) == 2 and normalise_grade(r[1])]
             start = 0
-            if len(grades) == len(rows) - 1 and rows and len(rows[0]) == 2 \
-                    and not normalise_grade(rows[0][1]):
+            if len(rows) >= 2 and grades and len(grades) == len(rows) - 1 \
+                    and len(rows[0]) == 2 and not normalise_grade(rows[0][1]):
                 notes.append(f"table {table_no}: its first row ({' | '.join(rows[0])}) read as "
                              "the table's headings")
                 start = 1
@@ -66,10 +67,10 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
             add("", "")
             continue
         paragraph += 1
-        text = " ".join(block.text.split())
+        text = _text(block._element)
         if not text:
             continue
-        style = (block.style.name if block.style is not None else "") or ""
+        style = _style_name(document, block, styles)
         if re.match(r"(Heading \d|Title)$", style):
             add(f"## {text}", f"paragraph {paragraph}")
         elif style.startswith("List") or _numbered(block):
@@ -77,7 +78,82 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
         else:
             add(text, f"paragraph {paragraph}")
             add("", "")
-    return "\n".join(lines), where, notes
+    text = "\n".join(lines)
+    _refuse_unread(document, text, notes, path)
+    return text, where, notes
+
+
+def _blocks(document):
+    """Paragraphs and tables in document order, also inside block-level content controls."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    def walk(parent):
+        for child in parent.iterchildren():
+            if child.tag == f"{W}p":
+                yield Paragraph(child, document._body)
+            elif child.tag == f"{W}tbl":
+                yield Table(child, document._body)
+            elif child.tag == f"{W}sdt":
+                content = child.find(f"{W}sdtContent")
+                if content is not None:
+                    yield from walk(content)
+
+    yield from walk(document.element.body)
+
+
+def _text(element) -> str:
+    """All the text of a paragraph as Word shows it: runs inside tracked insertions, content
+    controls, fields, hyperlinks and smart tags too (deleted text is w:delText: not shown)."""
+    parts = []
+    for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
+        if node.tag == f"{W}t":
+            parts.append(node.text or "")
+        elif node.tag == f"{W}noBreakHyphen":
+            parts.append("-")
+        else:
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _cell_text(cell) -> str:
+    """A cell's text, nested tables included, paragraph by paragraph."""
+    return " ".join(t for t in (_text(p) for p in cell._tc.iter(f"{W}p")) if t)
+
+
+def _refuse_unread(document, text: str, notes: list[str], path: Path) -> None:
+    """A last count: every word in the document's body is in the text read from it, or the
+    import stops here, naming what was not read (so no structure we do not know loses a word)."""
+    from collections import Counter
+
+    def count(s: str) -> Counter:
+        return Counter(re.findall(r"[^\W_]+", s.casefold()))
+
+    body = count(" ".join(t.text or "" for t in document.element.body.iter(f"{W}t")
+                          if not _inside_text_box(t)))
+    read = count(text + " " + " ".join(notes))
+    missing = body - read
+    if missing:
+        raise InvalidInput(str(path), "has text that import could not read, so nothing was "
+                           f"imported: {' '.join(sorted(missing)[:12])} ... (tell the s55 "
+                           "maintainers how it is laid out)")
+
+
+def _inside_text_box(node) -> bool:
+    parent = node.getparent()
+    while parent is not None:
+        if parent.tag == f"{W}txbxContent":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _style_name(document, paragraph, cache: dict) -> str:
+    style_id = paragraph._p.style  # python-docx looks styles up one by one: slow per paragraph
+    if style_id not in cache:
+        style = paragraph.style
+        cache[style_id] = (style.name if style is not None else "") or ""
+    return cache[style_id]
 
 
 def _numbered(paragraph) -> bool:

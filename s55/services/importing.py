@@ -79,7 +79,7 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
     """A document as a Record: (record, notes on how the file was read, warnings about its
     content). Every word is placed, or LostText names what could not be (by line, or for a
     Word document by paragraph or table row)."""
-    from ..freetext import heading_map, looks_like_house_style, parse_free_text
+    from ..freetext import DuplicateHeading, heading_map, looks_like_house_style, parse_free_text
     from ..housestyle import LostText, parse_record
 
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
@@ -96,6 +96,10 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
             raise
         # a Word document: say which paragraph or table row, not a line of our own text
         raise LostText([(where.get(n, f"line {n}"), t) for n, t in lost.passages]) from None
+    except DuplicateHeading as twice:
+        if not where:
+            raise
+        raise DuplicateHeading(twice.name, *twice.lines, where=where) from None
     return record, notes, warnings
 
 
