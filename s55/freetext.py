@@ -105,47 +105,67 @@ class DuplicateHeading(InvalidInput):
                          f"on {at[0]} and {at[1]}; keep one")
 
 
+# Which forms of heading a document may use after its first one: a document written with
+# Markdown or stand-alone headings does not turn 'Background: in 2021 ...' inside a
+# paragraph into a heading; one written as 'Label: value' lines does.
+ALLOWED_AFTER = {"md": {"md", "line"}, "line": {"md", "line"}, "inline": {"md", "line", "inline"}}
+
+
 def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Placed:
-    """Each line under the field its heading names; a second heading for one field refused."""
+    """Each line under the field its heading names; a second heading for one field refused.
+    A one-line field (force, title, inspectorate) takes one line; what follows it goes back
+    to the section before it (or is unplaced)."""
     placed, current, seen = Placed(), rest_to, {}
+    style: str | None = None
+    section = rest_to  # the last section that runs on over several lines
+    one_line_taken = False
     for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
                                   .replace("\ufeff", "").split("\n"), 1):
-        name, value = _heading(line, headings)
-        if name:
+        name, value, kind = _heading(line, headings)
+        if name and (style is None or kind in ALLOWED_AFTER[style]):
             if name in seen:
                 raise DuplicateHeading(name, seen[name], number)
+            style = style or kind
             seen[name] = number
             placed.headings.add(number)
             current = name
+            if name not in ONE_LINE:
+                section = name
+            one_line_taken = bool(value.strip())
             if value.strip():
                 placed.fields.setdefault(name, []).append((number, value))
             else:
                 placed.fields.setdefault(name, [])
             continue
+        if current in ONE_LINE and one_line_taken and line.strip():
+            current = section  # the title's line was given: the rest is not the title
         if current is None:
             if line.strip():
                 placed.unplaced.append((number, line.strip()))
             continue
+        if current in ONE_LINE and line.strip():
+            one_line_taken = True
         placed.fields.setdefault(current, []).append((number, line))
     return placed
 
 
-def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str]:
+def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]:
+    """(field, text after the heading, the heading's form: md, line or inline), or Nones."""
     stripped = line.strip()
-    if not stripped or len(stripped) > 200:
-        return None, ""
+    if not stripped or len(stripped) > 200 or re.match(r"^[-•*➢►]\s", stripped):
+        return None, "", ""  # a list item is never a heading
     markdown = re.match(r"^#{1,6}\s+(.*?)\s*#*$", stripped)
     if markdown:
-        return headings.get(normalise(markdown[1])), ""
+        return headings.get(normalise(markdown[1])), "", "md"
     for sep in ("\t", ":"):
         label, found, value = stripped.partition(sep)
         if found and len(label) <= 80 and normalise(label) in headings:
-            return headings[normalise(label)], value.strip()
+            return headings[normalise(label)], value.strip(), "inline" if value.strip() else "line"
     bold = re.fullmatch(r"\*\*(.+?)\*\*:?", stripped)  # **Recommendations**
     key = normalise(bold[1] if bold else stripped)
     if len(stripped) <= 100 and key in headings:
-        return headings[key], ""
-    return None, ""
+        return headings[key], "", "line"
+    return None, "", ""
 
 
 _MARKER_ALONE = re.compile(r"^\s*(?:recommendation|afi|area for improvement|cause of concern)"
@@ -295,5 +315,5 @@ def looks_like_house_style(text: str) -> bool:
 
 def heading_split(line: str, headings: dict[str, str]) -> tuple[str | None, str]:
     """(field, the text after the heading) when the line is a heading; (None, line) if not."""
-    name, value = _heading(line, headings)
+    name, value, _kind = _heading(line, headings)
     return (name, value) if name else (None, line)

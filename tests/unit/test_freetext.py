@@ -218,3 +218,24 @@ def test_what_an_attacker_found_in_other_offices_layouts():
 def test_a_document_with_no_heading_we_know_says_so():
     with pytest.raises(InvalidInput, match="none of the document's headings is one s55 knows"):
         read("Dear Commissioner,\n\nThank you for the report.\n")
+
+
+def test_a_label_inside_a_paragraph_is_not_a_heading_in_a_headed_document():
+    record, _ = read(MARKDOWN.replace(
+        "I welcome the report.",
+        "I welcome the report.\nBackground: in 2021 the force changed its model.\n"
+        "- Force area: Anyshire and Anytown, 1,900 officers."))
+    assert "Background: in 2021 the force changed its model." in record.initial_response
+    assert "Force area: Anyshire and Anytown" in record.initial_response
+    assert record.force == "Anyshire Police" and "2021" not in record.summary
+
+
+def test_a_one_line_field_takes_its_line_and_no_more():
+    text = LABELS.replace("Title: Inspection of custody arrangements in Anyshire",
+                          "Summary: A first summary line.\n"
+                          "Title: Inspection of custody arrangements in Anyshire\n"
+                          "Arolygiad o drefniadau dalfa yn Anyshire.").replace(
+        "Summary: The inspection found", "The inspection found")
+    record, _ = read(text)
+    assert record.title == "Inspection of custody arrangements in Anyshire"
+    assert "Arolygiad o drefniadau dalfa" in record.summary  # back to the section before
