@@ -168,6 +168,28 @@ def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]
     return None, "", ""
 
 
+_ITEM_START = re.compile(r"^(\s*)(?:[-•*·▪◦‣➢➤►▶○●■□◆❖✓✔\uf0b7\uf0a7]|\(?\d{1,3}[.)]|\(?[a-z][.)]"
+                         r"|\(?[ivx]{1,4}[.)])\s+", re.I)
+
+
+def _sub_points_joined(section: str) -> str:
+    """Items indented deeper than the section's first item are sub-points of the item above:
+    joined onto it ('...; sub-point'), never items of their own."""
+    out: list[str] = []
+    base: int | None = None
+    for line in section.split("\n"):
+        marked = _ITEM_START.match(line)
+        if marked and base is None:
+            base = len(marked[1].expandtabs(4))
+        if marked and base is not None and len(marked[1].expandtabs(4)) > base and out:
+            parent = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip()), None)
+            if parent is not None:
+                out[parent] = f"{out[parent].rstrip()}; {line[marked.end():].strip()}"
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
 _MARKER_ALONE = re.compile(r"^\s*(?:recommendation|afi|area for improvement|cause of concern)"
                            r"\s+\d{1,3}[.:)]?\s*$", re.I)
 
@@ -209,10 +231,11 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
                                       re.split(r"[;\n]", body.get("inspectorates", ""))) if i) \
         or defaults.inspectorates
     # free text is text: escaped before the item reader (which reads HTML) so that '<...>' is
-    # kept as characters; ' - ' inside a sentence is a dash, never a new item
+    # kept as characters; ' - ' inside a sentence is a dash, never a new item; a sub-point
+    # (indented deeper than its item) is part of that item
     for name in (*ITEMS, "grades"):
         if name in body:
-            body[name] = html.escape(body[name], quote=False)
+            body[name] = html.escape(_sub_points_joined(body[name]), quote=False)
     grades = _grades(body["grades"]) if body.get("grades", "").strip() else []
     summary = body.get("summary", "")
     moved: set[str] = set()

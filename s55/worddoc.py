@@ -74,7 +74,9 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
         if re.match(r"(Heading \d|Title)$", style):
             add(f"## {text}", f"paragraph {paragraph}")
         elif style.startswith("List") or _numbered(block):
-            add(f"- {text}", f"paragraph {paragraph}")
+            # 'List Number 2', or a numbered paragraph at level 2: a sub-point, indented
+            level = _level(block, style)
+            add(f"{'  ' * level}- {text}", f"paragraph {paragraph}")
         else:
             add(text, f"paragraph {paragraph}")
             add("", "")
@@ -154,6 +156,14 @@ def _style_name(document, paragraph, cache: dict) -> str:
         style = paragraph.style
         cache[style_id] = (style.name if style is not None else "") or ""
     return cache[style_id]
+
+
+def _level(paragraph, style: str) -> int:
+    ppr = paragraph._element.pPr
+    if ppr is not None and ppr.numPr is not None and ppr.numPr.ilvl is not None:
+        return int(ppr.numPr.ilvl.val)
+    found = re.search(r"(\d+)$", style)
+    return int(found[1]) - 1 if found else 0
 
 
 def _numbered(paragraph) -> bool:

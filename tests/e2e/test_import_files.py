@@ -193,6 +193,7 @@ def word_document(path: Path, *, preamble: str = "", text_box: str = "") -> Path
     document.add_heading("4. Recommendations", 1)
     document.add_paragraph("By March 2024, the force should publish its crime data plan.",
                            style="List Bullet")
+    document.add_paragraph("including its outcomes data", style="List Bullet 2")  # a sub-point
     document.add_heading("5. The PCC’s response", 1)
     document.add_paragraph("I welcome the report and its findings.")
     document.add_heading("6. Chief Constable’s response", 1)
@@ -225,6 +226,7 @@ def test_a_word_document_imports_with_every_word_placed(tmp_path):
             "than ten minutes at weekends.") in exported
     assert "Investigating crime – Inadequate" in exported
     assert "I welcome the report and its findings." in exported
+    assert "publish its crime data plan.; including its outcomes data" in exported
 
 
 def test_a_word_paragraph_under_no_heading_is_named_by_its_paragraph(tmp_path):

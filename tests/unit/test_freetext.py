@@ -239,3 +239,13 @@ def test_a_one_line_field_takes_its_line_and_no_more():
     record, _ = read(text)
     assert record.title == "Inspection of custody arrangements in Anyshire"
     assert "Arolygiad o drefniadau dalfa" in record.summary  # back to the section before
+
+
+def test_sub_points_belong_to_their_item():
+    record, _ = read(MARKDOWN.replace(
+        "- By March 2024, the force should publish its crime data plan.",
+        "- By March 2024, the force should publish its crime data plan, covering:\n"
+        "    - recorded crime\n    - outcomes\n- The force should train its staff."))
+    assert [r.text for r in record.recommendations] == [
+        "By March 2024, the force should publish its crime data plan, covering:; recorded "
+        "crime; outcomes", "The force should train its staff."]
