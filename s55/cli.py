@@ -281,7 +281,7 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
         echo(f"note: {line}", err=True)
     if dry_run:
         echo(f"{file}: would open a review of {record.force}: {record.title}")
-        for line in summary(record):
+        for line in summary(record, detail=True):
             echo(line)
         echo("nothing stored (--dry-run)")
         return

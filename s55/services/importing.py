@@ -128,8 +128,16 @@ def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: 
                                         .split(";")) if i))
 
 
-def summary(record: Record) -> list[str]:
-    """Where the words went: each field and its words, the items counted by kind."""
+def summary(record: Record, *, detail: bool = False) -> list[str]:
+    """Where the words went: each field and its words, the items counted by kind; with
+    `detail` (--dry-run), each field's first words and every item's, to check the placing."""
+    import html
+    import re
+
+    def start(text: str) -> str:
+        words = html.unescape(re.sub(r"<[^>]*>", " ", text)).split()
+        return (" ".join(words[:10]) + (" ..." if len(words) > 10 else "")) if words else ""
+
     lines = []
     for name, value in (("force", record.force), ("title", record.title),
                         ("local policing body", f"{record.local_policing_body.title} "
@@ -141,12 +149,18 @@ def summary(record: Record) -> list[str]:
                         ("initial_response", html_to_text(record.initial_response)),
                         ("chief_officer_response", html_to_text(record.chief_officer_response)),
                         ("overall_comments", html_to_text(record.overall_comments))):
-        lines.append(f"  {name:<24} {_words(value):>6} words")
+        shown = f"  {start(value)}" if detail and value.strip() else ""
+        lines.append(f"  {name:<24} {_words(value):>6} words{shown}")
     lines.append(f"  {'grades':<24} {len(record.grades):>6}")
+    if detail:
+        lines += [f"      {g.area or 'overall'}: {g.grade}" for g in record.grades]
     for name in ITEM_LISTS:
         items = getattr(record, name)
         words = sum(_words(i.text) + _words(i.area) for i in items)
         lines.append(f"  {name:<24} {len(items):>6} items, {words} words")
+        if detail:
+            lines += [f"      {n}. {start(i.text)}" + (f"  [{i.area}]" if i.area else "")
+                      for n, i in enumerate(items, 1)]
     return lines
 
 

@@ -96,6 +96,9 @@ def test_dry_run_says_where_every_word_goes_and_stores_nothing(tmp_path):
     assert "would open a review of Staffordshire" in done.stdout
     assert "areas_for_improvement        26 items" in done.stdout
     assert "chief_officer_response" in done.stdout and "nothing stored" in done.stdout
+    # and where: each field's first words, every item's, under its area
+    assert "1. The force needs to improve the time it takes to ...  [Providing a Service to " \
+        "Victims of Crime: Crime data integrity]" in done.stdout
     assert reviews(home) == []
     real = imported(home, SEED)  # a real import prints the same summary, beside the reference
     assert "areas_for_improvement        26 items" in real.stderr
