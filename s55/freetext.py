@@ -330,10 +330,12 @@ def _start(line: str) -> str:
 
 
 def looks_like_house_style(text: str) -> bool:
-    """The house style names its fields in tab-separated labels: Force and Title of inspection
-    both (one 'Force<TAB>' line in a free-text document does not make it one)."""
-    return bool(re.search(r"^Force\t", text, re.M)) and \
-        bool(re.search(r"^Title of inspection\t", text, re.M))
+    """The house style names its fields in tab-separated labels: two of them at least (one
+    'Force<TAB>' line in a free-text document does not make it one, and a house-style file
+    that lacks one label is still read, and refused, as the house style)."""
+    labels = ("Force", "Title of inspection", "Inspectorate", "Summary of inspection", "Grade",
+              "Recommendations", "Areas for improvement")
+    return sum(bool(re.search(rf"^{label}\t", text, re.M)) for label in labels) >= 2
 
 
 def heading_split(line: str, headings: dict[str, str]) -> tuple[str | None, str]:
