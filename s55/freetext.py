@@ -116,6 +116,7 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
     A one-line field (force, title, inspectorate) takes one line; what follows it goes back
     to the section before it (or is unplaced)."""
     placed, current, seen = Placed(), rest_to, {}
+    spoken: set[str] = set()  # the headings as written (normalised)
     style: str | None = None
     section = rest_to  # the last section that runs on over several lines
     one_line_taken = False
@@ -123,10 +124,13 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
                                   .replace("\ufeff", "").split("\n"), 1):
         name, value, kind = _heading(line, headings)
         if name and (style is None or kind in ALLOWED_AFTER[style]):
-            if name in seen:
+            said = normalise(_heading_text(line))
+            if name in seen and (name in ONE_LINE or said in spoken):
                 raise DuplicateHeading(name, seen[name], number)
+            # 'Introduction' then 'Background': two headings of one field, read as one
+            spoken.add(said)
             style = style or kind
-            seen[name] = number
+            seen.setdefault(name, number)
             placed.headings.add(number)
             current = name
             if name not in ONE_LINE:
@@ -139,6 +143,9 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
             continue
         if current in ONE_LINE and one_line_taken and line.strip():
             current = section  # the title's line was given: the rest is not the title
+        unknown = re.match(r"^\s*#{1,6}\s+(.*?)\s*#*$", line)
+        if unknown:  # a heading the map does not know: its words are text of the section
+            line = unknown[1]
         if current is None:
             if line.strip():
                 placed.unplaced.append((number, line.strip()))
@@ -147,6 +154,13 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
             one_line_taken = True
         placed.fields.setdefault(current, []).append((number, line))
     return placed
+
+
+def _heading_text(line: str) -> str:
+    stripped = re.sub(r"^\s*#{1,6}\s+", "", line.strip())
+    for sep in ("\t", ":"):
+        stripped = stripped.split(sep, 1)[0]
+    return stripped.strip("* ")
 
 
 def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]:

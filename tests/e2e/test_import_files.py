@@ -157,7 +157,7 @@ def test_free_text_from_another_office_imports_with_the_gaps_filled_from_options
     path.write_text(FREE_TEXT, encoding="utf-8")
     refused = imported(home, path)
     assert refused.returncode == 2
-    assert "line 1: # Anyshire OPCC: response to the PEEL report" in refused.stderr
+    assert "line 1: Anyshire OPCC: response to the PEEL report" in refused.stderr
     no_title = imported(home, path, "--rest-to", "summary")
     assert no_title.returncode == 2 and "s55: --title:" in no_title.stderr
     done = imported(home, path, "--rest-to", "summary", "--title", "PEEL 2023: Anyshire",

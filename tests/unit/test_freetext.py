@@ -159,7 +159,7 @@ def test_text_under_no_heading_is_refused_or_goes_where_asked():
 
 def test_a_heading_given_twice_is_refused_naming_both_lines():
     with pytest.raises(InvalidInput, match="the summary heading appears twice, on line 4 and line 21"):
-        read(MARKDOWN.replace("## Overall comments", "## Summary"))
+        read(MARKDOWN.replace("## Overall comments", "## Summary of inspection"))
 
 
 def test_headings_match_without_case_numbering_or_punctuation():
@@ -249,3 +249,14 @@ def test_sub_points_belong_to_their_item():
     assert [r.text for r in record.recommendations] == [
         "By March 2024, the force should publish its crime data plan, covering:; recorded "
         "crime; outcomes", "The force should train its staff."]
+
+
+def test_two_headings_of_one_field_are_read_as_one_and_an_unknown_heading_is_text():
+    text = MARKDOWN.replace("## Summary of inspection\nThe force is adequate at most things.",
+                            "## Introduction\nHMICFRS inspected the force.\n\n"
+                            "## Background\nThe force is adequate at most things.\n\n"
+                            "### Our approach to the findings\nWe read every finding.")
+    record, _ = read(text)
+    summary = record.summary
+    assert "HMICFRS inspected the force." in summary and "adequate at most things" in summary
+    assert "Our approach to the findings" in summary and "##" not in summary
