@@ -24,7 +24,7 @@ import yaml
 from .domain.errors import InvalidInput
 from .domain.record import OfficeHolder, Record
 from .housestyle import (
-    BULLET, NUMBERED, _MARKERS, LostText, _blocks, _grades, _items, content_words, format_record,
+    BULLET, NUMBERED, LostText, _blocks, _grades, _items, _lines, text_words,
 )
 from .render.sanitise import plain_text, strip_controls, text_to_html
 
@@ -32,7 +32,6 @@ TEXT_FIELDS = ("summary", "initial_response", "chief_officer_response", "overall
 ONE_LINE = ("force", "title", "inspectorates")
 ITEMS = ("recommendations", "areas_for_improvement", "causes_of_concern")
 FIELDS = (*ONE_LINE, *TEXT_FIELDS, "grades", *ITEMS)
-_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,6 @@ class Placed:
     """Where each line of the document went."""
 
     fields: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    headings: set[int] = field(default_factory=set)  # line numbers that are headings
     unplaced: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -120,8 +118,7 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
     style: str | None = None
     section = rest_to  # the last section that runs on over several lines
     one_line_taken = False
-    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
-                                  .replace("\ufeff", "").split("\n"), 1):
+    for number, line in enumerate(_lines(text), 1):
         name, value, kind = _heading(line, headings)
         if name and (style is None or kind in ALLOWED_AFTER[style]):
             said = normalise(_heading_text(line))
@@ -131,7 +128,6 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
             spoken.add(said)
             style = style or kind
             seen.setdefault(name, number)
-            placed.headings.add(number)
             current = name
             if name not in ONE_LINE:
                 section = name
@@ -166,8 +162,9 @@ def _heading_text(line: str) -> str:
 def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]:
     """(field, text after the heading, the heading's form: md, line or inline), or Nones."""
     stripped = line.strip()
-    if not stripped or len(stripped) > 200 or re.match(r"^[-•*➢►]\s", stripped):
-        return None, "", ""  # a list item is never a heading
+    bullet = BULLET.match(stripped)  # with a space after it; '**Bold**' is not a bullet
+    if not stripped or len(stripped) > 200 or (bullet and bullet[0] != bullet[0].rstrip()):
+        return None, "", ""  # a list item ('- ...', not '**Bold**') is never a heading
     markdown = re.match(r"^#{1,6}\s+(.*?)\s*#*$", stripped)
     if markdown:
         return headings.get(normalise(markdown[1])), "", "md"
@@ -182,23 +179,21 @@ def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]
     return None, "", ""
 
 
-_ITEM_START = re.compile(r"^(\s*)(?:[-•*·▪◦‣➢➤►▶○●■□◆❖✓✔\uf0b7\uf0a7]|\(?\d{1,3}[.)]|\(?[a-z][.)]"
-                         r"|\(?[ivx]{1,4}[.)])\s+", re.I)
-
-
 def _sub_points_joined(section: str) -> str:
     """Items indented deeper than the section's first item are sub-points of the item above:
     joined onto it ('...; sub-point'), never items of their own."""
     out: list[str] = []
     base: int | None = None
     for line in section.split("\n"):
-        marked = _ITEM_START.match(line)
+        text = line.lstrip()
+        marked = BULLET.match(text) or NUMBERED.match(text)  # the importer's own item marks
+        indent = len(line[:len(line) - len(text)].expandtabs(4))
         if marked and base is None:
-            base = len(marked[1].expandtabs(4))
-        if marked and base is not None and len(marked[1].expandtabs(4)) > base and out:
+            base = indent
+        if marked and base is not None and indent > base and out:
             parent = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip()), None)
             if parent is not None:
-                out[parent] = f"{out[parent].rstrip()}; {line[marked.end():].strip()}"
+                out[parent] = f"{out[parent].rstrip()}; {text[marked.end():].strip()}"
                 continue
         out.append(line)
     return "\n".join(out)
@@ -211,7 +206,7 @@ _MARKER_ALONE = re.compile(r"^\s*(?:recommendation|afi|area for improvement|caus
 def _markers_joined(text: str) -> str:
     """'Recommendation 1' alone on its line, the text on the next: one item. (The line count
     stays the same, so that line numbers in messages are the document's.)"""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _lines(text)
     for i, line in enumerate(lines):
         if _MARKER_ALONE.match(line):
             nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
@@ -297,11 +292,7 @@ def words(line: str) -> list[str]:
     markers and numbering not words."""
     if _MARKER_ALONE.match(line):  # 'Recommendation 1' alone: the label of the next line
         return []
-    line = _MARKERS.sub(" ", strip_controls(line))
-    line = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
-                     for part in line.split("\n"))
-    line = re.sub(r"^#+\s*", "", line)
-    return _WORD.findall(unicodedata.normalize("NFKC", line).casefold())
+    return text_words(re.sub(r"^\s*#+\s*", "", strip_controls(line)))
 
 
 def lost_lines(placed: Placed, record: Record, moved: set[str]) -> list[tuple[int, str]]:

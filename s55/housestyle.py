@@ -208,11 +208,15 @@ def _line_words(line: str, *, labels: bool = True) -> list[str]:
         return []
     # markup as the record keeps it (scripts and their text go), each tag a break; an item's
     # number or bullet is a marker, not a word
-    line = html.unescape(re.sub(r"<[^>]*>", "\n", sanitise_html(line)))
-    line = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
-                     for part in line.split("\n"))
-    line = unicodedata.normalize("NFKC", _MARKERS.sub(" ", line)).casefold()
-    return _WORD.findall(line)
+    return text_words(html.unescape(re.sub(r"<[^>]*>", "\n", sanitise_html(line))))
+
+
+def text_words(text: str) -> list[str]:
+    """The words of plain text as content: each line's bullet or item number, and the markers
+    ('Cause for concern', 'Answer (kind):'), are not words; case and accents folded (NFKC)."""
+    text = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
+                     for part in text.split("\n"))
+    return _WORD.findall(unicodedata.normalize("NFKC", _MARKERS.sub(" ", text)).casefold())
 
 
 def lost_passages(text: str, record: Record) -> list[tuple[int, str]]:
@@ -309,8 +313,7 @@ def _grade_heading(text: str):
     return GRADE_HEADING.match(text)
 
 
-def _items(label: str, value: str, grades: list[Grade], warnings: list[str] | None = None,
-           split_inline: bool = True):
+def _items(label: str, value: str, grades: list[Grade], split_inline: bool = True):
     """Items under area headings; a heading with a grade adds the grade if it is new. A
     paragraph after an item belongs to that item; a Recommendations field written as prose,
     with no item marked, is not split into invented recommendations (see `prose`)."""

@@ -9,6 +9,8 @@ place.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from ..domain.errors import InvalidInput, NotFound
@@ -131,9 +133,6 @@ def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: 
 def summary(record: Record, *, detail: bool = False) -> list[str]:
     """Where the words went: each field and its words, the items counted by kind; with
     `detail` (--dry-run), each field's first words and every item's, to check the placing."""
-    import html
-    import re
-
     def start(text: str) -> str:
         words = html.unescape(re.sub(r"<[^>]*>", " ", text)).split()
         return (" ".join(words[:10]) + (" ..." if len(words) > 10 else "")) if words else ""
@@ -165,6 +164,4 @@ def summary(record: Record, *, detail: bool = False) -> list[str]:
 
 
 def _words(text: str) -> int:
-    import re
-
     return len(re.findall(r"[^\W_]+", re.sub(r"<[^>]*>", " ", text)))

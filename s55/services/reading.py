@@ -60,9 +60,9 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
     with ctx.uow(read=True) as session:
         row = repo.review(session, ref)
         record = repo.current_record(session, row)
-        out = _summary(row, today, repo.published_on(session).get(row.id))
-        out["waiting_for"] = waiting_for(Stage(row.stage),
-                                         released=repo.publication(session, row.id) is not None)
+        pub = repo.publication(session, row.id)
+        out = _summary(row, today, pub.requested_at if pub and pub.published_at else None)
+        out["waiting_for"] = waiting_for(Stage(row.stage), released=pub is not None)
         rules = ctx.kind(row.kind)
         out["statutory_rule"] = (
             f"s55(5A): to be published before the end of the {rules.statutory_period_days} "
@@ -92,7 +92,6 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
              "attempts": m.attempts, "last_error": m.last_error,
              "sent_at": london(m.sent_at) if m.sent_at else None}
             for m in repo.outbox(session, review_id=row.id)]
-        pub = repo.publication(session, row.id)
         # what this person may do now, from the one table (a page offers only these)
         acts = allowed(ctx.office.directory.actor(actor).role, row.stage)
         released = pub is not None and pub.published_at is None

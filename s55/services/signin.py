@@ -226,7 +226,7 @@ def purge(ctx: Context) -> None:
 
 
 def counts(ctx: Context) -> dict[str, int]:
-    """How many links, sessions and counted events are kept (for tests and `serve --status`)."""
+    """How many links, sessions and counted events are kept (what the purge leaves)."""
     with ctx.uow(read=True) as session:
         return {name: session.execute(select(func.count()).select_from(model)).scalar_one()
                 for name, model in (("links", SignInToken), ("sessions", WebSession),
