@@ -63,7 +63,8 @@ FLAGS = {"published_on": "--published-on", "text": "--text", "kind": "--kind", "
          "initial_response": "--initial", "overall_comments": "--overall", "ref": "REF",
          "title": "--title", "today": "--today", "field": "--field", "stage": "--stage",
          "file": "FILE", "forces": "--forces", "number": "NUMBER", "status": "--status",
-         "year": "--year", "area": "--area", "rest_to": "--rest-to"}
+         "year": "--year", "area": "--area", "rest_to": "--rest-to",
+         "answer_kind": "--answer-kind"}
 
 
 def command(name: str, *args: Arg) -> Callable[[Callable], Callable]:
@@ -82,6 +83,11 @@ Version = option("--version", "The version hash you were given (at least its fir
 NoWait = option("--no-wait", "Return once the decision is saved; the route reports in `s55 show`.",
                 action="store_true")
 Kind = option("--kind", "The kind of response (config/response_kinds.yaml).", default="police-s55")
+AnswerKindOption = option(
+    "--answer-kind", "The kind of every answer written under an item as a bare 'Response:' "
+    "(action-taken, action-proposed or no-action); without it such an import is refused, "
+    "naming each. 'Action taken:', 'Proposed action:', 'No action:' say their own kind.",
+    metavar="KIND")
 
 
 def whole_number(name: str) -> Callable[[str], int]:
@@ -262,11 +268,12 @@ DEPLOYMENT_WAIT_SECONDS = 20.0
          option("--inspectorate", "The inspectorate(s), ';'-separated (default: HMICFRS)."),
          option("--rest-to", "Put text under no recognised heading into this field (summary, "
                 "initial_response, chief_officer_response, overall_comments); otherwise it "
-                "is reported and nothing is imported.", metavar="FIELD"))
+                "is reported and nothing is imported.", metavar="FIELD"),
+         AnswerKindOption)
 def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str | None = None,
             dry_run: bool = False, again: bool = False, title: str | None = None,
             force: str | None = None, inspectorate: str | None = None,
-            rest_to: str | None = None):
+            rest_to: str | None = None, answer_kind: str | None = None):
     """Open a review from a response document; prints its reference and where every word went.
     Nothing is lost: a record that would not keep every word of the file is refused, with the
     passages it could not place."""
@@ -276,7 +283,8 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
     day = parse_date(published_on, "published_on")
     context = ctx()
     record, notes, warnings = read_record(context, file, title=title, force=force,
-                                          inspectorate=inspectorate, rest_to=rest_to)
+                                          inspectorate=inspectorate, rest_to=rest_to,
+                                          answer_kind=answer_kind)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     if dry_run:
@@ -399,10 +407,10 @@ def add_item(ref: str, text: list[str], kind: str, area: str = "", actor: str | 
                 "it: house style, free text, Markdown or .docx) and show what changed.",
                 dest="source", type=Path, metavar="DOCUMENT"),
          option("--rest-to", "With --from: where text under no heading goes.", metavar="FIELD"),
-         Version, Actor, NoWait)
+         AnswerKindOption, Version, Actor, NoWait)
 def edit(ref: str, field: str | None = None, text: str | None = None, file: Path | None = None,
-         source: Path | None = None, rest_to: str | None = None, version: str | None = None,
-         actor: str | None = None, no_wait: bool = False):
+         source: Path | None = None, rest_to: str | None = None, answer_kind: str | None = None,
+         version: str | None = None, actor: str | None = None, no_wait: bool = False):
     """Replace one field of the draft (HTML is sanitised), or all of it from a document."""
     from .render.sanitise import plain_text, rich_text
     from .services.drafting import edit_text
@@ -412,7 +420,7 @@ def edit(ref: str, field: str | None = None, text: str | None = None, file: Path
         if field or text is not None or file is not None:
             raise InvalidInput("--from", "replaces the whole draft: give it without --field, "
                                "--text or --file")
-        return edit_from(context, ref, source, rest_to, version, actor, no_wait)
+        return edit_from(context, ref, source, rest_to, answer_kind, version, actor, no_wait)
     if not field:
         raise InvalidInput("--field", "name the field to replace (or give --from DOCUMENT)")
     value = read_text(text, file, "--text/--file")
@@ -425,8 +433,8 @@ def edit(ref: str, field: str | None = None, text: str | None = None, file: Path
     after_decision(context, ref, no_wait)
 
 
-def edit_from(context, ref: str, source: Path, rest_to: str | None, version: str | None,
-              actor: str | None, no_wait: bool) -> None:
+def edit_from(context, ref: str, source: Path, rest_to: str | None, answer_kind: str | None,
+              version: str | None, actor: str | None, no_wait: bool) -> None:
     from .services.drafting import replace_content
     from .services.importing import read_record
     from .services.reading import diff, record as current
@@ -434,7 +442,7 @@ def edit_from(context, ref: str, source: Path, rest_to: str | None, version: str
     now = current(context, actor=actor, ref=ref)
     record, notes, warnings = read_record(context, source, title=now.title, force=now.force,
                                           inspectorate="; ".join(now.inspectorates),
-                                          rest_to=rest_to)
+                                          rest_to=rest_to, answer_kind=answer_kind)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     before, new = replace_content(context, actor=actor, ref=ref, record=record,

@@ -22,9 +22,9 @@ from pathlib import Path
 import yaml
 
 from .domain.errors import InvalidInput
-from .domain.record import OfficeHolder, Record
+from .domain.record import AnswerKind, OfficeHolder, Record
 from .housestyle import (
-    BULLET, NUMBERED, LostText, _blocks, _grades, _items, _lines, text_words,
+    ANSWER, BULLET, NUMBERED, Answers, LostText, _blocks, _grades, _items, _lines, text_words,
 )
 from .render.sanitise import plain_text, strip_controls, text_to_html
 
@@ -118,8 +118,16 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
     style: str | None = None
     section = rest_to  # the last section that runs on over several lines
     one_line_taken = False
-    for number, line in enumerate(_lines(text), 1):
-        name, value, kind = _heading(line, headings)
+    lines = _lines(text)
+    found = [_heading(line, headings) for line in lines]
+    for number, line in enumerate(lines, 1):
+        name, value, kind = found[number - 1]
+        if name and current in ITEMS and placed.fields.get(current) and ANSWER.match(
+                line.strip().strip("*")) and (style == "md" and kind != "md" or any(
+                    later[0] == name for later in found[number:])):
+            # 'PCC response:' under an item, in a document with Markdown headings or whose
+            # own 'PCC response' heading comes later: the item's answer, not that heading
+            name = None
         if name and (style is None or kind in ALLOWED_AFTER[style]):
             said = normalise(_heading_text(line))
             if name in seen and (name in ONE_LINE or said in spoken):
@@ -217,7 +225,8 @@ def _markers_joined(text: str) -> str:
 
 
 def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
-                    rest_to: str | None = None, warnings: list[str] | None = None) -> Record:
+                    rest_to: str | None = None, warnings: list[str] | None = None,
+                    answer_kind: AnswerKind | None = None) -> Record:
     """A Record from free text or Markdown: every word placed, or LostText listing the lines."""
     warnings = warnings if warnings is not None else []
     if rest_to is not None and rest_to not in TEXT_FIELDS:
@@ -262,12 +271,14 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
                 t for t, _b in blocks)
             body[name] = ""
             moved.add(name)
+    answers = Answers(answer_kind)
     recs, _c, _a = _items("Recommendations", body.get("recommendations", ""), grades,
-                          split_inline=False)
+                          split_inline=False, answers=answers)
     _r, causes, afis = _items("Areas for improvement", body.get("areas_for_improvement", ""),
-                              grades, split_inline=False)
+                              grades, split_inline=False, answers=answers)
     _r2, more_causes, loose = _items("Areas for improvement", body.get("causes_of_concern", ""),
-                                     grades, split_inline=False)
+                                     grades, split_inline=False, answers=answers)
+    answers.refuse_unkinded()
     causes = [*causes, *more_causes, *loose]  # under a causes heading, every item is one
     record = Record(
         force=force, local_policing_body=defaults.local_policing_body,

@@ -41,8 +41,67 @@ GRADE_HEADING = re.compile(
     re.I,
 )
 CAUSE = re.compile(r"^cause (?:for|of) concern\b[\s:–-]*(?P<text>.*)$", re.I)
-ANSWER = re.compile(r"^answer \((?P<kind>action taken|action proposed|no action)\):\s*(?P<text>.*)$",
-                    re.I)
+# An item's answer as offices write it under the item: the house style's 'Answer (kind):',
+# and 'Response:', 'PCC response:', 'Action taken:', 'Proposed action:', 'No action:' ...
+_KINDS = r"action taken|action proposed|no action"
+_RESPONSE_LABEL = (
+    r"(?:(?P<who>(?:the\s+)?(?:pcc|opcc|pfcc|police and crime commissioner|commissioner|our|force|"
+    r"chief constable|cc)(?:['’]s)?)\s+)?"
+    r"(?P<label>response|answer|action taken|action proposed|proposed action|planned action|"
+    r"action planned|no action)"
+    rf"(?:\s*\((?P<kind>{_KINDS})\))?\s*:")
+ANSWER = re.compile(rf"^{_RESPONSE_LABEL}\s*(?P<text>.*)$", re.I)
+_ANSWER_AT_START = re.compile(rf"^{_RESPONSE_LABEL}", re.I)
+_LABEL_KIND = {"action taken": AnswerKind.ACTION_TAKEN, "action proposed": AnswerKind.ACTION_PROPOSED,
+               "proposed action": AnswerKind.ACTION_PROPOSED,
+               "planned action": AnswerKind.ACTION_PROPOSED,
+               "action planned": AnswerKind.ACTION_PROPOSED, "no action": AnswerKind.NO_ACTION}
+
+
+def answer_kind(value: str | None) -> AnswerKind | None:
+    """--answer-kind as typed ('action-taken', 'action proposed'), or InvalidInput."""
+    if value is None:
+        return None
+    wanted = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
+    try:
+        return AnswerKind(wanted)
+    except ValueError:
+        raise InvalidInput("answer_kind", "must be one of action-taken, action-proposed, "
+                           f"no-action, not '{value}'") from None
+
+
+@dataclass
+class Answers:
+    """How the responses written under items are read. A label that says its kind ('Action
+    taken:', 'Answer (no action):') gives it; a bare 'Response:' takes `kind` (--answer-kind)
+    or is listed in `unkinded`, and the import is refused naming each one."""
+
+    kind: AnswerKind | None = None
+    unkinded: list[str] = field(default_factory=list)
+
+    def of(self, match: re.Match, where: str, text: str) -> AnswerKind:
+        said = match["kind"] or _LABEL_KIND.get(" ".join(match["label"].split()).casefold())
+        if said:
+            return AnswerKind(said)
+        if self.kind is None:
+            self.unkinded.append(f"{where}: '{text[:50]}{'...' if len(text) > 50 else ''}'")
+            return AnswerKind.ACTION_PROPOSED  # never kept: `refuse_unkinded` refuses the import
+        return self.kind
+
+    def refuse_unkinded(self) -> None:
+        if not self.unkinded:
+            return
+        n = len(self.unkinded)
+        shown = "\n".join(f"  {u}" for u in self.unkinded[:20])
+        more = f"\n  ... and {n - 20} more" if n > 20 else ""
+        # s55(5B): "the action taken or proposed ... or why no action has been or will be taken"
+        raise InvalidInput(
+            "answer_kind",
+            f"{n} response{'s do' if n != 1 else ' does'} not say {'their' if n != 1 else 'its'} "
+            "kind (s55(5B): action taken, action proposed, or why no action); label each "
+            "'Action taken:', 'Action proposed:' or 'No action:', or give --answer-kind for all "
+            f"of them and change any afterwards with `s55 answer`; nothing was imported:"
+            f"\n{shown}{more}")
 
 
 def _lines(text: str) -> list[str]:
@@ -96,18 +155,21 @@ def _split(text: str) -> _Raw:
     return raw
 
 
-def parse_record(text: str, warnings: list[str] | None = None) -> Record:
+def parse_record(text: str, warnings: list[str] | None = None, *,
+                 answer_kind: AnswerKind | None = None) -> Record:
     """Read a house-style record; refuse, naming the field, when one is missing, and refuse,
     listing the passages, when the record would not hold every word of the text. What the
     reader should know but that does not stop the import is added to `warnings`."""
-    record = _parse(text, warnings if warnings is not None else [])
+    answers = Answers(answer_kind)
+    record = _parse(text, warnings if warnings is not None else [], answers)
+    answers.refuse_unkinded()
     lost = lost_passages(text, record)
     if lost:
         raise LostText(lost)
     return record
 
 
-def _parse(text: str, warnings: list[str]) -> Record:
+def _parse(text: str, warnings: list[str], answers: Answers) -> Record:
     raw = _split(text)
     missing = [label for name, label in HEADER_LABELS.items() if name not in raw.header]
     if "force" in raw.header and len(raw.holders) < 2:
@@ -130,7 +192,8 @@ def _parse(text: str, warnings: list[str]) -> Record:
         if not plain_text(value):
             raise InvalidInput(label, "must name the office holder")
     grades = _grades(raw.header["grades"])
-    recs, _, _ = _items("Recommendations", raw.header["recommendations"], grades)
+    recs, _, _ = _items("Recommendations", raw.header["recommendations"], grades,
+                        answers=answers)
     summary = raw.header["summary"]
     prose = [t for t, _bullet in _blocks(raw.header["recommendations"])]
     if prose and not recs:
@@ -141,7 +204,8 @@ def _parse(text: str, warnings: list[str]) -> Record:
             "recommendation is recorded: add each with `s55 add-item --kind recommendations`")
         summary = f"{summary}\n<p>Recommendations, as written:</p>" + "".join(
             f"<p>{html.escape(t)}</p>" for t in prose)
-    _, causes, afis = _items("Areas for improvement", raw.header["areas_for_improvement"], grades)
+    _, causes, afis = _items("Areas for improvement", raw.header["areas_for_improvement"], grades,
+                             answers=answers)
     return Record(
         force=plain_text(raw.header["force"]),
         local_policing_body=OfficeHolder(plain_text(lpb_title), plain_text(lpb_name)),
@@ -214,8 +278,8 @@ def _line_words(line: str, *, labels: bool = True) -> list[str]:
 def text_words(text: str) -> list[str]:
     """The words of plain text as content: each line's bullet or item number, and the markers
     ('Cause for concern', 'Answer (kind):'), are not words; case and accents folded (NFKC)."""
-    text = "\n".join(NUMBERED.sub("", BULLET.sub("", part.strip().replace("**", " ").strip()))
-                     for part in text.split("\n"))
+    text = "\n".join(_ANSWER_AT_START.sub("", NUMBERED.sub("", BULLET.sub(
+        "", part.strip().replace("**", " ").strip()))) for part in text.split("\n"))
     return _WORD.findall(unicodedata.normalize("NFKC", _MARKERS.sub(" ", text)).casefold())
 
 
@@ -313,46 +377,69 @@ def _grade_heading(text: str):
     return GRADE_HEADING.match(text)
 
 
-def _items(label: str, value: str, grades: list[Grade], split_inline: bool = True):
+def _items(label: str, value: str, grades: list[Grade], split_inline: bool = True,
+           answers: Answers | None = None):
     """Items under area headings; a heading with a grade adds the grade if it is new. A
-    paragraph after an item belongs to that item; a Recommendations field written as prose,
-    with no item marked, is not split into invented recommendations (see `prose`)."""
+    paragraph after an item belongs to that item, and one after the item's answer ('Response:
+    ...') to the answer; a Recommendations field written as prose, with no item marked, is not
+    split into invented recommendations (see `prose`)."""
+    answers = answers if answers is not None else Answers()
     area, recs, causes, afis = "", [], [], []
     last: list | None = None
+    in_answer = False  # the paragraphs after 'Response:' are the answer's, not the item's
     blocks = _blocks(value, split_inline=split_inline)
     if label == "Recommendations" and blocks and not any(bullet for _t, bullet in blocks):
         return recs, causes, afis  # prose: kept as text by parse_record, with a warning
     for text, bullet in blocks:
         answer, heading, cause = ANSWER.match(text), _grade_heading(text), CAUSE.match(text)
-        titled = not bullet and text.endswith(":") and len(text) < 200
+        titled = not answer and not bullet and text.endswith(":") and len(text) < 200
         if titled:
             text = text[:-1].strip()
         if last and not bullet and not answer and not heading and not cause and not titled:
-            # a paragraph that explains the item above it: part of that item
-            last[-1] = Item(f"{last[-1].text} {text}", last[-1].area, last[-1].answer)
-        elif label == "Recommendations" and not answer and bullet:
-            recs.append(Item(text))
-            last = recs
-        elif label == "Recommendations" and not answer:
-            area = heading["area"].strip() if heading else text
-            last = None
+            # a paragraph that explains the item above it (or its answer): part of that
+            item = last[-1]
+            if in_answer:
+                joined = f"{item.answer.text} {text}".strip()
+                last[-1] = Item(item.text, item.area, Answer(item.answer.kind, joined))
+            else:
+                last[-1] = Item(f"{item.text} {text}", item.area, item.answer)
         elif answer:
             if last is None:
                 raise InvalidInput(label, f"an answer comes before any item: '{text[:60]}'")
-            last[-1] = Item(last[-1].text, last[-1].area,
-                            Answer(AnswerKind(answer["kind"].lower()), answer["text"]))
+            item, said = last[-1], answer["text"].strip()
+            if item.answer:  # a second response (the force's after the PCC's): its label kept
+                said = f"{item.answer.text} {text}".strip()
+                kind = item.answer.kind
+            else:
+                name = _ITEM_NAME[last is recs, last is causes]
+                kind = answers.of(answer, f"{name} {len(last)}", item.text)
+            last[-1] = Item(item.text, item.area, Answer(kind, said))
+            in_answer = True
+        elif label == "Recommendations" and bullet:
+            recs.append(Item(text))
+            last, in_answer = recs, False
+        elif label == "Recommendations":
+            area = heading["area"].strip() if heading else text
+            last, in_answer = None, False
         elif cause:
             causes.append(Item(cause["text"], area))
-            last = causes
+            last, in_answer = causes, False
         elif heading or not bullet:
             area = heading["area"].strip() if heading else text
-            last = None
+            last, in_answer = None, False
             if heading and not any(g.area == area for g in grades):
                 grades.append(Grade(area, normalise_grade(heading["grade"])))
         else:
             afis.append(Item(text, area))
-            last = afis
-    return recs, causes, afis
+            last, in_answer = afis, False
+    # 'Response:' with nothing after it is no answer: sign-off still asks for one
+    return tuple([Item(i.text, i.area, i.answer if i.answer and i.answer.text else None)
+                  for i in items] for items in (recs, causes, afis))
+
+
+# (is a recommendation, is a cause of concern) -> how a message names the item
+_ITEM_NAME = {(True, False): "recommendation", (False, True): "cause of concern",
+              (False, False): "area for improvement"}
 
 
 def format_record(record: Record, *, version: str = "") -> str:

@@ -9,7 +9,10 @@ docx2python flattens lists and tables into nested lists that lose the heading st
     Heading 1-9, Title  -> '## text'
     a list paragraph    -> '- text'      (numbered or bulleted: both are items)
     other paragraphs    -> 'text', a blank line between paragraphs
-    a table of area and grade -> 'Area – Grade' lines; any other table -> one line per row
+    a table of area and grade -> 'Area – Grade' lines
+    a table of items and responses (first row 'Recommendation | PCC response | ...')
+                        -> '- item', '(Owner: ...)', 'PCC response: ...' for each row
+    any other table     -> one line per row, its cells joined by ' – '
 Text in text boxes, footnotes or comments is not read yet: such a document is refused with
 the first words of that text, rather than imported without it.
 """
@@ -58,6 +61,15 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
                 notes.append(f"table {table_no}: its first row ({' | '.join(rows[0])}) read as "
                              "the table's headings")
                 start = 1
+            answered = _item_table(rows)
+            if answered is not None:
+                notes.append(f"table {table_no}: read as one item per row, its first row "
+                             f"({' | '.join(rows[0])}) naming the columns")
+                for n, row_lines in enumerate(answered, 2):
+                    for line in row_lines:
+                        add(line, f"table {table_no}, row {n}")
+                add("", "")
+                continue
             for n, row in enumerate(rows[start:], start + 1):
                 cells = [c for c in row if c]
                 if cells:
@@ -83,6 +95,40 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
     text = "\n".join(lines)
     _refuse_unread(document, text, notes, path)
     return text, where, notes
+
+
+_ITEM_COLUMN = re.compile(r"^(?:hmicfrs\s+)?(?:recommendations?|areas? for improvement|afis?"
+                          r"|causes? (?:of|for) concern)$")
+_NUMBER_COLUMN = re.compile(r"^(?:no\.?|number|#|ref\.?|reference)$")
+
+
+def _item_table(rows: list[list[str]]) -> list[list[str]] | None:
+    """A table whose first row names an item column ('Recommendation', 'AFI') and a response
+    column ('PCC response', 'Action taken', 'Response'): each later row as the lines an office
+    would type, '- the item', then '(Column: value)' for other columns, then 'Response: ...'
+    (read as the item's answer). None for any other table."""
+    from .housestyle import ANSWER
+
+    if len(rows) < 2:
+        return None
+    heads = [" ".join(h.split()) for h in rows[0]]
+    keys = [re.sub(r"[^\w\s#]", "", h).strip().casefold() for h in heads]
+    item = next((i for i, k in enumerate(keys) if _ITEM_COLUMN.match(k)), None)
+    answers = [i for i, h in enumerate(heads) if h and ANSWER.match(f"{h.rstrip(':')}:")]
+    if item is None or not answers or any(len(r) != len(heads) for r in rows):
+        return None
+    number = next((i for i, k in enumerate(keys) if _NUMBER_COLUMN.match(k)), None)
+    out = []
+    for row in rows[1:]:
+        lines = []
+        if row[item]:
+            lines.append(f"- {row[number] + '. ' if number is not None and row[number] else ''}"
+                         f"{row[item]}")
+        lines += [f"({heads[i]}: {row[i]})" for i in range(len(row))
+                  if row[i] and i not in (item, number, *answers)]
+        lines += [f"{heads[i].rstrip(':')}: {row[i]}" for i in answers if row[i]]
+        out.append(lines)
+    return out
 
 
 def _blocks(document):

@@ -76,23 +76,25 @@ def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
 
 
 def read_record(ctx, path: Path, *, title: str | None = None, force: str | None = None,
-                inspectorate: str | None = None, rest_to: str | None = None
-                ) -> tuple[Record, list[str], list[str]]:
+                inspectorate: str | None = None, rest_to: str | None = None,
+                answer_kind: str | None = None) -> tuple[Record, list[str], list[str]]:
     """A document as a Record: (record, notes on how the file was read, warnings about its
     content). Every word is placed, or LostText names what could not be (by line, or for a
     Word document by paragraph or table row)."""
     from ..freetext import DuplicateHeading, heading_map, looks_like_house_style, parse_free_text
-    from ..housestyle import LostText, parse_record
+    from ..housestyle import LostText, answer_kind as kind_of, parse_record
 
+    kind = kind_of(answer_kind)  # checked before the file is read: a typo is named first
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
     warnings: list[str] = []
     try:
         if looks_like_house_style(text):
-            record = parse_record(text, warnings)
+            record = parse_record(text, warnings, answer_kind=kind)
         else:
             defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate)
             record = parse_free_text(text, heading_map(ctx.settings.config_dir, defaults),
-                                     defaults, rest_to=rest_to, warnings=warnings)
+                                     defaults, rest_to=rest_to, warnings=warnings,
+                                     answer_kind=kind)
     except LostText as lost:
         if not where:
             raise
@@ -156,10 +158,14 @@ def summary(record: Record, *, detail: bool = False) -> list[str]:
     for name in ITEM_LISTS:
         items = getattr(record, name)
         words = sum(_words(i.text) + _words(i.area) for i in items)
-        lines.append(f"  {name:<24} {len(items):>6} items, {words} words")
-        if detail:
-            lines += [f"      {n}. {start(i.text)}" + (f"  [{i.area}]" if i.area else "")
-                      for n, i in enumerate(items, 1)]
+        answered = [i.answer for i in items if i.answer]
+        told = (f"; {len(answered)} answered, {sum(_words(a.text) for a in answered)} words"
+                if answered else "")
+        lines.append(f"  {name:<24} {len(items):>6} items, {words} words{told}")
+        for n, i in enumerate(items if detail else (), 1):
+            lines.append(f"      {n}. {start(i.text)}" + (f"  [{i.area}]" if i.area else ""))
+            if i.answer:
+                lines.append(f"         answer ({i.answer.kind}): {start(i.answer.text)}")
     return lines
 
 

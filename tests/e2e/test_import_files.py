@@ -311,3 +311,45 @@ def test_a_pre_2017_report_and_a_hostile_document(tmp_path):
 
     stored = reading.record(make_ctx(home), actor=AUDITOR, ref=done.stdout.strip())
     assert "&lt;script&gt;" in stored.summary and "<script" not in stored.summary
+
+
+def test_a_table_of_recommendations_and_responses_imports_each_answer(tmp_path):
+    """Offices often answer in a table: one row per recommendation, a column for the PCC's
+    response and one for the force's, a number and a lead beside them."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Title of inspection", 1)
+    document.add_paragraph("An inspection of vetting in Anyshire Police")
+    document.add_heading("Recommendations", 1)
+    rows = [("No.", "Recommendation", "Lead", "PCC response", "Force response"),
+            ("1", "By May 2024, the force should vet all staff again.", "ACC Jones",
+             "I have asked for monthly updates.", "A vetting team is in place."),
+            ("2", "The force should record vetting decisions.", "", "", "Done in March.")]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, values in zip(table.rows, rows):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.add_heading("Chief Constable's response", 1)
+    document.add_paragraph("We accept every recommendation.")
+    path = tmp_path / "vetting.docx"
+    document.save(str(path))
+    home = tmp_path / "home"
+
+    refused = imported(home, path)
+    assert refused.returncode == 2
+    assert "s55: --answer-kind: 2 responses do not say their kind" in refused.stderr
+    assert "recommendation 1: 'By May 2024, the force should vet all staff again....'" \
+        in refused.stderr
+    assert reviews(home) == []
+
+    done = imported(home, path, "--answer-kind", "action-proposed")
+    assert done.returncode == 0, done.stderr
+    assert "table 1: read as one item per row" in done.stderr
+    shown = json.loads(s55(home, "show", done.stdout.strip(), "--json", "--as", AUDITOR).stdout)
+    first, second = shown["recommendations"]
+    assert first["text"] == ("By May 2024, the force should vet all staff again. (Lead: ACC "
+                             "Jones)")
+    assert first["answer"] == {"kind": "action proposed", "text": (
+        "I have asked for monthly updates. Force response: A vetting team is in place.")}
+    assert second["answer"] == {"kind": "action proposed", "text": "Done in March."}

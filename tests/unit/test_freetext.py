@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from s55.domain.errors import InvalidInput
-from s55.domain.record import OfficeHolder
+from s55.domain.record import Answer, AnswerKind, OfficeHolder
 from s55.freetext import (
     Defaults, heading_map, heading_split, normalise, parse_free_text, words,
 )
-from s55.housestyle import LostText, format_record
+from s55.housestyle import LostText, answer_kind, format_record, parse_record
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 OFFICE = Defaults("Anyshire Police", OfficeHolder("Police and Crime Commissioner", "Pat Doe"),
@@ -260,3 +260,72 @@ def test_two_headings_of_one_field_are_read_as_one_and_an_unknown_heading_is_tex
     summary = record.summary
     assert "HMICFRS inspected the force." in summary and "adequate at most things" in summary
     assert "Our approach to the findings" in summary and "##" not in summary
+
+
+RESPONSES = """## Recommendations
+Recommendation 1: By June 2023, the force should improve its call handling.
+Response: The force has appointed a lead for call handling.
+It will report to the accountability board in July.
+
+Recommendation 2: The force should review its custody healthcare.
+Action taken: A review was completed in May and its actions are done.
+
+## Areas for improvement
+1. The force should improve how it records crime.
+PCC response:
+I will monitor crime recording quarterly.
+
+Force response: An audit team is in place.
+2. The force should review stop and search.
+
+## PCC response
+I welcome the report.
+"""
+
+
+def test_a_response_under_each_item_is_its_answer_once_its_kind_is_known():
+    with pytest.raises(InvalidInput, match="answer_kind") as refused:
+        read(RESPONSES, title="PEEL: Anyshire")
+    said = str(refused.value)
+    assert "2 responses do not say their kind" in said
+    assert "recommendation 1: 'By June 2023, the force should improve its call" in said
+    assert "area for improvement 1: 'The force should improve how it records crime.'" in said
+    assert "recommendation 2" not in said  # 'Action taken:' says its own kind
+
+    record, _ = read(RESPONSES, title="PEEL: Anyshire", answer_kind=AnswerKind.ACTION_PROPOSED)
+    first, second = record.recommendations
+    assert first.text == "By June 2023, the force should improve its call handling."
+    assert first.answer == Answer(AnswerKind.ACTION_PROPOSED,
+                                  "The force has appointed a lead for call handling. It will "
+                                  "report to the accountability board in July.")
+    assert second.answer == Answer(AnswerKind.ACTION_TAKEN,
+                                   "A review was completed in May and its actions are done.")
+    afi, afi2 = record.areas_for_improvement
+    assert afi.text == "The force should improve how it records crime."
+    # 'PCC response:' alone, its paragraph, then the force's: both kept, the second labelled
+    assert afi.answer.text == ("I will monitor crime recording quarterly. Force response: An "
+                               "audit team is in place.")
+    assert afi2.answer is None and afi2.text == "The force should review stop and search."
+    assert "I welcome the report." in record.initial_response
+    assert record.unanswered_recommendations() == []
+
+
+def test_answers_survive_export_and_import_again():
+    record, _ = read(RESPONSES, title="PEEL: Anyshire", answer_kind=AnswerKind.NO_ACTION)
+    again = parse_record(format_record(record))
+    assert again.recommendations == record.recommendations
+    assert again.areas_for_improvement == record.areas_for_improvement
+
+
+def test_a_bare_response_label_with_nothing_after_it_is_no_answer():
+    record, _ = read("## Recommendations\n- The force should act.\nResponse:\n",
+                     title="A report", answer_kind=AnswerKind.ACTION_TAKEN)
+    assert record.recommendations[0].answer is None
+    assert len(record.unanswered_recommendations()) == 1
+
+
+def test_answer_kind_is_read_as_people_type_it():
+    assert answer_kind("action-taken") is AnswerKind.ACTION_TAKEN
+    assert answer_kind("No action") is AnswerKind.NO_ACTION
+    with pytest.raises(InvalidInput, match="answer_kind: must be one of action-taken"):
+        answer_kind("accepted")

@@ -1,6 +1,6 @@
 """Property: whatever document the heading map can read, import then export loses no word
 (Hypothesis generates the documents: headings in every common form, items marked every way,
-paragraphs after items, prose)."""
+paragraphs after items, answers under items, prose)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ OFFICE = Defaults("Anyshire Police", OfficeHolder("Police and Crime Commissioner
 HEADINGS = heading_map(CONFIG, OFFICE)
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéŵ", min_size=2, max_size=9).filter(
-    lambda w: w not in {"cause", "concern", "answer", "for", "of", "afi", "recommendation"})
+    lambda w: w not in {"cause", "concern", "answer", "for", "of", "afi", "recommendation",
+                        "response", "action", "taken", "proposed", "planned", "no"})
 SENTENCE = st.lists(WORD, min_size=2, max_size=14).map(lambda ws: " ".join(ws).capitalize() + ".")
 PARAGRAPH = st.lists(SENTENCE, min_size=1, max_size=3).map(" ".join)
+ANSWERS = st.sampled_from(["Action taken: ", "Response (no action): ", "Proposed action: ",
+                           "Answer (action proposed): ", "No action:\n"])
 MARKS = st.sampled_from(["- ", "• ", "* ", "1. ", "2) ", "(a) ", "Recommendation 3: ", "AFI 2 "])
 HEADING_FORMS = st.sampled_from(["## {}", "{}", "{}:", "3. {}", "**{}**"])
 SECTIONS = {
@@ -41,6 +44,10 @@ def section(draw, name: str) -> str:
             items.append(draw(MARKS) + draw(SENTENCE))
             if draw(st.booleans()):  # a paragraph that explains the item
                 items.append(draw(PARAGRAPH))
+            if draw(st.booleans()):  # its answer, perhaps of more than one paragraph
+                items.append(draw(ANSWERS) + draw(PARAGRAPH))
+                if draw(st.booleans()):
+                    items.append(draw(PARAGRAPH))
         body = "\n".join(items)
     else:
         body = "\n\n".join(draw(st.lists(PARAGRAPH, min_size=1, max_size=3)))
