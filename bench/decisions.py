@@ -135,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--web-only", action="store_true",
+                        help="only the web sign-off beside the bare endpoint")
     args = parser.parse_args()
     from tests.pgcluster import free_port
 
@@ -163,13 +165,14 @@ def main() -> None:
             return refs
 
         invited, drafts = opened(args.runs, True), opened(args.runs, False)
-        report("decision, nothing served, --no-wait", decisions(invited, env, "--no-wait")[0])
         print(f"s55 bench: {args.runs} runs each; home {home}", flush=True)
-
-        report("read floor: s55 list --json", [timed([*S55, "list", "--json", "--as", OPCC],
-                                                      env)[0] for _ in range(args.runs)])
-        report("decision, nothing served (the route runs in the command)",
-               decisions(invited, env)[0])
+        if not args.web_only:
+            report("decision, nothing served, --no-wait",
+                   decisions(invited, env, "--no-wait")[0])
+            report("read floor: s55 list --json", [timed([*S55, "list", "--json", "--as", OPCC],
+                                                          env)[0] for _ in range(args.runs)])
+            report("decision, nothing served (the route runs in the command)",
+                   decisions(invited, env)[0])
 
         ctx.clock = lambda: datetime(2022, 9, 23, 9, tzinfo=UTC)
         seed = SEED.read_text(encoding="utf-8")
@@ -216,24 +219,27 @@ def main() -> None:
                   "(its own Prefect server, a new database)", flush=True)
 
             decisions(invited[:3], env)  # the first runs after a start warm Prefect up
-            report("decision with s55 serve, --no-wait, first minute",
-                   decisions(invited, env, "--no-wait")[0])
-            drained(ctx)
-            times, outputs = decisions(invited, env)
-            reported = sum("still working" not in out for out in outputs)
-            report(f"... waiting for the report, first minute ({reported} reported)", times)
-            # a new Prefect server is busy for a minute or so after it starts (its scheduler
-            # plans the sweep's runs, its services start); an office's runs for days
-            time.sleep(max(0.0, 90 - (time.perf_counter() - started)))
-            report("decision with s55 serve, --no-wait, steady",
-                   decisions(invited, env, "--no-wait")[0])
-            drained(ctx)  # the route runs those decisions asked for, before the next timings
-            times, outputs = decisions(invited, env)
-            reported = sum("still working" not in out for out in outputs)
-            report(f"... waiting for the report, steady ({reported} reported)", times)
-            report("... of which the served route (request to outcome)", route_times(ctx, 20))
-            report("decision to its first message written (served)",
-                   first_message(drafts, env, home / "outbox"))
+            if not args.web_only:
+                report("decision with s55 serve, --no-wait, first minute",
+                       decisions(invited, env, "--no-wait")[0])
+                drained(ctx)
+                times, outputs = decisions(invited, env)
+                reported = sum("still working" not in out for out in outputs)
+                report(f"... waiting for the report, first minute ({reported} reported)", times)
+                # a new Prefect server is busy for a minute or so after it starts (its scheduler
+                # plans the sweep's runs, its services start); an office's runs for days
+                time.sleep(max(0.0, 90 - (time.perf_counter() - started)))
+                report("decision with s55 serve, --no-wait, steady",
+                       decisions(invited, env, "--no-wait")[0])
+                drained(ctx)  # the route runs those decisions asked for, before the next timings
+                times, outputs = decisions(invited, env)
+                reported = sum("still working" not in out for out in outputs)
+                report(f"... waiting for the report, steady ({reported} reported)", times)
+                report("... of which the served route (request to outcome)", route_times(ctx, 20))
+                report("decision to its first message written (served)",
+                       first_message(drafts, env, home / "outbox"))
+            else:  # steady, as above
+                time.sleep(max(0.0, 90 - (time.perf_counter() - started)))
 
             import httpx
 

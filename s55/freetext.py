@@ -118,16 +118,25 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
     style: str | None = None
     section = rest_to  # the last section that runs on over several lines
     one_line_taken = False
+    last_number: int | None = None  # the number of the last item in an item section
+    section_level = 0  # the Markdown level of the section's heading ('## ...': 2)
     lines = _lines(text)
     found = [_heading(line, headings) for line in lines]
+    said_for = Counter(f[0] for f in found if f[0])
     for number, line in enumerate(lines, 1):
         name, value, kind = found[number - 1]
-        if name and current in ITEMS and placed.fields.get(current) and ANSWER.match(
-                line.strip().strip("*")) and (style == "md" and kind != "md" or any(
-                    later[0] == name for later in found[number:])):
-            # 'PCC response:' under an item, in a document with Markdown headings or whose
-            # own 'PCC response' heading comes later: the item's answer, not that heading
-            name = None
+        label = _heading_text(line) if name else ""
+        level = len(re.match(r"\s*(#*)", line)[1])
+        if name and current in ITEMS and placed.fields.get(current) \
+                and ANSWER.match(f"{label}:") and (kind != "md" or level > section_level) \
+                and (style == "md" and kind == "inline" or said_for[name] > 1
+                     or (last_number is not None
+                         and _next_number(lines, found, number) == last_number + 1)):
+            # 'PCC response' under an item (in any heading form, deeper than its section's)
+            # where the document says it more than once, in a Markdown document as 'Label:
+            # text', or where the items' numbering goes on after it: the item's answer, not
+            # the heading of the office's own response
+            name, line = None, f"{label}: {value}".rstrip()
         if name and (style is None or kind in ALLOWED_AFTER[style]):
             said = normalise(_heading_text(line))
             if name in seen and (name in ONE_LINE or said in spoken):
@@ -136,7 +145,7 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
             spoken.add(said)
             style = style or kind
             seen.setdefault(name, number)
-            current = name
+            current, last_number, section_level = name, None, level
             if name not in ONE_LINE:
                 section = name
             one_line_taken = bool(value.strip())
@@ -156,8 +165,31 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
             continue
         if current in ONE_LINE and line.strip():
             one_line_taken = True
+        if current in ITEMS:
+            last_number = _item_number(line) or last_number
         placed.fields.setdefault(current, []).append((number, line))
     return placed
+
+
+_ITEM_NUMBER = re.compile(r"^\s*(?:[-•*]\s+)?(?:\(?(\d{1,3})[.)]|(?:recommendation|afi|area for "
+                          r"improvement|cause of concern)\s*(\d{1,3})\b)", re.I)
+
+
+def _item_number(line: str) -> int | None:
+    found = _ITEM_NUMBER.match(line.replace("**", ""))
+    return int(found[1] or found[2]) if found else None
+
+
+def _next_number(lines: list[str], found: list, after: int) -> int | None:
+    """The number of the next numbered item after line `after` (1-based), unless a heading
+    that is not an answer's label comes first."""
+    for j in range(after, len(lines)):
+        if found[j][0] and not ANSWER.match(f"{_heading_text(lines[j])}:"):
+            return None
+        number = _item_number(lines[j])
+        if number is not None:
+            return number
+    return None
 
 
 def _heading_text(line: str) -> str:
@@ -179,6 +211,8 @@ def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]
     for sep in ("\t", ":"):
         label, found, value = stripped.partition(sep)
         if found and len(label) <= 80 and normalise(label) in headings:
+            if label.startswith("**"):  # '**Title:** PEEL 2022': the bold ends after the colon
+                value = re.sub(r"^\*\*", "", value.strip())
             return headings[normalise(label)], value.strip(), "inline" if value.strip() else "line"
     bold = re.fullmatch(r"\*\*(.+?)\*\*:?", stripped)  # **Recommendations**
     key = normalise(bold[1] if bold else stripped)
@@ -188,27 +222,52 @@ def _heading(line: str, headings: dict[str, str]) -> tuple[str | None, str, str]
 
 
 def _sub_points_joined(section: str) -> str:
-    """Items indented deeper than the section's first item are sub-points of the item above:
-    joined onto it ('...; sub-point'), never items of their own."""
+    """Items indented deeper than the section's first item, or marked another way than it
+    after a line that introduces them ('1. By March, the force should:' then '- review ...'),
+    are sub-points of the item above: joined onto it ('...; sub-point'), never items of their
+    own."""
     out: list[str] = []
     base: int | None = None
+    items_are = None  # how the section's first item is marked: its items are marked so
+    pointing = False  # the line above introduced a list ('... should:') or was one of its points
     for line in section.split("\n"):
         text = line.lstrip()
-        marked = BULLET.match(text) or NUMBERED.match(text)  # the importer's own item marks
+        mark = _mark(text)
         indent = len(line[:len(line) - len(text)].expandtabs(4))
-        if marked and base is None:
-            base = indent
-        if marked and base is not None and indent > base and out:
+        if mark and base is None:
+            base, items_are = indent, mark
+        if mark and (indent > base or mark != items_are and pointing) and out:
             parent = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip()), None)
             if parent is not None:
-                out[parent] = f"{out[parent].rstrip()}; {text[marked.end():].strip()}"
+                point = text[(BULLET.match(text) or NUMBERED.match(text)).end():].strip()
+                above = out[parent].rstrip()
+                out[parent] = f"{above}{' ' if above.endswith(':') else '; '}{point}"
+                pointing = True
                 continue
+        if text.strip():
+            pointing = bool(_INTRODUCES.search(text))
         out.append(line)
     return "\n".join(out)
 
 
-_MARKER_ALONE = re.compile(r"^\s*(?:recommendation|afi|area for improvement|cause of concern)"
-                           r"\s+\d{1,3}[.:)]?\s*$", re.I)
+# the end of a line that introduces a list of points: '... the force should:', '... for example'
+_INTRODUCES = re.compile(r"(?::|\b(?:for example|for instance|including|such as|as follows))\s*$",
+                         re.I)
+
+
+def _mark(text: str) -> str | None:
+    """How an item is marked: 'bullet', 'number' ('1.', 'Recommendation 2', 'AFI 3'), or
+    'letter' ('(a)', 'b)', 'iv.'); None for a line that is not an item."""
+    if BULLET.match(text):
+        return "bullet"
+    numbered = NUMBERED.match(text)
+    if not numbered:
+        return None
+    return "letter" if re.match(r"\(?(?:[a-z]|[ivx]{1,4})[.)]", numbered[0], re.I) else "number"
+
+
+_MARKER_ALONE = re.compile(r"^\s*(?:#{1,6}\s+|\*\*)?(?:recommendation|afi|area for improvement|"
+                           r"cause of concern)\s*\d{1,3}(?:\.\d{1,2})?[.:)]?(?:\*\*)?\s*$", re.I)
 
 
 def _markers_joined(text: str) -> str:
@@ -219,7 +278,10 @@ def _markers_joined(text: str) -> str:
         if _MARKER_ALONE.match(line):
             nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
             if nxt is not None and not _MARKER_ALONE.match(lines[nxt]):
-                lines[nxt] = f"{line.strip()} {lines[nxt].strip()}"
+                # set as a heading ('### Recommendation 1', Word's Heading 3) or in bold: the
+                # marker of the item below all the same
+                marker = re.sub(r"^\s*#{1,6}\s+|\*\*", "", line).strip()
+                lines[nxt] = f"{marker} {lines[nxt].strip()}"
                 lines[i] = ""
     return "\n".join(lines)
 
@@ -315,12 +377,19 @@ def lost_lines(placed: Placed, record: Record, moved: set[str]) -> list[tuple[in
         kept = _kept(record, "summary" if name in moved else name)
         wanted = Counter(w for _n, line in lines for w in words(line))
         missing = wanted - kept
-        for n, line in lines:
-            lost = [w for w in words(line) if missing[w] > 0]
-            for w in lost:
-                missing[w] -= 1
-            if lost:
-                out.append((n, _start(line)))
+        # a line none of whose words was kept is the likeliest lost one ('Vulnerable people:'
+        # rather than an earlier 'Protecting vulnerable people:'); then the first that fits
+        found = set()
+        for whole in (True, False):
+            for n, line in lines:
+                said = Counter(words(line))
+                if n in found or not said or (whole and said - missing):
+                    continue
+                lost = said & missing
+                if lost:
+                    missing -= lost
+                    found.add(n)
+                    out.append((n, _start(line)))
     return sorted(out)
 
 
@@ -334,9 +403,10 @@ def _kept(record: Record, name: str) -> Counter:
     if name == "grades":
         return Counter(w for g in record.grades for w in words(f"{g.area} {g.grade}"))
     items = getattr(record, name)
-    areas = {i.area for i in items}
+    areas = {i.area for i in items}  # each area's name once, as the export writes it
     return Counter(
-        [w for i in items for w in words(f"{i.area} {i.text} {i.answer.text if i.answer else ''}")]
+        [w for i in items for w in words(f"{i.text} {i.answer.text if i.answer else ''}")]
+        + [w for area in areas for w in words(area)]
         + [w for g in record.grades if g.area in areas for w in words(g.grade)])
 
 

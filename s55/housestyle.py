@@ -19,7 +19,9 @@ from .domain.errors import InvalidInput
 from .domain.record import (
     Answer, AnswerKind, Grade, Item, OfficeHolder, Record, normalise_grade,
 )
-from .render.sanitise import html_to_text, plain_text, rich_text, sanitise_html
+from .render.sanitise import (
+    html_to_text, plain_text, rich_text, sanitise_html, text_with_our_tags,
+)
 
 HEADER_LABELS = {
     "force": "Force",
@@ -40,6 +42,11 @@ GRADE_HEADING = re.compile(
     r"(?P<grade>outstanding|good|adequate|requires improvement|inadequate)\s*$",
     re.I,
 )
+AREA_GRADE = re.compile(r"^(?:grade|graded|judgement|rating)\s*[:–—-]?\s*"
+                        r"(?P<grade>outstanding|good|adequate|requires improvement|inadequate)\.?$",
+                        re.I)
+_GRADE_LABEL = re.compile(r"^(?:grade|graded|judgement|rating)\s*[:–—-]?\s*(?=(?:outstanding|good|"
+                          r"adequate|requires improvement|inadequate)\.?$)", re.I)
 CAUSE = re.compile(r"^cause (?:for|of) concern\b[\s:–-]*(?P<text>.*)$", re.I)
 # An item's answer as offices write it under the item: the house style's 'Answer (kind):',
 # and 'Response:', 'PCC response:', 'Action taken:', 'Proposed action:', 'No action:' ...
@@ -52,6 +59,7 @@ _RESPONSE_LABEL = (
     rf"(?:\s*\((?P<kind>{_KINDS})\))?\s*:")
 ANSWER = re.compile(rf"^{_RESPONSE_LABEL}\s*(?P<text>.*)$", re.I)
 _ANSWER_AT_START = re.compile(rf"^{_RESPONSE_LABEL}", re.I)
+_FORCE_SIDE = re.compile(r"(?:the\s+)?(?:force|chief constable|cc)\b", re.I)
 _LABEL_KIND = {"action taken": AnswerKind.ACTION_TAKEN, "action proposed": AnswerKind.ACTION_PROPOSED,
                "proposed action": AnswerKind.ACTION_PROPOSED,
                "planned action": AnswerKind.ACTION_PROPOSED,
@@ -160,6 +168,7 @@ def parse_record(text: str, warnings: list[str] | None = None, *,
     """Read a house-style record; refuse, naming the field, when one is missing, and refuse,
     listing the passages, when the record would not hold every word of the text. What the
     reader should know but that does not stop the import is added to `warnings`."""
+    text = text_with_our_tags(text)  # '<opcc@example.org>' is an address, not a tag to drop
     answers = Answers(answer_kind)
     record = _parse(text, warnings if warnings is not None else [], answers)
     answers.refuse_unkinded()
@@ -231,8 +240,10 @@ class LostText(InvalidInput):
                           for n, text in passages[:20])
         more = f"\n  ... and {len(passages) - 20} more" if len(passages) > 20 else ""
         super().__init__("record", f"{len(passages)} passage{'s' if len(passages) != 1 else ''} "
-                         "would not be kept, so nothing was imported; put each under a field or "
-                         f"an item:\n{shown}{more}")
+                         "would not be kept, so nothing was imported. Each is text under no "
+                         "heading s55 knows (put it under one, or give --rest-to FIELD; a title "
+                         "line: --title), or a heading with no item under it (add the item, or "
+                         f"delete the heading):\n{shown}{more}")
 
 
 # Words that are labels or markers, not content: the house style's labels, 'Cause for
@@ -278,15 +289,15 @@ def _line_words(line: str, *, labels: bool = True) -> list[str]:
 def text_words(text: str) -> list[str]:
     """The words of plain text as content: each line's bullet or item number, and the markers
     ('Cause for concern', 'Answer (kind):'), are not words; case and accents folded (NFKC)."""
-    text = "\n".join(_ANSWER_AT_START.sub("", NUMBERED.sub("", BULLET.sub(
-        "", part.strip().replace("**", " ").strip()))) for part in text.split("\n"))
+    text = "\n".join(_GRADE_LABEL.sub("", _ANSWER_AT_START.sub("", NUMBERED.sub("", BULLET.sub(
+        "", part.strip().replace("**", " ").strip().strip("*_"))))) for part in text.split("\n"))
     return _WORD.findall(unicodedata.normalize("NFKC", _MARKERS.sub(" ", text)).casefold())
 
 
 def lost_passages(text: str, record: Record) -> list[tuple[int, str]]:
     """The lines of `text` holding words that `record` does not (by count): what an import
     would lose. Empty when every word of the input is in the record."""
-    kept = content_words(format_record(record))
+    kept = content_words(text_with_our_tags(format_record(record)))
     missing = content_words(text) - kept
     if not missing:
         return []
@@ -327,8 +338,9 @@ def _blocks(value: str, separators: str = "", split_inline: bool = True
 # and the common bullet glyphs.
 NUMBERED = re.compile(
     r"^(?:\(?\d{1,3}[.)]|\d{1,3}(?:\.\d{1,3})+\.?(?=\s+[A-Z])|\(?[a-z][.)]|\(?[ivx]{1,4}[.)]"
-    r"|(?:recommendation|afi|area for improvement|cause of concern)\s+\d{1,3}[.:)]?)\s+", re.I)
-BULLET = re.compile("^[-•*·▪◦‣–—➢➤►▶○●■□◆❖✓✔\uf0b7\uf0a7\uf076\uf0d8]\\s*")
+    r"|(?:recommendation|afi|area for improvement|cause of concern)\s*\d{1,3}(?:\.\d{1,2})?"
+    r"(?:[.:)]|\s+[–—-])?)\s+", re.I)
+BULLET = re.compile("^(?:[-•·▪◦‣–—➢➤►▶○●■□◆❖✓✔\uf0b7\uf0a7\uf076\uf0d8]\\s*|\\*\\s+)")
 
 
 def _inline_bullets(line: str, split_inline: bool = True) -> list[tuple[str, bool]]:
@@ -336,6 +348,9 @@ def _inline_bullets(line: str, split_inline: bool = True) -> list[tuple[str, boo
     ('<ul> • one • two') are split at ' - ' or ' • ' before a capital (free text never is:
     there ' - ' is a dash in a sentence)."""
     line = line.replace("**", " ").strip()
+    emphasis = re.fullmatch(r"([*_])(\S(?:.*\S)?)\1", line)  # '*Grade: Adequate*' is italic
+    if emphasis:
+        line = emphasis[2]
     if not line:
         return []
     marked = BULLET.match(line)
@@ -343,6 +358,8 @@ def _inline_bullets(line: str, split_inline: bool = True) -> list[tuple[str, boo
     numbered = NUMBERED.match(line)  # '1. ...', or '• AFI 1 ...': a bullet, then its number
     if numbered:
         line = line[numbered.end():]
+    if not re.search(r"[^\W_]", line):
+        return []  # a rule ('---', '***') or a bare mark: no words, and no item
     bullet = bool(marked) or bool(numbered)
     segments = re.split(r"\s+[-•]\s+(?=[A-Z])", line) if split_inline else [line]
     merged: list[str] = []
@@ -390,11 +407,21 @@ def _items(label: str, value: str, grades: list[Grade], split_inline: bool = Tru
     blocks = _blocks(value, split_inline=split_inline)
     if label == "Recommendations" and blocks and not any(bullet for _t, bullet in blocks):
         return recs, causes, afis  # prose: kept as text by parse_record, with a warning
-    for text, bullet in blocks:
+    for n, (text, bullet) in enumerate(blocks):
         answer, heading, cause = ANSWER.match(text), _grade_heading(text), CAUSE.match(text)
+        graded = AREA_GRADE.match(text) if area and not bullet else None
+        if graded and not any(g.area == area for g in grades):
+            grades.append(Grade(area, normalise_grade(graded["grade"])))  # 'Grade: Adequate'
+            continue
         titled = not answer and not bullet and text.endswith(":") and len(text) < 200
         if titled:
             text = text[:-1].strip()
+        # a short line with no full stop, and items below it: an area's name ('Investigating
+        # crime'), not a paragraph of the item above
+        titled = titled or (not bullet and not answer and len(text.split()) <= 8
+                            and not re.search(r"[.;,!?]$", text) and n + 1 < len(blocks)
+                            and (blocks[n + 1][1] or _grade_heading(blocks[n + 1][0]))
+                            and label != "Recommendations")
         if last and not bullet and not answer and not heading and not cause and not titled:
             # a paragraph that explains the item above it (or its answer): part of that
             item = last[-1]
@@ -407,6 +434,8 @@ def _items(label: str, value: str, grades: list[Grade], split_inline: bool = Tru
             if last is None:
                 raise InvalidInput(label, f"an answer comes before any item: '{text[:60]}'")
             item, said = last[-1], answer["text"].strip()
+            if _FORCE_SIDE.match(answer["who"] or ""):  # the force's words: said to be theirs
+                said = text
             if item.answer:  # a second response (the force's after the PCC's): its label kept
                 said = f"{item.answer.text} {text}".strip()
                 kind = item.answer.kind

@@ -1,6 +1,7 @@
 """`s55 serve`: the one long-running process of an office (DESIGN.md, The route).
 
-It runs the web app; a Prefect runner serving the `advance`, `reminder-sweep` (daily at 07:00
+It runs the web app (in a child process of its own, s55/web_server.py, so that a person's
+request never queues for the GIL behind a route run); a Prefect runner serving the `advance`, `reminder-sweep` (daily at 07:00
 Europe/London) and `open-thematic` deployments; and a dispatcher that claims the route
 requests that decisions commit and runs `advance` for them, one run per review at a time,
 several reviews at once. It talks to the Prefect API at PREFECT_API_URL, or starts and owns
@@ -10,7 +11,7 @@ and Prefect workers run it.
 
 SIGINT or SIGTERM stops the whole tree: the web app, the runner, the dispatcher (runs in
 flight are given a moment to finish) and the Prefect server it started. After SIGKILL the
-server it started ends too (it watches its parent), and a restart carries on with every
+web app and the server it started end too (they watch their parent), and a restart carries on with every
 request still waiting: claims held by a dead process are released.
 """
 
@@ -324,11 +325,7 @@ def _port(wanted: int) -> int:
 
 
 def serve(ctx: Context, *, host: str, port: int) -> None:
-    """The web app on the main thread; the route beside it; everything stops together."""
-    import uvicorn
-
-    from .web.app import create_app
-
+    """The web app in its own process; the route in this one; everything stops together."""
     if not ctx.settings.web_url and not _loopback(host):
         # people elsewhere reach it by some name this process cannot know: links in mail would
         # point at the wrong place (and never at a request's Host header, which anyone can set)
@@ -345,18 +342,30 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
         print(f"s55 serve: note: {other.owner} serves this office's route too; the two share "
               "the requests safely (one run per review at a time)", flush=True)
     served.start()
-    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again once it has: with Python's
-    # default SIGTERM action that would end the process before the route and the Prefect
-    # server are stopped, so here a SIGTERM after uvicorn's own does nothing more
-    signal.signal(signal.SIGTERM, lambda *_: None)
+    # the web app in a process of its own (s55/web_server.py): a request never waits for the
+    # GIL behind a route run; SIGINT or SIGTERM here stops it, the route and the Prefect server
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    web = subprocess.Popen([sys.executable, "-m", "s55.web_server", host, str(port),
+                            str(os.getpid())])
+    code = 0
     try:
-        # uvicorn's own proxy_headers would believe X-Forwarded-For from any loopback peer:
-        # the app believes it only from S55_TRUSTED_PROXIES
-        config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning",
-                                proxy_headers=False)
-        uvicorn.Server(config).run()
-    except KeyboardInterrupt:  # SIGINT, raised again by uvicorn once it has stopped
-        pass
+        while not stop.wait(0.5):
+            if web.poll() is not None:  # it could not listen (the port is taken), or it died
+                print(f"s55 serve: the web app ended (exit {web.returncode}); stopping",
+                      flush=True)
+                code = 1
+                break
     finally:
+        if web.poll() is None:
+            web.terminate()
+            try:
+                web.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                web.kill()
+                web.wait()
         served.stop()
         print("s55 serve: stopped", flush=True)
+    if code:
+        raise SystemExit(code)

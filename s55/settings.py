@@ -182,6 +182,8 @@ class Settings:
     orchestration: str = field(default="embedded",
                                metadata={"read": _one_of("embedded", "deployment")})
     route_workers: int = field(default=0, metadata={"read": _whole(0, 64)})  # 0: chosen for you
+    # processes answering the web app under `s55 serve`: two use both of a small machine's cores
+    web_workers: int = field(default=2, metadata={"read": _whole(1, 32)})
     prefect_port: int = field(default=4200, metadata={"read": _whole(1, 65535)})
     wait_seconds: float = field(default=5.0, metadata={"read": _seconds(0, 600)})
     templates_dir: Path | None = field(default=None, metadata={"read": _folder})

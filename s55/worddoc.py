@@ -7,7 +7,8 @@ than rendering it, and needs only lxml; mammoth converts to HTML (a second parse
 docx2python flattens lists and tables into nested lists that lose the heading styles.
 
     Heading 1-9, Title  -> '## text'
-    a list paragraph    -> '- text'      (numbered or bulleted: both are items)
+    a list item         -> '- text'      (numbered or bulleted: both are items; a 'List
+                                         Paragraph' without a number explains the item above)
     other paragraphs    -> 'text', a blank line between paragraphs
     a table of area and grade -> 'Area – Grade' lines
     a table of items and responses (first row 'Recommendation | PCC response | ...')
@@ -53,11 +54,11 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
     for block in _blocks(document):
         if isinstance(block, Table):
             table_no += 1
-            rows = [[_cell_text(c) for c in _unique(row.cells)] for row in block.rows]
+            rows = _grid(block)
             grades = [r for r in rows if len(r) == 2 and normalise_grade(r[1])]
             start = 0
             if len(rows) >= 2 and grades and len(grades) == len(rows) - 1 \
-                    and len(rows[0]) == 2 and not normalise_grade(rows[0][1]):
+                    and len(rows[0]) == 2 and _column_names(rows[0]):
                 notes.append(f"table {table_no}: its first row ({' | '.join(rows[0])}) read as "
                              "the table's headings")
                 start = 1
@@ -85,7 +86,7 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
         style = _style_name(document, block, styles)
         if re.match(r"(Heading \d|Title)$", style):
             add(f"## {text}", f"paragraph {paragraph}")
-        elif style.startswith("List") or _numbered(block):
+        elif _LIST_ITEM.match(style) or _numbered(block):
             # 'List Number 2', or a numbered paragraph at level 2: a sub-point, indented
             level = _level(block, style)
             add(f"{'  ' * level}- {text}", f"paragraph {paragraph}")
@@ -94,7 +95,15 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
             add("", "")
     text = "\n".join(lines)
     _refuse_unread(document, text, notes, path)
+    notes += _page_furniture(document)
     return text, where, notes
+
+
+def _column_names(row: list[str]) -> bool:
+    """A grades table's first row names its columns ('Area | Grade', 'Pillar | Judgement'):
+    a few words each, no grade, no figures. Anything else is a row of the table, and read."""
+    return all(cell and len(cell.split()) <= 3 and not normalise_grade(cell)
+               and not re.search(r"\d", cell) for cell in row)
 
 
 _ITEM_COLUMN = re.compile(r"^(?:hmicfrs\s+)?(?:recommendations?|areas? for improvement|afis?"
@@ -120,13 +129,19 @@ def _item_table(rows: list[list[str]]) -> list[list[str]] | None:
     number = next((i for i, k in enumerate(keys) if _NUMBER_COLUMN.match(k)), None)
     out = []
     for row in rows[1:]:
+        filled = [i for i, cell in enumerate(row) if cell]
+        if len(filled) == 1 and filled[0] not in answers and not row[item]:
+            out.append([row[filled[0]]])  # a row across the table ('Updates will be ...')
+            continue
         lines = []
+        numbered = number is not None and row[number] and row[item]
         if row[item]:
-            lines.append(f"- {row[number] + '. ' if number is not None and row[number] else ''}"
-                         f"{row[item]}")
+            lines.append(f"- {row[number] + '. ' if numbered else ''}{row[item]}")
         lines += [f"({heads[i]}: {row[i]})" for i in range(len(row))
-                  if row[i] and i not in (item, number, *answers)]
-        lines += [f"{heads[i].rstrip(':')}: {row[i]}" for i in answers if row[i]]
+                  if row[i] and i not in (item, *answers) and not (i == number and numbered)]
+        # a cell that says its own kind ('Action taken: ...') is read as it says
+        lines += [row[i] if ANSWER.match(row[i]) else f"{heads[i].rstrip(':')}: {row[i]}"
+                  for i in answers if row[i]]
         out.append(lines)
     return out
 
@@ -177,14 +192,41 @@ def _refuse_unread(document, text: str, notes: list[str], path: Path) -> None:
     def count(s: str) -> Counter:
         return Counter(re.findall(r"[^\W_]+", s.casefold()))
 
-    body = count(" ".join(t.text or "" for t in document.element.body.iter(f"{W}t")
-                          if not _inside_text_box(t)))
+    # paragraph by paragraph, as Word shows them: a word split over two runs ('improve' +
+    # 'ments', as Word often saves one) is one word
+    body = count(" ".join(_text(p) for p in document.element.body.iter(f"{W}p")
+                          if not _inside_text_box(p)))
     read = count(text + " " + " ".join(notes))
     missing = body - read
     if missing:
         raise InvalidInput(str(path), "has text that import could not read, so nothing was "
                            f"imported: {' '.join(sorted(missing)[:12])} ... (tell the s55 "
                            "maintainers how it is laid out)")
+
+
+# Word's list item styles; 'List Paragraph' without numbering and 'List Continue' are the
+# paragraphs that explain an item, not items
+_LIST_ITEM = re.compile(r"List(?: Bullet| Number)?(?: \d)?$")
+
+_FURNITURE = {"header": "page header", "first_page_header": "first page's header",
+              "even_page_header": "even pages' header", "footer": "page footer",
+              "first_page_footer": "first page's footer", "even_page_footer": "even pages' footer"}
+
+
+def _page_furniture(document) -> list[str]:
+    """The page headers and footers: a protective marking, the office's name, page numbers.
+    They are not part of the response and are not imported, but never without a word: each
+    one's text is said."""
+    said, out = set(), []
+    for section in document.sections:
+        for kind, name in _FURNITURE.items():
+            part = getattr(section, kind)
+            text = " ".join(t for t in (_text(p) for p in part._element.iter(f"{W}p")) if t) \
+                if part._has_definition else ""
+            if text and text not in said:
+                said.add(text)
+                out.append(f"the {name} '{text[:80]}' is not part of the response: not imported")
+    return out
 
 
 def _inside_text_box(node) -> bool:
@@ -217,14 +259,22 @@ def _numbered(paragraph) -> bool:
     return ppr is not None and ppr.numPr is not None
 
 
-def _unique(cells):
-    """Merged cells come back once per grid column: each once."""
-    seen, out = set(), []
-    for cell in cells:
-        if id(cell._tc) not in seen:
-            seen.add(id(cell._tc))
-            out.append(cell)
-    return out
+def _grid(table) -> list[list[str]]:
+    """The table's text, one string per grid column. python-docx gives a merged cell once per
+    column and row it spans; it is read once, where it starts, and is '' elsewhere (so a
+    recommendation merged down two rows is one recommendation, and a merged heading cell
+    leaves the columns where they are)."""
+    rows, above = [], []
+    for row in table.rows:
+        cells = row.cells
+        texts = []
+        for j, cell in enumerate(cells):
+            spanned = (j > 0 and cells[j - 1]._tc is cell._tc) or \
+                (j < len(above) and above[j]._tc is cell._tc)
+            texts.append("" if spanned else _cell_text(cell))
+        rows.append(texts)
+        above = cells
+    return rows
 
 
 def _refuse_hidden_text(document, path: Path) -> None:

@@ -23,21 +23,38 @@ _BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 # isolates that make text display in another order than it is stored ("Trojan Source"): none
 # belongs in a response, and a signed-off text must read as it is kept. Tab and newline stay;
 # the left-to-right and right-to-left marks (U+200E, U+200F) stay for real bidirectional text.
+# A control character stands between words as often as not ('call<ESC>handling', a form feed
+# between paragraphs): each becomes a space, so no two words are run together; the
+# bidirectional marks, which sit inside words, simply go.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
 
 
+_NOT_OUR_TAG = re.compile(r"<(?!/?(?:%s)\b[^<>]*>)" % "|".join(sorted(RICH_TAGS, key=len,
+                                                                       reverse=True)))
+
+
+def text_with_our_tags(value: str) -> str:
+    """Text that may hold the few tags a rich field keeps (`<p>`, `<b>`, `<a href>` ...): every
+    other '<' is a character, not markup ('<opcc@example.org>', 'x<y', '<!-- note -->',
+    '<script>' typed as text), so the sanitiser keeps its words instead of dropping them."""
+    return _NOT_OUR_TAG.sub("&lt;", value)
+
+
 def strip_controls(value: str) -> str:
-    return _CONTROLS.sub("", value)
+    return _CONTROLS.sub(" ", _BIDI.sub("", value))
 
 
 def _no_control_refs(value: str) -> str:
     """Character references that spell a control character ('&#27;') go too."""
     def keep(m: re.Match) -> str:
         code = int(m[1], 16) if m[1] else int(m[2])
-        return "" if code > 0x10FFFF or _CONTROLS.match(chr(code)) else m[0]
+        if code > 0x10FFFF or _BIDI.match(chr(code)):
+            return ""
+        return " " if _CONTROLS.match(chr(code)) else m[0]
     return _CHAR_REF.sub(keep, value)
 
 

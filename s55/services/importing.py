@@ -87,14 +87,28 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
     kind = kind_of(answer_kind)  # checked before the file is read: a typo is named first
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
     warnings: list[str] = []
+    def free_text() -> Record:
+        defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate)
+        return parse_free_text(text, heading_map(ctx.settings.config_dir, defaults), defaults,
+                               rest_to=rest_to, warnings=warnings, answer_kind=kind)
+
     try:
         if looks_like_house_style(text):
-            record = parse_record(text, warnings, answer_kind=kind)
+            try:
+                record = parse_record(text, warnings, answer_kind=kind)
+            except InvalidInput as house:
+                # 'Force<TAB>...' and 'Grade<TAB>...' in a document written some other way:
+                # if it lacks most of the house style's parts, it is read as free text
+                if house.field != "record" or "required parts are missing" not in str(house):
+                    raise
+                try:
+                    record = free_text()
+                except InvalidInput:
+                    raise house from None
+                notes.append("read as free text: it has some of the house style's labels but "
+                             "not its parts")
         else:
-            defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate)
-            record = parse_free_text(text, heading_map(ctx.settings.config_dir, defaults),
-                                     defaults, rest_to=rest_to, warnings=warnings,
-                                     answer_kind=kind)
+            record = free_text()
     except LostText as lost:
         if not where:
             raise
@@ -157,9 +171,9 @@ def summary(record: Record, *, detail: bool = False) -> list[str]:
         lines += [f"      {g.area or 'overall'}: {g.grade}" for g in record.grades]
     for name in ITEM_LISTS:
         items = getattr(record, name)
-        words = sum(_words(i.text) + _words(i.area) for i in items)
+        words = sum(_plain_words(i.text) + _plain_words(i.area) for i in items)
         answered = [i.answer for i in items if i.answer]
-        told = (f"; {len(answered)} answered, {sum(_words(a.text) for a in answered)} words"
+        told = (f"; {len(answered)} answered, {sum(_plain_words(a.text) for a in answered)} words"
                 if answered else "")
         lines.append(f"  {name:<24} {len(items):>6} items, {words} words{told}")
         for n, i in enumerate(items if detail else (), 1):
@@ -167,6 +181,11 @@ def summary(record: Record, *, detail: bool = False) -> list[str]:
             if i.answer:
                 lines.append(f"         answer ({i.answer.kind}): {start(i.answer.text)}")
     return lines
+
+
+def _plain_words(text: str) -> int:
+    """Items and answers are text: '<' in them is a character, not the start of a tag."""
+    return len(re.findall(r"[^\W_]+", text))
 
 
 def _words(text: str) -> int:

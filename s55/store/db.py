@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,14 +36,18 @@ def engine_for(url: str) -> Engine:
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
-        # Writers in this process queue on a lock of ours: SQLite's own busy handler sleeps
-        # 1, 2, 5 ... 100 ms between tries, so twenty web requests saving at once would wait
-        # far longer than the writes take. Other processes still meet SQLite's lock.
+        # Writers queue on locks of ours: SQLite's own busy handler sleeps 1, 2, 5 ... 100 ms
+        # between tries, so twenty web requests saving at once would wait far longer than the
+        # writes take. In this process, a thread lock; across the processes of one database
+        # (the web app's workers, the served route, commands), a lock file beside it, which the
+        # kernel hands on the moment it is let go (and lets go when a holder dies).
         writing, mine = threading.Lock(), threading.local()  # a write begins and ends in one thread
+        across = _LockFile(url)
 
         def done() -> None:
             if getattr(mine, "held", False):
                 mine.held = False
+                across.release()
                 writing.release()
 
         @event.listens_for(engine, "begin")
@@ -53,6 +59,7 @@ def engine_for(url: str) -> Engine:
             writing.acquire()
             mine.held = True
             try:
+                across.acquire()
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
                 done()
@@ -72,6 +79,28 @@ def engine_for(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
+
+
+class _LockFile:
+    """A lock file beside a SQLite database file, opened on first use (nothing in memory);
+    held by one thread of this process at a time (the thread lock above sees to that)."""
+
+    def __init__(self, url: str):
+        database = make_url(url).database
+        self.path = (f"{database}.writing" if database and database != ":memory:"
+                     and not database.startswith("file:") else None)
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        if self.path is None:
+            return
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 _READY: set[str] = set()
@@ -109,8 +138,6 @@ def _across_processes(url: str):
         if not path or path == ":memory:":
             yield
             return
-        import fcntl
-
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(f"{path}.migrating", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

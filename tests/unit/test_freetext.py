@@ -247,7 +247,7 @@ def test_sub_points_belong_to_their_item():
         "- By March 2024, the force should publish its crime data plan, covering:\n"
         "    - recorded crime\n    - outcomes\n- The force should train its staff."))
     assert [r.text for r in record.recommendations] == [
-        "By March 2024, the force should publish its crime data plan, covering:; recorded "
+        "By March 2024, the force should publish its crime data plan, covering: recorded "
         "crime; outcomes", "The force should train its staff."]
 
 
@@ -329,3 +329,61 @@ def test_answer_kind_is_read_as_people_type_it():
     assert answer_kind("No action") is AnswerKind.NO_ACTION
     with pytest.raises(InvalidInput, match="answer_kind: must be one of action-taken"):
         answer_kind("accepted")
+
+
+def test_what_a_second_attacker_found_in_other_offices_layouts():
+    """Each of these once imported with a word lost, or an item or answer in the wrong place."""
+    # control characters between words are spaces, not glue
+    record, _ = read("## Summary\nThe force\x0cimproved\x07markedly.\n", title="A report")
+    assert "The force improved markedly." in " ".join(record.summary.split())
+    # an area heading with no item under it is refused by its own line, not an earlier one
+    # that shares its words
+    with pytest.raises(LostText) as lost:
+        read("## Areas for improvement\nProtecting vulnerable people:\n- Do A.\n"
+             "Vulnerable people:\nOnline safety:\n- Do B.\n", title="A report")
+    assert lost.value.passages == [(4, "Vulnerable people:")]
+    # 'PCC Response' alone under a recommendation, where the numbering goes on after it
+    record, _ = read("RECOMMENDATIONS\n\nRecommendation 1\nThe force should improve call "
+                     "handling.\n\nPCC Response\nI have commissioned a review.\n\n"
+                     "Recommendation 2\nThe force should improve victim updates.\n\n"
+                     "CHIEF CONSTABLE'S RESPONSE\nWe welcome the report.\n", title="A report",
+                     answer_kind=AnswerKind.ACTION_PROPOSED)
+    assert [(r.text, r.answer.text if r.answer else None) for r in record.recommendations] == [
+        ("The force should improve call handling.", "I have commissioned a review."),
+        ("The force should improve victim updates.", None)]
+    assert record.initial_response == ""
+    # '#### PCC response' under each '### Recommendation N' of a Markdown document
+    record, _ = read("## Recommendations\n### Recommendation 1\nDo A.\n#### PCC response\n"
+                     "Done A.\n### Recommendation 2\nDo B.\n#### PCC response\nDone B.\n"
+                     "## Chief Constable's response\nWe accept.\n", title="A report",
+                     answer_kind=AnswerKind.ACTION_TAKEN)
+    assert [(r.text, r.answer.text) for r in record.recommendations] == [
+        ("Do A.", "Done A."), ("Do B.", "Done B.")]
+    # points introduced by '... should:' are the item's, not recommendations of their own
+    record, _ = read("Recommendations\n1. By March, the force should:\n- review its "
+                     "processes;\n- train call handlers.\nAction taken: An audit team.\n"
+                     "2. The force should improve vetting.\n", title="A report")
+    assert [r.text for r in record.recommendations] == [
+        "By March, the force should: review its processes;; train call handlers.",
+        "The force should improve vetting."]
+    assert record.recommendations[0].answer == Answer(AnswerKind.ACTION_TAKEN, "An audit team.")
+    # an area's name on its own line, an area's grade in italics, rules between items,
+    # 'AFI1:' and 'AFI 2 –'
+    record, _ = read("## Areas for improvement\n**Responding to the public**\n\n*Grade: "
+                     "Requires improvement*\n\n- Answer 999 calls faster.\n\n---\n\n"
+                     "Investigating crime\n- Improve supervision.\n\n***\n\n"
+                     "AFI1: Improve records.\nAFI 2 – Improve custody.\n", title="A report")
+    assert [(i.area, i.text) for i in record.areas_for_improvement] == [
+        ("Responding to the public", "Answer 999 calls faster."),
+        ("Investigating crime", "Improve supervision."),
+        ("Investigating crime", "Improve records."), ("Investigating crime", "Improve custody.")]
+    assert [(g.area, g.grade) for g in record.grades] == [
+        ("Responding to the public", "Requires improvement")]
+    # the force's response under an item is said to be the force's
+    record, _ = read("## Recommendations\n- Do A.\nForce response: Done A.\n"
+                     "## PCC response\nThanks.\n", title="A report",
+                     answer_kind=AnswerKind.ACTION_TAKEN)
+    assert record.recommendations[0].answer.text == "Force response: Done A."
+    # a bold label's value is the value, not '** value'
+    record, _ = read("**Title:** PEEL 2022 Anyshire\n\n**Summary**\n\nGood.\n")
+    assert record.title == "PEEL 2022 Anyshire"

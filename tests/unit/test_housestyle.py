@@ -1,5 +1,7 @@
 """Reading and writing the house-style record (the real Staffordshire record as test data)."""
 
+import re
+
 import pytest
 
 from s55.domain.errors import InvalidInput
@@ -64,9 +66,13 @@ def test_hostile_html_in_a_field_comes_out_inert(seed_text):
         '<script>alert(1)</script><img src=x onerror="alert(2)">'
         '<a href="javascript:alert(3)">x</a><p onclick="alert(4)">The report highlights')
     summary = parse_record(hostile).summary
-    for bad in ("<script", "alert(1)", "onerror", "javascript:", "onclick", "<img"):
-        assert bad not in summary
+    tags = re.findall(r"<[^>]*>", summary)  # what a browser would act on
+    for bad in ("script", "onerror", "javascript:", "onclick", "img"):
+        assert not any(bad in tag for tag in tags), (bad, tags)
     assert "<p>The report highlights" in summary
+    # a tag the record does not keep is text, shown as typed: its words are not dropped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in summary
+    assert '&lt;img src=x onerror="alert(2)"&gt;' in summary
 
 
 @pytest.mark.parametrize("label", ["Force", "Title of inspection", "Grade",
@@ -89,3 +95,14 @@ def test_a_grade_off_the_scale_is_refused_naming_the_field(seed_text):
     with pytest.raises(InvalidInput) as refusal:
         parse_record(text)
     assert refusal.value.field == "Grade" and "Mostly fine" in refusal.value.rule
+
+
+def test_angle_brackets_and_comments_typed_in_the_house_style_are_kept(seed_text):
+    """Text that looks like markup but is not a tag a record keeps ('<opcc@example.org>',
+    'x<y', an HTML comment) is text: kept, shown as typed, and kept again on re-import."""
+    typed = seed_text.replace(
+        "<p>The report highlights",
+        "<p>Write to <opcc@example.org>; x<y. <!-- a note --> The report highlights")
+    record = parse_record(typed)
+    assert "&lt;opcc@example.org&gt;; x&lt;y. &lt;!-- a note --&gt;" in record.summary
+    assert parse_record(format_record(record)) == record
