@@ -57,9 +57,25 @@ class Serve:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def children(self) -> list[int]:
-        found = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+    def children(self, of: int | None = None) -> list[int]:
+        found = subprocess.run(["pgrep", "-P", str(of or self.proc.pid)], capture_output=True,
+                               text=True)
         return [int(p) for p in found.stdout.split()]
+
+    def child(self, module: str) -> int:
+        """The one child process running `python -m MODULE` (s55.prefect_server, s55.web_server)."""
+        [pid] = [p for p in self.children() if module in Path(f"/proc/{p}/cmdline").read_bytes()
+                 .decode(errors="replace").split("\0")]
+        return pid
+
+    def tree(self) -> list[int]:
+        """Every process below it: its Prefect server, its web app and the web app's workers."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            below = self.children(todo.pop())
+            found += below
+            todo += below
+        return found
 
     def wait(self, seconds: float = 60) -> int:
         return self.proc.wait(seconds)
