@@ -2,7 +2,8 @@
 time from a decision to its first message, and a web sign-off under 20 concurrent clients
 beside a bare FastAPI endpoint. Prints medians and p95; asserts nothing.
 
-    ./dev bench      (or: .venv/bin/python bench/decisions.py [--runs 20] [--clients 20])
+    ./dev bench      (or: .venv/bin/python bench/decisions.py [--runs 20] [--clients 20]
+                      [--web-only: just the web sign-off beside the bare endpoint])
 
 Targets on this machine (issue 8): a decision command returns with --no-wait in under 0.8 s
 and reports its outcome in under 3 s at p95; the web sign-off's p95 is within 3x the bare

@@ -40,6 +40,9 @@ def served(home, ctx, prefect_api):
     started = []
 
     def start(patch: str = "", wait: bool = True, **env) -> Serve:
+        # one web process answers a test's few requests; the tree test and the browser test
+        # run the default two
+        env.setdefault("S55_WEB_WORKERS", "1")
         one = Serve(home, _free_port(), clean_env(home, PREFECT_API_URL=prefect_api, **env), patch)
         started.append(one)
         return one.start(ctx, wait=wait)
