@@ -791,6 +791,37 @@ def serve_status(context, as_json: bool) -> int:
     return 0 if served else 1
 
 
+@command("db", Arg("action", metavar="status|upgrade|backup", choices=["status", "upgrade", "backup"],
+                   help="status: the schema the database holds and the one this s55 needs; "
+                        "upgrade: apply the migrations (stop `s55 serve` and back up first); "
+                        "backup FILE: a consistent copy of a SQLite database, taken live."),
+         Arg("file", metavar="FILE", nargs="?", type=Path, help="With backup: a new file."),
+         Actor, AsJson)
+def db(action: str, file: Path | None = None, actor: str | None = None, as_json: bool = False):
+    """The database: its schema, its upgrade and its backup."""
+    from .services import database
+
+    context = ctx()
+    if action == "status":
+        found = database.status(context)
+        if as_json:
+            echo(json.dumps(found, indent=2))
+        else:
+            echo(f"{found['database']}: schema {found['schema'] or 'none yet'}; this s55 needs "
+                 f"{found['needs']}" + ("" if found["up_to_date"] or found["schema"] is None
+                                       else ": run `s55 db upgrade`"))
+        return 0 if found["up_to_date"] or found["schema"] is None else 1
+    if action == "upgrade":
+        before, after = database.upgrade(context, actor=actor)
+        echo(f"schema {before or 'none'} -> {after}" if before != after
+             else f"schema {after}: up to date, nothing to do")
+        return 0
+    if file is None:
+        raise InvalidInput("FILE", "name the new file: s55 db backup FILE")
+    echo(f"backed up to {database.backup(context, actor=actor, to=file)}")
+    return 0
+
+
 @command("people")
 def people():
     """The office's people, their roles and whom delegates act for."""

@@ -48,3 +48,9 @@ class Conflict(S55Error):
     """Someone else changed the review between reading and writing it; nothing was saved."""
 
     exit_code = 8
+
+
+class SchemaOutOfDate(S55Error):
+    """The database's schema is not the one this s55 was written for: nothing was done."""
+
+    exit_code = 9

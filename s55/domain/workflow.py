@@ -44,6 +44,9 @@ class Action(StrEnum):
     PUBLISH = "publish"
     RUN_REMINDERS = "run the reminder sweep"
     READ = "read"
+    # the database itself, not a review
+    UPGRADE_DATABASE = "upgrade the database's schema"
+    BACK_UP_DATABASE = "back up the database"
     # taken by the route (automated), never by a person
     RECORD_PUBLICATION = "record the publication"
     RECORD_COPIES_SENT = "record the copies sent"
@@ -102,6 +105,9 @@ RULES: dict[Action, Rule] = {
     Action.PUBLISH: _rule({R.OPCC_OFFICER}, {S.SIGNED_OFF}),
     Action.RUN_REMINDERS: _rule({R.OPCC_OFFICER}, set(Stage)),
     Action.READ: _rule(set(Role), set(Stage)),
+    Action.UPGRADE_DATABASE: _rule({R.OPCC_OFFICER}, set()),
+    # a backup holds every review and the audit trail: an auditor may take one too
+    Action.BACK_UP_DATABASE: _rule({R.OPCC_OFFICER, R.AUDITOR}, set()),
     # the route moves a released review on once the files are written, and again once every
     # s55(6) copy has gone
     Action.RECORD_PUBLICATION: _rule(set(), {S.SIGNED_OFF}, S.PUBLISHED, automated=True),

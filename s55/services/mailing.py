@@ -186,6 +186,16 @@ def deliver(ctx: Context, ref: str | None, *, at: datetime | None = None) -> dic
     return outcome
 
 
+def file_key(msg: OutboxMessage) -> str:
+    """The name of a message's .eml file: its row, and a digest of its Message-ID and the
+    moment the row was written. A resend of the same row finds its file (sent before); a new
+    message whose row takes a number and even a Message-ID an older one had (the database
+    restored from a backup beside a newer outbox folder, the decision taken again) gets a
+    file of its own instead of being taken for that one, already sent."""
+    seed = f"{msg.message_id}|{as_utc(msg.created_at).isoformat()}"
+    return f"{msg.id:06d}-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
+
+
 def _claim_next(ctx: Context, review_id: int | None, owner: str, tried: set[int]
                 ) -> tuple[int, str, EmailMessage | None, str] | None:
     """Claim one message: (id, file key, message or None, why it cannot be built)."""
@@ -197,9 +207,9 @@ def _claim_next(ctx: Context, review_id: int | None, owner: str, tried: set[int]
                 continue
             msg.status, msg.claimed_by, msg.claimed_at = "sending", owner, now
             try:
-                return msg.id, f"{msg.id:06d}", build(ctx, msg), ""
+                return msg.id, file_key(msg), build(ctx, msg), ""
             except (OSError, ValueError) as err:
-                return msg.id, f"{msg.id:06d}", None, str(err)
+                return msg.id, file_key(msg), None, str(err)
     return None
 
 

@@ -15,13 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, SchemaOutOfDate
 from .models import AuditHead
 
 CONFLICT = ("refused: the review changed while this was being saved (someone else acted at the "
             "same moment); nothing was saved: look again and retry")
 
-SCHEMA_HEAD = "0008"  # the newest Alembic revision in migrations/versions
+SCHEMA_HEAD = "0009"  # the newest Alembic revision in migrations/versions
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -81,6 +81,10 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+def sqlite_path(url: str) -> str:
+    return make_url(url).database or ""
+
+
 class _LockFile:
     """A lock file beside a SQLite database file, opened on first use (nothing in memory);
     held by one thread of this process at a time (the thread lock above sees to that)."""
@@ -107,26 +111,66 @@ _READY: set[str] = set()
 _MIGRATING = threading.Lock()  # Alembic is not thread-safe; tasks run in threads
 
 
+def schema_version(url: str) -> str | None:
+    """The database's Alembic revision; None for a database s55 has not yet made."""
+    with engine_for(url).connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("select version_num from alembic_version")).scalar()
+
+
 def ensure_schema(url: str) -> None:
-    """Bring the schema to head with Alembic, unless it is there already (the usual case)."""
+    """Check that the database holds the schema this s55 needs. A new, empty database is made
+    (the embedded default needs no step of its own); one at an older revision is left as it is
+    and refused, with the way on (`s55 db upgrade`, after a backup), so that no process
+    changes the schema under others that are still running."""
     if url in _READY:
         return
     with _MIGRATING, _across_processes(url):
         if url in _READY:
             return
-        engine = engine_for(url)
-        with engine.connect() as conn:
-            current = (conn.execute(text("select version_num from alembic_version")).scalar()
-                       if inspect(conn).has_table("alembic_version") else None)
-        if current != SCHEMA_HEAD:
-            from alembic import command
-            from alembic.config import Config
-
-            cfg = Config()
-            cfg.set_main_option("script_location", str(MIGRATIONS))
-            cfg.attributes["engine"] = engine
-            command.upgrade(cfg, "head")
+        current = schema_version(url)
+        if current is None:
+            _upgrade(url)
+        elif current != SCHEMA_HEAD:
+            raise SchemaOutOfDate(_out_of_date(current))
         _READY.add(url)
+
+
+def upgrade_schema(url: str) -> tuple[str | None, str]:
+    """`s55 db upgrade`: the migrations to head, one process at a time (a lock file beside a
+    SQLite database, an advisory lock on PostgreSQL); (the revision before, the one after)."""
+    with _MIGRATING, _across_processes(url):
+        before = schema_version(url)
+        if before is not None and before not in _REVISIONS:
+            raise SchemaOutOfDate(_out_of_date(before))
+        if before != SCHEMA_HEAD:
+            _upgrade(url)
+        _READY.add(url)
+        return before, SCHEMA_HEAD
+
+
+def _upgrade(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine_for(url)
+    command.upgrade(cfg, "head")
+
+
+_REVISIONS = {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
+
+
+def _out_of_date(current: str) -> str:
+    if current in _REVISIONS:
+        return (f"the database's schema is at revision {current} and this s55 needs "
+                f"{SCHEMA_HEAD}: stop `s55 serve`, back the database up (`s55 db backup FILE`) "
+                "and run `s55 db upgrade`; nothing was done")
+    return (f"the database's schema is at revision {current}, which this s55 does not know "
+            f"(it knows up to {SCHEMA_HEAD}): it was written by a newer s55; run that one, or "
+            "upgrade this one; nothing was done")
 
 
 @contextmanager

@@ -12,6 +12,16 @@ class Base(DeclarativeBase):
     pass
 
 
+class RefCounter(Base):
+    """The last reference number given for a prefix and year (repo.next_ref)."""
+
+    __tablename__ = "ref_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class Review(Base):
     """One response to one report: its stage, its dates and which version is which."""
 

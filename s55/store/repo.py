@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..domain.audit import Entry, next_entry
@@ -13,7 +15,9 @@ from ..domain.errors import NotFound
 from ..domain.record import Record
 from ..domain.workflow import OPEN_STAGES
 from .db import lock_audit_head
-from .models import AuditHead, AuditRow, OutboxMessage, Publication, Review, Version
+from .models import (
+    AuditHead, AuditRow, OutboxMessage, Publication, RefCounter, Review, Version,
+)
 
 
 def find_review(session: Session, ref: str) -> Review | None:
@@ -41,9 +45,16 @@ def reviews(session: Session, *, stage: str | None = None) -> list[Review]:
 
 
 def next_ref(session: Session, prefix: str, year: int) -> str:
-    stem = f"{prefix}-{year}-"
-    count = session.scalar(select(func.count()).where(Review.ref.like(stem + "%")))
-    return f"{stem}{count + 1:04d}"
+    """The next reference of a prefix and year, taken from its counter in one statement (an
+    upsert that returns the new count): two transactions at once get two numbers, and a
+    number is never given twice, even when they do not block each other (PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    taken = insert(RefCounter).values(prefix=prefix, year=year, last=1)
+    taken = taken.on_conflict_do_update(index_elements=["prefix", "year"],
+                                        set_={"last": RefCounter.last + 1})
+    number = session.execute(taken.returning(RefCounter.last)).scalar_one()
+    return f"{prefix}-{year}-{number:04d}"
 
 
 def reviews_with_version(session: Session, digest: str) -> list[str]:

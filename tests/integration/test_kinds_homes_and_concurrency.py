@@ -104,3 +104,29 @@ def test_two_people_answering_at_once_lose_nothing_silently(home, postgres_url, 
     assert shown["recommendations"][0]["answer"]["text"] == f"Answer by {winner}"
     assert len(shown["versions"]) == len(before["versions"]) + 1
     assert reading.verify_audit(ctx, actor=AUDITOR).ok
+
+
+def test_ten_imports_at_once_get_ten_references(home, db_url, seed_text):
+    """References come from a counter taken in one statement, not `count + 1`: on PostgreSQL
+    ten transactions at once do not block each other, and each still gets its own number."""
+    ctx = make_ctx(home, db_url, when=WHEN)
+    record = parse_record(seed_text)
+    barrier, refs, errors = threading.Barrier(10), [], []
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            refs.append(drafting.open_review(ctx, actor=OPCC, record=record, again=True,
+                                             published_on=date(2022, 9, 22)))
+        except Exception as err:  # noqa: BLE001 - collected and shown below
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(refs) == [f"S55-2022-{n:04d}" for n in range(1, 11)]
+    listed = {r["ref"] for r in reading.list_reviews(ctx, actor=AUDITOR)}
+    assert listed == set(refs)

@@ -221,7 +221,8 @@ def test_a_sent_link_is_not_kept_in_the_outbox(ctx):
     assert token not in stored.body_text + stored.body_html
     assert "link removed from the stored copy once sent" in stored.body_text
     # the mailbox (the files transport's .eml) is where the link lives, as with any mail
-    mail = email.message_from_bytes((ctx.settings.outbox / f"{stored.id:06d}.eml").read_bytes())
+    sent = ctx.settings.outbox / f"{mailing.file_key(stored)}.eml"
+    mail = email.message_from_bytes(sent.read_bytes())
     text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
     assert token in text.get_payload(decode=True).decode()
 

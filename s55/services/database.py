@@ -1,0 +1,79 @@
+"""The database itself: its schema (`s55 db upgrade`, `s55 db status`) and its backup
+(`s55 db backup FILE`). Operators' actions, checked against the same role table as
+everything else; an upgrade is put on the audit trail.
+
+A copy of `s55.db` taken with `cp` while s55 runs is not a backup: SQLite keeps recent
+commits in `s55.db-wal` until a checkpoint, so the copy can lack them (or every table, just
+after a first run). `s55 db backup` uses SQLite's online backup, which copies a consistent
+snapshot however busy the database is.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from ..domain.errors import InvalidInput
+from ..domain.workflow import Action, check_role
+from ..store import db
+from .context import Context
+from .deciding import audit
+
+
+def status(ctx: Context) -> dict:
+    """What the database holds and what this s55 needs (read without changing anything)."""
+    url = ctx.settings.db_url
+    current = db.schema_version(url)
+    return {"database": _shown(url), "schema": current, "needs": db.SCHEMA_HEAD,
+            "up_to_date": current == db.SCHEMA_HEAD}
+
+
+def upgrade(ctx: Context, *, actor: str | None) -> tuple[str | None, str]:
+    """The migrations to head, under a lock no other process passes meanwhile; on the trail."""
+    person = ctx.office.directory.actor(actor)
+    check_role(Action.UPGRADE_DATABASE, person.role)
+    before, after = db.upgrade_schema(ctx.settings.db_url)
+    if before != after:
+        with ctx.uow() as session:
+            audit(session, at=ctx.now(), person=person, holder=person,
+                  action=str(Action.UPGRADE_DATABASE), ref="", version="",
+                  details={"from": before or "none", "to": after})
+    return before, after
+
+
+def backup(ctx: Context, *, actor: str | None, to: Path) -> Path:
+    """A consistent copy of the SQLite database in a new file (never over an existing one)."""
+    person = ctx.office.directory.actor(actor)
+    check_role(Action.BACK_UP_DATABASE, person.role)
+    url = ctx.settings.db_url
+    if not url.startswith("sqlite"):
+        raise InvalidInput("database", "is PostgreSQL: back it up with PostgreSQL's own tools "
+                           "(pg_dump, or the service's backups); `s55 db backup` copies SQLite")
+    to = to.expanduser()
+    if to.exists():
+        raise InvalidInput("FILE", f"{to} exists already; name a new file (a backup never "
+                           "overwrites)")
+    if not to.parent.is_dir():
+        raise InvalidInput("FILE", f"{to.parent} is not a folder")
+    db.ensure_schema(url)  # a database this s55 can read, or the reason why not
+    source = sqlite3.connect(db.sqlite_path(url))
+    partial = to.with_name(f".{to.name}.partial")
+    try:
+        target = sqlite3.connect(partial)
+        with target:
+            source.backup(target)
+        target.close()
+        try:
+            os.link(partial, to)  # the file appears whole, or not at all, and over nothing
+        except FileExistsError:
+            raise InvalidInput("FILE", f"{to} appeared while the backup was made; nothing "
+                               "was overwritten") from None
+    finally:
+        source.close()
+        partial.unlink(missing_ok=True)
+    return to
+
+
+def _shown(url: str) -> str:
+    return db.sqlite_path(url) if url.startswith("sqlite") else url.split("@")[-1]

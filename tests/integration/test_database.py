@@ -1,0 +1,123 @@
+"""The database as an operator meets it: a schema that is not this s55's is refused with the
+way on, `s55 db upgrade` under a lock and on the audit trail, `s55 db backup` a consistent
+copy taken live (issue 11)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from s55.domain.errors import InvalidInput, NotPermitted, SchemaOutOfDate
+from s55.housestyle import parse_record
+from s55.services import database, drafting, reading
+from s55.store import db
+from tests.conftest import AUDITOR, COMMISSIONER, OPCC, make_ctx
+
+
+def s55(home, *argv) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    return subprocess.run([sys.executable, "-m", "s55", *argv], capture_output=True, text=True,
+                          env={**env, "S55_HOME": str(home)}, timeout=60)
+
+
+def at_revision(url: str, revision: str) -> None:
+    """A database as an older s55 left it."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS))
+    cfg.attributes["engine"] = db.engine_for(url)
+    command.upgrade(cfg, revision)
+
+
+def test_an_older_schema_is_refused_until_upgraded_and_the_upgrade_is_on_the_trail(home):
+    (home).mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{home / 's55.db'}"
+    at_revision(url, "0008")
+    refused = s55(home, "list", "--as", AUDITOR)
+    assert refused.returncode == 9
+    assert ("the database's schema is at revision 0008 and this s55 needs 0009: stop `s55 "
+            "serve`, back the database up (`s55 db backup FILE`) and run `s55 db upgrade`") \
+        in refused.stderr
+    assert s55(home, "db", "status").returncode == 1
+    assert s55(home, "db", "upgrade", "--as", AUDITOR).returncode == 4  # not an auditor's to do
+    done = s55(home, "db", "upgrade", "--as", OPCC)
+    assert done.returncode == 0 and "schema 0008 -> 0009" in done.stdout
+    again = s55(home, "db", "upgrade", "--as", OPCC)
+    assert "schema 0009: up to date, nothing to do" in again.stdout
+    assert s55(home, "list", "--as", AUDITOR).returncode == 0
+    ctx = make_ctx(home)
+    with ctx.uow(read=True) as session:
+        rows = session.execute(text("select actor, action from audit")).all()
+    assert [(r[0], r[1]) for r in rows] == [(OPCC, "upgrade the database's schema")]
+    assert reading.verify_audit(ctx, actor=AUDITOR).ok
+
+
+def test_a_schema_newer_than_this_s55_is_refused_naming_it(home):
+    ctx = make_ctx(home)
+    with ctx.uow() as session:  # a new database is made on first use
+        session.execute(text("update alembic_version set version_num = '0099'"))
+    db._READY.clear()
+    with pytest.raises(SchemaOutOfDate, match="revision 0099, which this s55 does not know"):
+        reading.list_reviews(make_ctx(home), actor=AUDITOR)
+
+
+def test_a_backup_taken_live_holds_the_latest_commit(home, seed_text):
+    ctx = make_ctx(home)
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date(2022, 9, 22))
+    # the commit is in s55.db-wal, not yet in s55.db: a plain copy of s55.db would miss it
+    assert (home / "s55.db-wal").stat().st_size > 0
+    copy = database.backup(ctx, actor=AUDITOR, to=home / "backup.db")
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("select ref from reviews").fetchall() == [(ref,)]
+        assert conn.execute("select count(*) from audit").fetchone()[0] >= 1
+    with pytest.raises(InvalidInput, match="exists already; name a new file"):
+        database.backup(ctx, actor=OPCC, to=copy)
+    with pytest.raises(NotPermitted):
+        database.backup(ctx, actor=COMMISSIONER, to=home / "other.db")
+    assert not (home / "other.db").exists()
+
+
+@pytest.mark.postgres
+def test_postgresql_is_backed_up_with_its_own_tools(home, postgres_url):
+    ctx = make_ctx(home, postgres_url)
+    with pytest.raises(InvalidInput, match="pg_dump"):
+        database.backup(ctx, actor=OPCC, to=home / "backup.db")
+
+
+def test_a_restored_backup_and_a_decision_taken_again_write_their_message(home, seed_text):
+    """The outbox folder outlives a restore: the invitation sent after the backup keeps its
+    file, and the invitation made again after the restore (the same row number, the same
+    Message-ID) is written beside it, not taken for it."""
+    from s55.services import mailing, route
+
+    ctx = make_ctx(home)
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date.today())
+    copy = database.backup(ctx, actor=OPCC, to=home / "backup.db")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    mailing.deliver(ctx, ref)
+    first = sorted((home / "outbox").glob("*.eml"))
+    assert len(first) == 1
+
+    # restored, as the README says: s55 stopped, the backup put in place of s55.db
+    db.engine_for(ctx.settings.db_url).dispose()
+    for leftover in ("s55.db-wal", "s55.db-shm"):
+        (home / leftover).unlink(missing_ok=True)
+    copy.replace(home / "s55.db")
+    db.engine_for.cache_clear()
+    db._READY.clear()
+    ctx = make_ctx(home)
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "draft"
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    mailing.deliver(ctx, ref)
+    files = sorted((home / "outbox").glob("*.eml"))
+    assert len(files) == 2 and first[0] in files
+    assert files[0].name[:6] == files[1].name[:6]  # the same row number, two files
