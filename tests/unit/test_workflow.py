@@ -3,7 +3,9 @@
 import pytest
 
 from s55.domain.errors import NotPermitted, WrongStage
-from s55.domain.workflow import Action, Role, Stage, allowed, route_transition, transition
+from s55.domain.workflow import (
+    Action, Role, Stage, allowed, check_role, route_transition, transition,
+)
 
 OPCC, CO, LPB, AUD = "opcc officer", "chief officer", "local policing body", "auditor"
 DRAFT, ACO, ALPB, ASO, SO = ("draft", "awaiting chief officer", "awaiting local policing body",
@@ -55,8 +57,23 @@ def test_the_refusal_says_who_may_act_instead():
 
 
 def test_every_action_is_in_the_expected_table():
-    assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep"} == \
-        set(EXPECTED) | set(AUTOMATED)
+    assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep"} \
+        - set(DATABASE) == set(EXPECTED) | set(AUTOMATED)
+
+
+# the database's own actions: no review, no stage; who may take them
+DATABASE = {"upgrade the database's schema": {"opcc officer"},
+            "back up the database": {"opcc officer", "auditor"}}
+
+
+@pytest.mark.parametrize("action", DATABASE)
+def test_who_may_upgrade_or_back_up_the_database(action):
+    for role in Role:
+        if role in DATABASE[action]:
+            check_role(Action(action), role)
+        else:
+            with pytest.raises(NotPermitted, match=f"may not {action}"):
+                check_role(Action(action), role)
 
 
 AUTOMATED = {"record the publication": {SO: "published"},
