@@ -25,6 +25,7 @@ from pathlib import Path
 from .domain.errors import InvalidInput, S55Error
 
 UNEXPECTED = 70  # EX_SOFTWARE: not a refusal, a fault; see the log
+TEMPORARY = 75  # EX_TEMPFAIL: the database is busy or away; the same command may succeed later
 INTERRUPTED = 130
 BROKEN_PIPE = 141  # 128 + SIGPIPE, as a program killed by the signal would report
 
@@ -147,12 +148,28 @@ def main() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = BROKEN_PIPE
     except Exception as err:  # a fault, not a refusal: one line here, the rest in the log
+        if unavailable(err):  # the database: busy for long, or not reachable; try again
+            echo(f"s55: the database {unavailable(err)}; nothing was saved, try again "
+                 f"({logged(err).split(';')[0]})", err=True)
+            sys.exit(TEMPORARY)
         first = (str(err).strip().splitlines() or [""])[0][:200]
         echo(f"s55: unexpected error: {type(err).__name__}: {first}", err=True)
         echo(f"  {logged(err)}", err=True)
         code = UNEXPECTED
     sys.stdout.flush()
     sys.exit(code)
+
+
+def unavailable(err: BaseException) -> str:
+    """What is wrong when the database cannot be used just now ('' for any other error)."""
+    if type(err).__name__ != "OperationalError" or not type(err).__module__.startswith(
+            "sqlalchemy"):
+        return ""
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0][:160] if str(err) else ""
+    if "database is locked" in said:
+        return ("is busy: another process held its write lock for longer than the 30 s this "
+                "command waits")
+    return f"cannot be reached or refused the connection ({said})"
 
 
 def logged(err: BaseException) -> str:

@@ -113,7 +113,8 @@ _MIGRATING = threading.Lock()  # Alembic is not thread-safe; tasks run in thread
 
 def schema_version(url: str) -> str | None:
     """The database's Alembic revision; None for a database s55 has not yet made."""
-    with engine_for(url).connect() as conn:
+    # a read: it must not queue for SQLite's write lock behind a writer
+    with engine_for(url).execution_options(s55_read=True).connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(text("select version_num from alembic_version")).scalar()
@@ -218,11 +219,27 @@ class UnitOfWork:
                 self.session.rollback()
         except (StaleDataError, IntegrityError) as err:
             self.session.rollback()
+            if not concurrent(err):
+                raise
             raise Conflict(CONFLICT) from err
         finally:
             self.session.close()
-        if exc_type is not None and issubclass(exc_type, (StaleDataError, IntegrityError)):
+        if exc_type is not None and issubclass(exc_type, (StaleDataError, IntegrityError)) \
+                and concurrent(exc):
             raise Conflict(CONFLICT) from exc
+
+
+def concurrent(err: BaseException) -> bool:
+    """A change that lost a race: a row changed under us (its version moved on), or a unique
+    key someone else took first. Any other integrity error (a missing value, a broken
+    reference) is a fault, and is reported as what it is, never as 'someone else acted'."""
+    if isinstance(err, StaleDataError):
+        return True
+    code = getattr(getattr(err, "orig", None), "pgcode", None) or \
+        getattr(getattr(err, "orig", None), "sqlstate", None)
+    if code is not None:
+        return code == "23505"  # unique_violation
+    return "UNIQUE constraint failed" in str(err)
 
 
 def lock_audit_head(session: Session) -> AuditHead:

@@ -121,3 +121,62 @@ def test_a_restored_backup_and_a_decision_taken_again_write_their_message(home, 
     files = sorted((home / "outbox").glob("*.eml"))
     assert len(files) == 2 and first[0] in files
     assert files[0].name[:6] == files[1].name[:6]  # the same row number, two files
+
+
+def test_an_integrity_error_is_a_conflict_only_when_it_is_one(home, db_url, seed_text):
+    """A unique key someone else took first is 'someone else acted at the same moment'; a
+    missing value is a fault, and says so (the command's unexpected error, exit 70)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from s55.domain.errors import Conflict
+    from s55.store.models import RefCounter
+
+    ctx = make_ctx(home, db_url)
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                               published_on=date(2022, 9, 22))
+    with pytest.raises(Conflict, match="someone else acted at the same moment"):
+        with ctx.uow() as session:
+            session.execute(text("update reviews set ref = :ref where ref <> :ref"),
+                            {"ref": ref})
+            session.execute(text(
+                "insert into reviews (ref, kind, force, title, stage, stage_seq, "
+                "report_published_on, current_version, unanswered_recommendations, created_at, "
+                "updated_at, row_version) select ref, kind, force, title, stage, stage_seq, "
+                "report_published_on, current_version, 0, created_at, updated_at, 1 "
+                "from reviews"))
+    with pytest.raises(IntegrityError, match="(?i)null"):
+        with ctx.uow() as session:
+            session.add(RefCounter(prefix="S55", year=2030, last=None))
+
+
+def test_a_read_does_not_wait_for_a_writer(home, seed_text):
+    """SQLite: a command that only reads answers while another process holds the write lock."""
+    ctx = make_ctx(home)
+    drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
+                         published_on=date(2022, 9, 22))
+    writer = sqlite3.connect(home / "s55.db", isolation_level=None, timeout=1)
+    writer.execute("BEGIN IMMEDIATE")  # another process, mid-write
+    try:
+        listed = s55(home, "list", "--json", "--as", AUDITOR)
+        assert listed.returncode == 0 and '"ref": "S55-2022-0001"' in listed.stdout
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_a_database_that_cannot_be_reached_is_said_and_worth_a_retry(home):
+    """PostgreSQL down (restarted, moved): a clear line and exit 75, not a traceback."""
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env.update(S55_HOME=str(home),
+               S55_DATABASE_URL=f"postgresql+psycopg://s55@127.0.0.1:{port}/s55")
+    down = subprocess.run([sys.executable, "-m", "s55", "list", "--as", AUDITOR], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert down.returncode == 75
+    assert down.stderr.startswith("s55: the database cannot be reached or refused the "
+                                  "connection")
+    assert "nothing was saved, try again" in down.stderr and "Traceback" not in down.stderr
