@@ -352,4 +352,6 @@ def test_a_table_of_recommendations_and_responses_imports_each_answer(tmp_path):
                              "Jones)")
     assert first["answer"] == {"kind": "action proposed", "text": (
         "I have asked for monthly updates. Force response: A vetting team is in place.")}
-    assert second["answer"] == {"kind": "action proposed", "text": "Done in March."}
+    # only the force answered this one: its answer says so
+    assert second["answer"] == {"kind": "action proposed",
+                                "text": "Force response: Done in March."}
