@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .domain.errors import S55Error
+from .files import bundled
 
-PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config"
+PROJECT_CONFIG = bundled("config")
 DEFAULT_WEB_URL = "http://127.0.0.1:8055"
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ..files import bundled
 from .sanitise import sanitise_html
 
-BUILT_IN = Path(__file__).resolve().parents[2] / "templates"
+BUILT_IN = bundled("templates")
 
 
 def rich(value: str) -> Markup:
