@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -18,8 +19,11 @@ def rich(value: str) -> Markup:
     return Markup(sanitise_html(value or ""))
 
 
+@lru_cache(maxsize=16)
 def environment(office_templates: Path | None = None) -> Environment:
-    """Templates from the office's folder when it has them, else the built-in ones."""
+    """Templates from the office's folder when it has them, else the built-in ones. One
+    environment per folder, kept: it compiles each template once (and compiles it again when
+    its file changes), rather than once per message or page."""
     loaders = [FileSystemLoader(str(office_templates))] if office_templates else []
     env = Environment(
         loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILT_IN))]),

@@ -1,5 +1,7 @@
-"""The reminder sweep: one query finds the reviews near a date, the plan says what is due, and
-each reminder goes through the outbox once per (record, rule, date)."""
+"""The reminder sweep: one indexed query finds the reviews whose stored plan has a reminder due
+today (or that changed and are to be planned again), the plan says what is due, each reminder
+goes through the outbox once per (record, rule, date), and the review's next reminder day is
+stored for the next sweep."""
 
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from ..store.models import Review
 from .context import Context, long_date
 from .mailing import mail_context, outbox_row
 
-HORIZON_DAYS = 15  # the earliest reminder is 14 calendar days before the last day
 COMMANDS = {
     Stage.DRAFT: "s55 invite {ref} --as {to}",
     Stage.AWAITING_CHIEF_OFFICER: "s55 comment {ref} --version {v} --file COMMENTS.txt --as {to}",
@@ -27,6 +28,9 @@ COMMANDS = {
     Stage.AWAITING_SIGN_OFF: "s55 sign-off {ref} --version {v} --as {to}",
     Stage.SIGNED_OFF: "s55 publish {ref} --as {to}",
 }
+
+
+BATCH = 50  # reviews planned in one transaction
 
 
 def sweep(ctx: Context, *, today: date | None = None) -> dict:
@@ -38,15 +42,33 @@ def sweep(ctx: Context, *, today: date | None = None) -> dict:
         report["quiet"] = "a weekend or bank holiday: no reminders today; they go on the next " \
                           "working day (or, if planned for today, went on the working day before)"
         return report
-    with ctx.uow() as session:
-        refs = repo.reviews_near_a_date(session, today, HORIZON_DAYS)
-    for ref in refs:
+    with ctx.uow(read=True) as session:
+        refs = repo.reviews_to_remind(session, today)
+    # a transaction per batch of reviews (one commit, not one per review); a batch that meets
+    # another sweep at the same moment is done again review by review, so only the reviews
+    # that sweep took are left to it
+    for start in range(0, len(refs), BATCH):
+        batch = refs[start:start + BATCH]
         try:
-            with ctx.uow() as session:
-                _one(ctx, session, repo.review(session, ref), rules, today, report)
+            _batch(ctx, batch, rules, today, report)
         except Conflict:
-            report["skipped"].append(f"{ref}: another sweep wrote its reminders at the same moment")
+            for ref in batch:
+                try:
+                    _batch(ctx, [ref], rules, today, report)
+                except Conflict:
+                    report["skipped"].append(
+                        f"{ref}: another sweep wrote its reminders at the same moment")
     return report
+
+
+def _batch(ctx: Context, refs: list[str], rules: dict, today: date, report: dict) -> None:
+    """The reviews' reminders in one transaction; `report` is added to only once it commits."""
+    mine = {"planned": [], "skipped": [], "refs": []}
+    with ctx.uow() as session:
+        for row in repo.reviews_by_ref(session, refs):
+            _one(ctx, session, row, rules, today, mine)
+    for key, lines in mine.items():
+        report[key] += lines
 
 
 def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
@@ -61,7 +83,9 @@ def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
             msg.status, msg.last_error = "cancelled", "the date it was for no longer applies"
     decision = choose(dues, today, already={m.purpose for m in mine})
     at = ctx.now()
-    context = mail_context(ctx, session, row, repo.current_record(session, row), None)
+    # what a message says about the review: worked out only when one is to be written
+    context = mail_context(ctx, session, row, repo.current_record(session, row), None) \
+        if decision.send else {}
     for due in decision.send:
         for name, email in _recipients(ctx, due):
             message = compose("reminder", {**context, **_explain(row, due, today), "recipient": email,
@@ -73,6 +97,11 @@ def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
         report["skipped"].append(f"{row.ref}: {due.rule.id}: {why}")
     if decision.send:
         report["refs"].append(row.ref)
+    # the stored plan: the next day with a reminder still to decide (None: nothing more)
+    decided = {m.purpose for m in mine} | {d.key for d in decision.send} \
+        | {d.key for d, _why in decision.skip}
+    later = [d.send_on for d in dues if d.key not in decided and d.send_on > today]
+    repo.plan_next_reminder(session, row, min(later) if later else None)
 
 
 def _recipients(ctx: Context, due: Due) -> list[tuple[str, str]]:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# The day that means 'plan this review's reminders again': before any real day, so the sweep's
+# one indexed query (next_reminder_on <= today) finds it.
+REPLAN = date(2000, 1, 1)
 
 
 class RefCounter(Base):
@@ -46,6 +53,9 @@ class Review(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     # set when a review is opened by a fan-out: makes opening it again a no-op
     source_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # the stored reminder plan: the day the sweep next has something to do for this review
+    # (REPLAN when its stage or dates changed and it is to be planned again; None: nothing)
+    next_reminder_on: Mapped[date | None] = mapped_column(Date, index=True, default=REPLAN)
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (Index("ix_reviews_stage_last_day", "stage", "statutory_last_day"),
@@ -217,3 +227,13 @@ class SignInEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))  # asked | failed
     key: Mapped[str] = mapped_column(String(400))  # email:ADDRESS | client:IP
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Review.stage, "set")
+@event.listens_for(Review.chief_officer_due, "set")
+@event.listens_for(Review.statutory_last_day, "set")
+@event.listens_for(Review.kind, "set")
+def _replan(target: Review, value, old, _initiator) -> None:
+    """A new stage or a moved date changes the reminders due: the next sweep plans it again."""
+    if value != old:
+        target.next_reminder_on = REPLAN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -123,14 +123,28 @@ UNSENT = ("pending", "failed", "sending")  # "sending": claimed by a deliverer, 
 
 
 
-def reviews_near_a_date(session: Session, today, horizon_days: int) -> list[str]:
-    """The one query the reminder sweep makes: open reviews whose last day or chief officer's
-    date is within the horizon or past (indexes ix_reviews_stage_last_day and _due)."""
-    edge = today + timedelta(days=horizon_days)
-    return list(session.scalars(select(Review.ref).where(
-        Review.stage.in_(sorted(map(str, OPEN_STAGES))),
-        or_(Review.statutory_last_day <= edge, Review.chief_officer_due <= edge))
-        .order_by(Review.ref)))
+def reviews_by_ref(session: Session, refs: list[str]) -> list[Review]:
+    """Several reviews by reference, in the order given, in one query."""
+    found = {r.ref: r for r in session.scalars(select(Review).where(Review.ref.in_(refs)))}
+    return [found[ref] for ref in refs if ref in found]
+
+
+def reviews_to_remind(session: Session, today) -> list[str]:
+    """The one query the reminder sweep makes: the reviews whose stored plan has something on
+    or before today, or that are to be planned again (index ix_reviews_next_reminder_on)."""
+    # sorted here, not by the database: ORDER BY ref would walk the references' index over
+    # every review instead of seeking in this one
+    return sorted(session.scalars(select(Review.ref).where(Review.next_reminder_on <= today)))
+
+
+def plan_next_reminder(session: Session, row: Review, day) -> None:
+    """Store the review's next reminder day, unless the review changed since it was read (a
+    decision at the same moment planned it again: that stands). A statement of its own, so
+    that the sweep never makes a person's decision fail as 'changed meanwhile'."""
+    session.execute(update(Review).where(Review.id == row.id,
+                                         Review.row_version == row.row_version)
+                    .values(next_reminder_on=day)
+                    .execution_options(synchronize_session=False))
 
 
 def refs_with_unsent_mail(session: Session) -> list[str]:

@@ -162,3 +162,45 @@ def test_a_withdrawn_or_sent_back_review_gets_no_reminder_for_its_old_plan(ctx, 
     # neither gets a chief officer reminder; the draft still gets its last-week escalation
     # only in February, outside this window
     assert got == {}
+
+
+def test_the_plan_is_stored_so_a_sweep_reads_only_what_is_due(ctx, server, seed_text):
+    """After a sweep, a review's next reminder day is stored: sweeps before it read nothing;
+    a decision that moves its dates puts it back in the next sweep's one query."""
+    from s55.store.models import REPLAN, Review
+
+    ref = opened_before_christmas(ctx, seed_text)
+
+    def planned() -> date | None:
+        with ctx.uow(read=True) as session:
+            return session.query(Review).filter_by(ref=ref).one().next_reminder_on
+
+    assert planned() == REPLAN  # new, and invited: to be planned
+    run_sweep(ctx, date(2022, 12, 19))
+    assert planned() == date(2023, 1, 6)  # 3 working days before the due date, Wed 11 Jan
+    with ctx.uow(read=True) as session:
+        assert repo.reviews_to_remind(session, date(2023, 1, 5)) == []
+    assert run_sweep(ctx, date(2023, 1, 5))["planned"] == []
+    morning(ctx, date(2023, 1, 5))
+    route.move_chief_officer_due(ctx, actor=OPCC, ref=ref, due=date(2023, 1, 9),
+                                 reason="brought forward")
+    assert planned() == REPLAN
+    assert run_sweep(ctx, date(2023, 1, 5))["planned"] == [
+        f"{ref}: chief-officer-due-soon (2023-01-09)"]
+    assert planned() == date(2023, 1, 9)
+
+
+def test_a_decision_at_the_moment_of_the_sweep_is_never_refused_and_keeps_its_replan(
+        ctx, seed_text):
+    from s55.store.models import REPLAN, Review
+
+    ref = opened_before_christmas(ctx, seed_text)
+    with ctx.uow(read=True) as session:  # the sweep read the review ...
+        seen = session.query(Review).filter_by(ref=ref).one()
+    morning(ctx, date(2023, 1, 5))
+    route.move_chief_officer_due(ctx, actor=OPCC, ref=ref, due=date(2023, 1, 9),
+                                 reason="brought forward")  # ... a decision went in ...
+    with ctx.uow() as session:  # ... and then the sweep stores the plan it made from what it read
+        repo.plan_next_reminder(session, seen, date(2023, 1, 6))
+    with ctx.uow(read=True) as session:
+        assert session.query(Review).filter_by(ref=ref).one().next_reminder_on == REPLAN
