@@ -337,7 +337,8 @@ def open_(title: str, published_on: str, kind: str = "police-s55", actor: str | 
          option("--forces", "The forces list (default config/forces.csv).", type=Path), Actor)
 def open_thematic(title: str, published_on: str, kind: str = "police-s55",
                   forces: Path | None = None, actor: str | None = None):
-    """Open one review per force for a national thematic report; safe to run again."""
+    """Open one review per force for a national thematic report; safe to run again. Runs here,
+    without Prefect (s55 serve also serves it as the `open-thematic` deployment)."""
     from .render.sanitise import plain_text
     from .services import thematic
 
@@ -349,9 +350,17 @@ def open_thematic(title: str, published_on: str, kind: str = "police-s55",
         raise InvalidInput("--title", "must not be empty")
     context.kind(kind)
     thematic.forces(context, forces)  # refuse a bad list before anything starts
-    from flows.thematic import open_thematic as fan_out
 
-    result = fan_out(clean, day.isoformat(), actor, kind, str(forces) if forces else None)
+    def bar(done: int, total: int, label: str, width: int = 30) -> None:
+        filled = width * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                         f"{label[:40]:<40}")
+        sys.stderr.flush()
+
+    # in this process, without Prefect: a person does not wait for a Prefect server to start
+    result = thematic.open_all(context, actor=actor, title=clean, published_on=day, kind=kind,
+                               forces_file=forces, progress=bar)
+    sys.stderr.write("\n")
     for r in result["opened"]:
         echo(f"opened  {r['ref']}  {r['force']}")
     for r in result["existing"]:

@@ -50,3 +50,27 @@ def open_force_review(ctx: Context, *, actor: str | None, force: Force, title: s
         except Conflict:
             continue
     raise Conflict(f"refused: could not open a review for {force.name} after five attempts")
+
+
+def open_all(ctx: Context, *, actor: str | None, title: str, published_on: date,
+             kind: str = "police-s55", forces_file=None, progress=None) -> dict:
+    """Every force's review of one national report, four at a time, in this process and
+    without Prefect (what `s55 open-thematic` runs; the `open-thematic` deployment does the
+    same under Prefect, force by force as tasks). `progress(done, total, force)` after each."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    may_open(ctx, actor)
+    everyone = forces(ctx, forces_file)
+    results = []
+    with ThreadPoolExecutor(4, thread_name_prefix="s55-fan-out") as pool:
+        running = {pool.submit(open_force_review, ctx, actor=actor, force=f, title=title,
+                               published_on=published_on, kind=kind): f for f in everyone}
+        for done, future in enumerate(as_completed(running), 1):
+            ref, created = future.result()
+            force = running[future]
+            results.append({"force": force.name, "ref": ref, "created": created})
+            if progress:
+                progress(done, len(everyone), force.name)
+    results.sort(key=lambda r: r["ref"])
+    return {"opened": [r for r in results if r["created"]],
+            "existing": [r for r in results if not r["created"]]}

@@ -1,4 +1,5 @@
-"""The national fan-out under Prefect: 43 forces, one review each, and never twice."""
+"""The national fan-out: 43 forces, one review each, and never twice; from the command (no
+Prefect) and as the Prefect flow that `s55 serve` serves as a deployment."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ pytestmark = pytest.mark.slow
 TITLE = "An inspection of vetting, misconduct and misogyny in the police service"
 
 
-def test_a_national_report_opens_one_review_per_force_and_a_rerun_opens_none(home, prefect_api):
+def test_a_national_report_opens_one_review_per_force_and_a_rerun_opens_none(
+        home, prefect_api, monkeypatch):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
-    env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api)
+    env.update(S55_HOME=str(home))  # the command needs no Prefect
 
     def s55(*args, actor=OPCC):
         return subprocess.run([sys.executable, "-m", "s55", *args, "--as", actor], env=env,
@@ -42,3 +44,10 @@ def test_a_national_report_opens_one_review_per_force_and_a_rerun_opens_none(hom
     shown = s55("export", met["ref"], actor=AUDITOR).stdout
     assert "Mayor's Office for Policing and Crime\t" in shown
     assert "Commissioner\t" in shown
+
+    # the same, as the Prefect flow of the `open-thematic` deployment: it finds all 43
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    from flows.thematic import open_thematic
+
+    flowed = open_thematic(TITLE, "2022-11-02", OPCC)
+    assert (len(flowed["opened"]), len(flowed["existing"])) == (0, 43)
