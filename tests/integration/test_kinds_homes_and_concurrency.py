@@ -130,3 +130,39 @@ def test_ten_imports_at_once_get_ten_references(home, db_url, seed_text):
     assert sorted(refs) == [f"S55-2022-{n:04d}" for n in range(1, 11)]
     listed = {r["ref"] for r in reading.list_reviews(ctx, actor=AUDITOR)}
     assert listed == set(refs)
+
+
+def test_fifty_sign_offs_at_once_one_wins(home, db_url, seed_text):
+    """Fifty attempts to sign off one review at the same moment (a double-click, tabs, a
+    replayed form): exactly one signs it off; every other is refused as the wrong stage, a
+    stale version or a change made meanwhile, and nothing is recorded twice."""
+    from s55.domain.errors import WrongStage
+    from tests.routes import awaiting_sign_off
+
+    ctx = make_ctx(home, db_url, when=WHEN)
+    ref = awaiting_sign_off(ctx, seed_text)
+    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    barrier, won, refused, other = threading.Barrier(50), [], [], []
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            won.append(route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version))
+        except (WrongStage, StaleVersion, Conflict) as refusal:
+            refused.append(refusal)
+        except Exception as err:  # noqa: BLE001 - shown below
+            other.append(err)
+
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert other == [] and len(won) == 1 and len(refused) == 49
+    trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+    actions = [e["action"] for e in trail]
+    assert actions.count("sign off") == 1
+    # who tried and was refused is on the trail too (a lost race saved nothing to refuse)
+    assert actions.count("refused: sign off") == sum(
+        not isinstance(r, Conflict) for r in refused)
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "signed off"
