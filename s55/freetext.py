@@ -120,7 +120,7 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
     one_line_taken = False
     last_number: int | None = None  # the number of the last item in an item section
     section_level = 0  # the Markdown level of the section's heading ('## ...': 2)
-    lines = _lines(text)
+    lines = _setext_as_atx(_lines(text))
     found = [_heading(line, headings) for line in lines]
     said_for = Counter(f[0] for f in found if f[0])
     for number, line in enumerate(lines, 1):
@@ -137,13 +137,14 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
             # text', or where the items' numbering goes on after it: the item's answer, not
             # the heading of the office's own response
             name, line = None, f"{label}: {value}".rstrip()
-        if name and (style is None or kind in ALLOWED_AFTER[style]):
+        if name and _allowed(name, kind, value, style):
             said = normalise(_heading_text(line))
             if name in seen and (name in ONE_LINE or said in spoken):
                 raise DuplicateHeading(name, seen[name], number)
             # 'Introduction' then 'Background': two headings of one field, read as one
             spoken.add(said)
-            style = style or kind
+            if name not in ONE_LINE:  # 'Title: ...' is a label in any document: not its style
+                style = style or kind
             seen.setdefault(name, number)
             current, last_number, section_level = name, None, level
             if name not in ONE_LINE:
@@ -157,7 +158,12 @@ def place(text: str, headings: dict[str, str], rest_to: str | None = None) -> Pl
         if current in ONE_LINE and one_line_taken and line.strip():
             current = section  # the title's line was given: the rest is not the title
         unknown = re.match(r"^\s*#{1,6}\s+(.*?)\s*#*$", line)
-        if unknown:  # a heading the map does not know: its words are text of the section
+        if unknown and 0 < level <= section_level:
+            # a heading the map does not know, as high as its section's: a section of its own
+            # ('## Response of the Commissioner'), not text of the one before; its lines go
+            # where --rest-to says, or are reported (an office adds the heading to the map)
+            current, section, last_number, section_level = rest_to, rest_to, None, level
+        if unknown:  # a heading the map does not know, deeper than its section's: text of it
             line = unknown[1]
         if current is None:
             if line.strip():
@@ -190,6 +196,36 @@ def _next_number(lines: list[str], found: list, after: int) -> int | None:
         if number is not None:
             return number
     return None
+
+
+def _setext_as_atx(lines: list[str]) -> list[str]:
+    """Markdown's underlined headings ('Title' then '=====', 'Summary' then '-----') as '#'
+    headings, the underline blanked (so that line numbers stay the document's)."""
+    out = list(lines)
+    for i in range(1, len(out)):
+        rule = re.fullmatch(r"\s{0,3}(=+|-+)\s*", out[i])
+        above = out[i - 1].strip()
+        if rule and above and not above.startswith("#") and not BULLET.match(above) \
+                and not NUMBERED.match(above) and len(above) <= 200 and not re.fullmatch(
+                    r"[-=*_\s]+", above) and not re.search(r"[.;,:!?]$", above):
+            # (a sentence above '---' is a paragraph, then a rule: not a heading)
+            out[i - 1] = f"{'#' if rule[1][0] == '=' else '##'} {above}"
+            out[i] = ""
+    return out
+
+
+def _allowed(name: str, kind: str, value: str, style: str | None) -> bool:
+    """Whether a heading in this form starts its field here. A document's first section
+    heading sets its style: one written with Markdown or stand-alone headings does not turn
+    'Conclusion: the force ...' inside a paragraph into a heading. 'Force: ...' and 'Title:
+    ...' are labels in any document, but only before its sections begin (or in one written
+    as 'Label: value' throughout), and 'Force area: all units will be covered.' is a
+    sentence, not the force."""
+    if name in ONE_LINE and kind == "inline":
+        if name in ("force", "inspectorates") and value.rstrip().endswith((".", "!", "?")):
+            return False
+        return style in (None, "inline")
+    return style is None or kind in ALLOWED_AFTER[style]
 
 
 def _heading_text(line: str) -> str:

@@ -6,7 +6,7 @@ document's own structure (heading styles, list paragraphs, tables in document or
 than rendering it, and needs only lxml; mammoth converts to HTML (a second parse) and
 docx2python flattens lists and tables into nested lists that lose the heading styles.
 
-    Heading 1-9, Title  -> '## text'
+    Heading 1-9, Title  -> '# text' ... '###### text' (by its level)
     a list item         -> '- text'      (numbered or bulleted: both are items; a 'List
                                          Paragraph' without a number explains the item above)
     other paragraphs    -> 'text', a blank line between paragraphs
@@ -84,8 +84,9 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
         if not text:
             continue
         style = _style_name(document, block, styles)
-        if re.match(r"(Heading \d|Title)$", style):
-            add(f"## {text}", f"paragraph {paragraph}")
+        heading = re.match(r"(?:Heading (\d)|Title)$", style)
+        if heading:  # its level kept: a Heading 3 under a Heading 1 is part of that section
+            add(f"{'#' * min(6, int(heading[1] or 1))} {text}", f"paragraph {paragraph}")
         elif _LIST_ITEM.match(style) or _numbered(block):
             # 'List Number 2', or a numbered paragraph at level 2: a sub-point, indented
             level = _level(block, style)
@@ -94,6 +95,11 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
             add(text, f"paragraph {paragraph}")
             add("", "")
     text = "\n".join(lines)
+    body = document.element.body
+    if next(body.iter(f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"), None) is not None:
+        notes.append("it has tracked changes: read as if all were accepted (insertions kept, "
+                     "moved text where it went, deletions left out); accept or reject them in "
+                     "Word to be sure of what is imported")
     _refuse_unread(document, text, notes, path)
     notes += _page_furniture(document)
     return text, where, notes
@@ -170,6 +176,10 @@ def _text(element) -> str:
     controls, fields, hyperlinks and smart tags too (deleted text is w:delText: not shown)."""
     parts = []
     for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
+        run = node.getparent()
+        if run is not None and run.getparent() is not None \
+                and run.getparent().tag in (f"{W}moveFrom", f"{W}del"):
+            continue  # tracked changes read as accepted: moved text counts where it went
         if node.tag == f"{W}t":
             parts.append(node.text or "")
         elif node.tag == f"{W}noBreakHyphen":

@@ -387,3 +387,31 @@ def test_what_a_second_attacker_found_in_other_offices_layouts():
     # a bold label's value is the value, not '** value'
     record, _ = read("**Title:** PEEL 2022 Anyshire\n\n**Summary**\n\nGood.\n")
     assert record.title == "PEEL 2022 Anyshire"
+
+
+def test_what_a_third_tester_found():
+    """A label inside a paragraph, an unknown heading as high as the sections, setext."""
+    # in a document whose sections have headings of their own, 'Force area: ...' and
+    # 'Conclusion: ...' inside them are sentences, not the force or the overall comments
+    record, _ = read("Title: PEEL 2023 Anyshire\n\nRecommendations\n1. Improve call handling.\n"
+                     "Conclusion: the force accepts this.\n\nPCC response\nI welcome it.\n"
+                     "Force area: all eight units will be covered.\n")
+    assert record.force == "Anyshire Police" and record.overall_comments == ""
+    assert "Force area: all eight units will be covered." in record.initial_response
+    assert record.recommendations[0].text == ("Improve call handling. Conclusion: the force "
+                                              "accepts this.")
+    # a heading the map does not know, as high as the sections', is a section of its own:
+    # refused by its lines (or put where --rest-to says), never merged into the one above
+    text = ("## Title\nT\n\n## Summary\nThe force is good.\n\n## Ymateb y Comisiynydd\n"
+            "Croesawaf yr adroddiad.\n")
+    with pytest.raises(LostText) as lost:
+        read(text)
+    assert [n for n, _ in lost.value.passages] == [7, 8]
+    record, _ = read(text, rest_to="initial_response")
+    assert "Croesawaf yr adroddiad." in record.initial_response
+    assert "Croesawaf" not in record.summary
+    # Markdown's underlined headings
+    record, _ = read("Title\n=====\nPEEL 2023 Anyshire\n\nSummary\n-------\nThe force is good."
+                     "\n\nRecommendations\n---------------\n- Do A.\n")
+    assert record.title == "PEEL 2023 Anyshire" and "-----" not in record.summary
+    assert [r.text for r in record.recommendations] == ["Do A."]

@@ -81,3 +81,34 @@ def test_a_table_of_items_with_merged_cells_and_page_furniture(tmp_path):
                                  "Force response: Training starts in May.")
     assert second.answer.kind is AnswerKind.ACTION_TAKEN  # the cell says its own kind
     assert "the page header 'OFFICIAL' is not part of the response: not imported" in notes
+
+
+def test_tracked_changes_are_read_as_accepted_and_said(tmp_path):
+    from docx.oxml import parse_xml
+
+    made = document(("Summary", [("The force improved.", None)]))
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    paragraph = made.paragraphs[-1]._p
+    paragraph.append(parse_xml(f'<w:moveFrom {w} w:id="1" w:author="A"><w:r><w:t xml:space='
+                               '"preserve"> Moved away.</w:t></w:r></w:moveFrom>'))
+    paragraph.append(parse_xml(f'<w:del {w} w:id="2" w:author="A"><w:r><w:delText>Deleted.'
+                               '</w:delText></w:r></w:del>'))
+    paragraph.append(parse_xml(f'<w:ins {w} w:id="3" w:author="A"><w:r><w:t xml:space='
+                               '"preserve"> Inserted.</w:t></w:r></w:ins>'))
+    made.save(tmp_path / "r.docx")
+    record, notes = read(tmp_path / "r.docx")
+    assert "The force improved. Inserted." in record.summary
+    assert "Moved away" not in record.summary and "Deleted" not in record.summary
+    assert any("tracked changes: read as if all were accepted" in n for n in notes)
+
+
+def test_a_heading_keeps_its_level(tmp_path):
+    made = document(("Summary", [("The force is good.", None)]))
+    made.add_heading("Our approach", 3)  # under the summary: part of it
+    made.add_paragraph("We read every finding.")
+    made.add_heading("Chief Constable's response", 1)
+    made.add_paragraph("We accept it.")
+    made.save(tmp_path / "r.docx")
+    record, _ = read(tmp_path / "r.docx")
+    assert "Our approach" in record.summary and "We read every finding." in record.summary
+    assert "We accept it." in record.chief_officer_response
