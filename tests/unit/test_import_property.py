@@ -61,7 +61,7 @@ def document(draw) -> str:
     return "\n".join(draw(section(name)) for name in names)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document())
 def test_import_then_export_loses_no_word(text):
     record = parse_free_text(text, HEADINGS, OFFICE)
