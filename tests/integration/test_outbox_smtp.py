@@ -164,3 +164,31 @@ def test_a_finished_review_with_a_failed_notice_is_still_on_the_routes_list(ctx,
     mailing.deliver(ctx, ref)
     assert open_refs(ctx) == []
     assert server.mailbox.count("press@example.org") == 1
+
+
+def test_an_hour_without_a_mail_server_then_every_message_once(ctx, server, seed_text):
+    """The served process tries waiting mail every minute: an hour of tries against a closed
+    port (here one every two minutes, the clock moved on each time) loses nothing and gives
+    up on nothing; when the server is back, each message arrives once."""
+    from datetime import timedelta
+
+    from s55.services import requests
+    from s55.services.automation import run_here
+
+    ref = published(ctx, seed_text)
+    start = ctx.clock.when
+    for minute in range(0, 61, 2):
+        ctx.clock.when = start + timedelta(minutes=minute)
+        requests.retry_unsent(ctx, by="the test's minute")  # what s55 serve does each minute
+        run_here(ctx, ref)
+    assert set(statuses(ctx).values()) == {"pending"}  # nothing given up on
+    assert min(m["attempts"] for m in mailing.outbox_rows(ctx, status="pending")) >= 30
+
+    server.start()
+    ctx.clock.when = start + timedelta(minutes=62)
+    requests.retry_unsent(ctx, by="the test's minute")
+    run_here(ctx, ref)
+    assert set(statuses(ctx).values()) == {"sent"}
+    assert server.mailbox.count() == 6 and len(set(server.mailbox.message_ids())) == 6
+    run_here(ctx, ref)
+    assert server.mailbox.count() == 6
