@@ -38,17 +38,26 @@ class Cluster:
             subprocess.run(self.as_postgres + [str(PG_BIN / "initdb"), "-D", str(self.data),
                                                "-A", "trust", "-U", "s55", "--no-sync", "-E",
                                                "UTF8"], check=True, capture_output=True, text=True)
-            subprocess.run(self.as_postgres + [
-                str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "log"), "-w",
-                "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 "
-                      "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                      "-c max_connections=200", "start"],
-                check=True, capture_output=True, text=True)
+            self.resume()
         except subprocess.CalledProcessError as err:
             self.stop()
             raise Unavailable(f"could not start a throwaway PostgreSQL cluster: "
                               f"{err.stderr.strip()[:300]}") from None
         return f"postgresql+psycopg://s55@127.0.0.1:{self.port}"
+
+    def resume(self) -> None:
+        """Start the server on its data (again, after `halt`), on the same port."""
+        subprocess.run(self.as_postgres + [
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.data / "log"), "-w",
+            "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                  "-c max_connections=200", "start"],
+            check=True, capture_output=True, text=True)
+
+    def halt(self) -> None:
+        """Stop the server and keep its data: a restart in the middle of a run."""
+        subprocess.run(self.as_postgres + [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m",
+                                           "fast", "-w", "stop"], check=True, capture_output=True)
 
     def database(self, name: str) -> str:
         import psycopg

@@ -180,3 +180,41 @@ def test_a_database_that_cannot_be_reached_is_said_and_worth_a_retry(home):
     assert down.stderr.startswith("s55: the database cannot be reached or refused the "
                                   "connection")
     assert "nothing was saved, try again" in down.stderr and "Traceback" not in down.stderr
+
+
+@pytest.mark.postgres
+def test_postgresql_restarted_mid_run_commands_fail_clearly_then_succeed(home, seed_text):
+    """The database restarted under a working office: a command in that moment says so and
+    changes nothing (exit 75); the same command afterwards works, and nothing was lost."""
+    from tests.pgcluster import Cluster, Unavailable
+
+    try:
+        cluster = Cluster()
+        cluster.start()
+    except Unavailable as why:
+        pytest.skip(str(why))
+    try:
+        url = cluster.database("restarted")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+        env.update(S55_HOME=str(home), S55_DATABASE_URL=url)
+        record = home.parent / "record.txt"
+        record.write_text(seed_text, encoding="utf-8")
+
+        def s55_pg(*argv):
+            return subprocess.run([sys.executable, "-m", "s55", *argv], env=env,
+                                  capture_output=True, text=True, timeout=120)
+
+        first = s55_pg("import", str(record), "--published-on", "2022-09-22", "--as", OPCC)
+        assert first.returncode == 0, first.stderr
+        cluster.halt()
+        down = s55_pg("import", str(record), "--published-on", "2022-09-22", "--again",
+                      "--as", OPCC)
+        assert down.returncode == 75 and "s55: the database cannot be reached" in down.stderr
+        cluster.resume()
+        again = s55_pg("import", str(record), "--published-on", "2022-09-22", "--again",
+                       "--as", OPCC)
+        assert again.returncode == 0 and again.stdout.strip() == "S55-2022-0002", again.stderr
+        listed = s55_pg("list", "--json", "--as", AUDITOR)
+        assert listed.stdout.count('"ref"') == 2
+    finally:
+        cluster.stop()
