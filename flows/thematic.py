@@ -27,15 +27,7 @@ def open_thematic(title: str, published_on: str, actor: str, kind: str = "police
     results = []
     for done, future in enumerate(as_completed(futures), 1):
         results.append(future.result())
-        _bar(done, len(forces), results[-1]["force"])
+        thematic.progress_bar(done, len(forces), results[-1]["force"])
         update_progress_artifact(artifact, progress=100.0 * done / len(forces))
     sys.stderr.write("\n")
-    results.sort(key=lambda r: r["ref"])
-    return {"opened": [r for r in results if r["created"]],
-            "existing": [r for r in results if not r["created"]]}
-
-
-def _bar(done: int, total: int, label: str, width: int = 30) -> None:
-    filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:40]:<40}")
-    sys.stderr.flush()
+    return thematic.outcome(results)

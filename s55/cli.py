@@ -351,15 +351,9 @@ def open_thematic(title: str, published_on: str, kind: str = "police-s55",
     context.kind(kind)
     thematic.forces(context, forces)  # refuse a bad list before anything starts
 
-    def bar(done: int, total: int, label: str, width: int = 30) -> None:
-        filled = width * done // total
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                         f"{label[:40]:<40}")
-        sys.stderr.flush()
-
     # in this process, without Prefect: a person does not wait for a Prefect server to start
     result = thematic.open_all(context, actor=actor, title=clean, published_on=day, kind=kind,
-                               forces_file=forces, progress=bar)
+                               forces_file=forces, progress=thematic.progress_bar)
     sys.stderr.write("\n")
     for r in result["opened"]:
         echo(f"opened  {r['ref']}  {r['force']}")

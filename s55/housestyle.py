@@ -68,14 +68,7 @@ _LABEL_KIND = {"action taken": AnswerKind.ACTION_TAKEN, "action proposed": Answe
 
 def answer_kind(value: str | None) -> AnswerKind | None:
     """--answer-kind as typed ('action-taken', 'action proposed'), or InvalidInput."""
-    if value is None:
-        return None
-    wanted = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
-    try:
-        return AnswerKind(wanted)
-    except ValueError:
-        raise InvalidInput("answer_kind", "must be one of action-taken, action-proposed, "
-                           f"no-action, not '{value}'") from None
+    return None if value is None else AnswerKind.read(value, "answer_kind")
 
 
 @dataclass

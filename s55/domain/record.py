@@ -32,6 +32,17 @@ class AnswerKind(StrEnum):
     ACTION_PROPOSED = "action proposed"
     NO_ACTION = "no action"
 
+    @classmethod
+    def read(cls, value: str, field: str) -> AnswerKind:
+        """A kind as people type it ('action-taken', 'No action'), or InvalidInput naming
+        `field`."""
+        wanted = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
+        try:
+            return cls(wanted)
+        except ValueError:
+            raise InvalidInput(field, "must be one of action-taken, action-proposed, "
+                                      f"no-action, not '{value}'") from None
+
 
 @dataclass(frozen=True)
 class Answer:

@@ -129,11 +129,7 @@ def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: 
 
 
 def _answer(number: int, kind: str, text: str, *, field_kind: str, field_text: str) -> Answer:
-    try:
-        answer_kind = AnswerKind(kind.replace("-", " "))
-    except ValueError:
-        raise InvalidInput(field_kind, "must be one of action-taken, action-proposed, "
-                                       "no-action") from None
+    answer_kind = AnswerKind.read(kind, field_kind)
     if not text.strip():
         raise InvalidInput(field_text, "an answer must explain the action, or why there is none")
     return Answer(answer_kind, text)

@@ -9,7 +9,6 @@ place.
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -87,6 +86,7 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
     kind = kind_of(answer_kind)  # checked before the file is read: a typo is named first
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
     warnings: list[str] = []
+
     def free_text() -> Record:
         defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate)
         return parse_free_text(text, heading_map(ctx.settings.config_dir, defaults), defaults,
@@ -149,8 +149,8 @@ def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: 
 def summary(record: Record, *, detail: bool = False) -> list[str]:
     """Where the words went: each field and its words, the items counted by kind; with
     `detail` (--dry-run), each field's first words and every item's, to check the placing."""
-    def start(text: str) -> str:
-        words = html.unescape(re.sub(r"<[^>]*>", " ", text)).split()
+    def start(text: str) -> str:  # fields come as text (html_to_text), items are text
+        words = text.split()
         return (" ".join(words[:10]) + (" ..." if len(words) > 10 else "")) if words else ""
 
     lines = []
@@ -171,9 +171,9 @@ def summary(record: Record, *, detail: bool = False) -> list[str]:
         lines += [f"      {g.area or 'overall'}: {g.grade}" for g in record.grades]
     for name in ITEM_LISTS:
         items = getattr(record, name)
-        words = sum(_plain_words(i.text) + _plain_words(i.area) for i in items)
+        words = sum(_words(i.text) + _words(i.area) for i in items)
         answered = [i.answer for i in items if i.answer]
-        told = (f"; {len(answered)} answered, {sum(_plain_words(a.text) for a in answered)} words"
+        told = (f"; {len(answered)} answered, {sum(_words(a.text) for a in answered)} words"
                 if answered else "")
         lines.append(f"  {name:<24} {len(items):>6} items, {words} words{told}")
         for n, i in enumerate(items if detail else (), 1):
@@ -183,10 +183,7 @@ def summary(record: Record, *, detail: bool = False) -> list[str]:
     return lines
 
 
-def _plain_words(text: str) -> int:
-    """Items and answers are text: '<' in them is a character, not the start of a tag."""
-    return len(re.findall(r"[^\W_]+", text))
-
-
 def _words(text: str) -> int:
-    return len(re.findall(r"[^\W_]+", re.sub(r"<[^>]*>", " ", text)))
+    """The words of text (fields after html_to_text, items and answers as they are): a '<' in
+    it is a character, not the start of a tag to skip."""
+    return len(re.findall(r"[^\W_]+", text))

@@ -7,6 +7,7 @@ force is clearly not the subject", national thematics included.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date
 
 from ..config import Force, load_forces
@@ -71,6 +72,19 @@ def open_all(ctx: Context, *, actor: str | None, title: str, published_on: date,
             results.append({"force": force.name, "ref": ref, "created": created})
             if progress:
                 progress(done, len(everyone), force.name)
-    results.sort(key=lambda r: r["ref"])
+    return outcome(results)
+
+
+def outcome(results: list[dict]) -> dict:
+    """The fan-out's results ({force, ref, created}) as opened now and open already, by ref."""
+    results = sorted(results, key=lambda r: r["ref"])
     return {"opened": [r for r in results if r["created"]],
             "existing": [r for r in results if not r["created"]]}
+
+
+def progress_bar(done: int, total: int, label: str, width: int = 30) -> None:
+    """The fan-out's progress on stderr, one line redrawn."""
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                     f"{label[:40]:<40}")
+    sys.stderr.flush()

@@ -143,7 +143,7 @@ def upgrade_schema(url: str) -> tuple[str | None, str]:
     SQLite database, an advisory lock on PostgreSQL); (the revision before, the one after)."""
     with _MIGRATING, _across_processes(url):
         before = schema_version(url)
-        if before is not None and before not in _REVISIONS:
+        if before is not None and before not in _revisions():
             raise SchemaOutOfDate(_out_of_date(before))
         if before != SCHEMA_HEAD:
             _upgrade(url)
@@ -161,11 +161,15 @@ def _upgrade(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
-_REVISIONS = {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
+@lru_cache
+def _revisions() -> frozenset[str]:
+    """The revisions this s55 has migrations for (read when one is asked about, not at import)."""
+    return frozenset(p.name.split("_", 1)[0]
+                     for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
 
 
 def _out_of_date(current: str) -> str:
-    if current in _REVISIONS:
+    if current in _revisions():
         return (f"the database's schema is at revision {current} and this s55 needs "
                 f"{SCHEMA_HEAD}: stop `s55 serve`, back the database up (`s55 db backup FILE`) "
                 "and run `s55 db upgrade`; nothing was done")

@@ -14,6 +14,26 @@ from tests.conftest import AUDITOR, COMMISSIONER, DEPUTY, OPCC, STAFF_OFFICER, m
 WHEN = datetime(2022, 9, 23, 9, tzinfo=UTC)
 
 
+def at_once(jobs: list, seconds: float = 120) -> list[tuple[object, Exception | None]]:
+    """Run the jobs in threads that all start at the same moment; (result, None) or (None,
+    the exception) for each, in order."""
+    barrier, outcomes = threading.Barrier(len(jobs)), [(None, None)] * len(jobs)
+
+    def run(n: int, job) -> None:
+        barrier.wait()
+        try:
+            outcomes[n] = (job(), None)
+        except Exception as err:  # noqa: BLE001 - handed back to the test
+            outcomes[n] = (None, err)
+
+    threads = [threading.Thread(target=run, args=(n, job)) for n, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds)
+    return outcomes
+
+
 def test_two_homes_never_see_each_other(tmp_path, home, seed_text):
     one, two = make_ctx(tmp_path / "one", when=WHEN), make_ctx(tmp_path / "two", when=WHEN)
     drafting.open_review(one, actor=OPCC, record=parse_record(seed_text),
@@ -111,21 +131,10 @@ def test_ten_imports_at_once_get_ten_references(home, db_url, seed_text):
     ten transactions at once do not block each other, and each still gets its own number."""
     ctx = make_ctx(home, db_url, when=WHEN)
     record = parse_record(seed_text)
-    barrier, refs, errors = threading.Barrier(10), [], []
-
-    def open_one() -> None:
-        barrier.wait()
-        try:
-            refs.append(drafting.open_review(ctx, actor=OPCC, record=record, again=True,
-                                             published_on=date(2022, 9, 22)))
-        except Exception as err:  # noqa: BLE001 - collected and shown below
-            errors.append(err)
-
-    threads = [threading.Thread(target=open_one) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = at_once([lambda: drafting.open_review(
+        ctx, actor=OPCC, record=record, again=True, published_on=date(2022, 9, 22))] * 10, 60)
+    refs = [ref for ref, _err in outcomes if ref]
+    errors = [err for _ref, err in outcomes if err]
     assert errors == []
     assert sorted(refs) == [f"S55-2022-{n:04d}" for n in range(1, 11)]
     listed = {r["ref"] for r in reading.list_reviews(ctx, actor=AUDITOR)}
@@ -142,22 +151,12 @@ def test_fifty_sign_offs_at_once_one_wins(home, db_url, seed_text):
     ctx = make_ctx(home, db_url, when=WHEN)
     ref = awaiting_sign_off(ctx, seed_text)
     version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
-    barrier, won, refused, other = threading.Barrier(50), [], [], []
-
-    def attempt() -> None:
-        barrier.wait()
-        try:
-            won.append(route.sign_off(ctx, actor=COMMISSIONER, ref=ref, version=version))
-        except (WrongStage, StaleVersion, Conflict) as refusal:
-            refused.append(refusal)
-        except Exception as err:  # noqa: BLE001 - shown below
-            other.append(err)
-
-    threads = [threading.Thread(target=attempt) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    outcomes = at_once([lambda: route.sign_off(ctx, actor=COMMISSIONER, ref=ref,
+                                               version=version)] * 50)
+    won = [result for result, err in outcomes if err is None]
+    races = (WrongStage, StaleVersion, Conflict)
+    refused = [err for _r, err in outcomes if isinstance(err, races)]
+    other = [err for _r, err in outcomes if err is not None and not isinstance(err, races)]
     assert other == [] and len(won) == 1 and len(refused) == 49
     trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
     actions = [e["action"] for e in trail]
