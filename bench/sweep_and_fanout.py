@@ -43,6 +43,7 @@ def fill(ctx, count: int) -> int:
                 published = TODAY - timedelta(days=(n % 40) if is_open else 60 + n % 3600)
                 rows.append({
                     "id": n + 1, "ref": f"S55-{published.year}-{n + 1:06d}", "kind": "police-s55",
+                    "office": "staffordshire",
                     "force": "Staffordshire", "title": record.title,
                     "stage": stages[n % 4] if is_open else "copies sent", "stage_seq": 0,
                     "report_published_on": published,

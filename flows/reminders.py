@@ -9,11 +9,12 @@ from tasks.route import deliver_mail
 
 
 @flow(name="reminder_sweep", log_prints=True)
-def reminder_sweep(today: str | None = None) -> dict:
-    """Plan today's reminders, then deliver every review's waiting mail (each message once)."""
-    report = plan_reminders(today)
+def reminder_sweep(today: str | None = None, office: str | None = None) -> dict:
+    """Plan today's reminders, then deliver every review's waiting mail (each message once):
+    of every office, or of one (`office`, a sweep run by hand by a person of it)."""
+    report = plan_reminders(today, office)
     report["sent"], report["not_sent"] = [], []
-    for ref in refs_with_unsent_mail():
+    for ref in refs_with_unsent_mail(office):
         state = deliver_mail(ref, None, return_state=True)
         if state.is_completed():
             outcome = state.result()

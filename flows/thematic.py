@@ -19,7 +19,7 @@ def open_thematic(title: str, published_on: str, actor: str, kind: str = "police
     """Open a review for every force in the list, in parallel; re-running opens none twice."""
     ctx = Context.from_env()
     thematic.may_open(ctx, actor)
-    forces = thematic.forces(ctx, forces_file)
+    forces, elsewhere = thematic.targets(ctx, actor, forces_file)
     artifact = create_progress_artifact(progress=0.0, description=f"Fan-out: {title}")
     futures = open_force_review.map([f.id for f in forces], unmapped(title),
                                     unmapped(published_on), unmapped(kind), unmapped(actor),
@@ -30,4 +30,4 @@ def open_thematic(title: str, published_on: str, actor: str, kind: str = "police
         thematic.progress_bar(done, len(forces), results[-1]["force"])
         update_progress_artifact(artifact, progress=100.0 * done / len(forces))
     sys.stderr.write("\n")
-    return thematic.outcome(results)
+    return thematic.outcome(results, elsewhere)

@@ -301,7 +301,7 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
     context = ctx()
     record, notes, warnings = read_record(context, file, title=title, force=force,
                                           inspectorate=inspectorate, rest_to=rest_to,
-                                          answer_kind=answer_kind)
+                                          answer_kind=answer_kind, actor=actor)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     if dry_run:
@@ -327,7 +327,7 @@ def open_(title: str, published_on: str, kind: str = "police-s55", actor: str | 
 
     context = ctx()
     day = parse_date(published_on, "published_on")
-    record = blank_record(context, plain_text(title))
+    record = blank_record(context, plain_text(title), actor)
     echo(open_review(context, actor=actor, record=record, published_on=day, kind=kind))
 
 
@@ -359,6 +359,9 @@ def open_thematic(title: str, published_on: str, kind: str = "police-s55",
         echo(f"opened  {r['ref']}  {r['force']}")
     for r in result["existing"]:
         echo(f"exists  {r['ref']}  {r['force']}")
+    if result["elsewhere"]:
+        echo(f"not opened here ({len(result['elsewhere'])} forces whose offices are not yours "
+             f"or not on this service): {', '.join(result['elsewhere'])}")
     echo(f"{len(result['opened'])} opened, {len(result['existing'])} already open")
 
 
@@ -462,7 +465,8 @@ def edit_from(context, ref: str, source: Path, rest_to: str | None, answer_kind:
     now = current(context, actor=actor, ref=ref)
     record, notes, warnings = read_record(context, source, title=now.title, force=now.force,
                                           inspectorate="; ".join(now.inspectorates),
-                                          rest_to=rest_to, answer_kind=answer_kind)
+                                          rest_to=rest_to, answer_kind=answer_kind,
+                                          actor=actor)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     before, new = replace_content(context, actor=actor, ref=ref, record=record,
@@ -604,8 +608,7 @@ def outbox(status: str | None = None, actor: str | None = None, as_json: bool = 
     from .services.reading import may_read
 
     context = ctx()
-    may_read(context, actor)
-    rows = outbox_rows(context, status=status)
+    rows = outbox_rows(context, status=status, office=may_read(context, actor))
     if as_json:
         echo(json.dumps(rows, indent=2))
         return
@@ -643,7 +646,12 @@ def advance(ref: str | None = None, all_: bool = False, actor: str | None = None
     context = ctx()
     if not ref and not all_:
         raise InvalidInput("REF", "name a review, or give --all")
-    refs = [ref] if ref else open_refs(context)
+    # on a service of many offices a person runs the route of their own office's reviews
+    scope = context.scope(context.actor(actor)) if context.offices.many else None
+    refs = [ref] if ref else open_refs(context, scope)
+    if ref and scope:
+        from .services.reading import show
+        show(context, actor=actor, ref=ref)  # another office's review is answered as unknown
     if not refs:
         echo("no review has work for the route")
     elif not requests.served_by(context):
@@ -696,14 +704,15 @@ def remind(today: str | None = None, actor: str | None = None):
     from .domain.workflow import Action, check_role
 
     context = ctx()
-    check_role(Action.RUN_REMINDERS, context.office.directory.actor(actor).role)
+    person = context.actor(actor)
+    check_role(Action.RUN_REMINDERS, person.role)
     day = parse_date(today, "today")
     from prefect import tags
 
     from flows.reminders import reminder_sweep
 
-    with tags("reminders"):
-        report = reminder_sweep(day.isoformat() if day else None)
+    with tags("reminders"):  # a person's sweep is their office's; the schedule's, every office's
+        report = reminder_sweep(day.isoformat() if day else None, person.office or None)
     echo(f"reminder sweep for {report['today']}")
     if report.get("quiet"):
         echo(f"  {report['today']} is {report['quiet']}")
@@ -753,9 +762,12 @@ def report(year: int | None = None, chart: Path | None = None, actor: str | None
 
     context = ctx()
     data = timeliness(context, actor=actor, year=year)
-    write_compliance_page(context, year)
+    person = context.actor(actor)
+    office = context.offices.get(person.office) if person.office else None
+    if office is not None:  # a national reader's report is of every office: no one site
+        write_compliance_page(context, office, year)
     if chart:
-        chart.write_bytes(chart_svg(data, context.office.name))
+        chart.write_bytes(chart_svg(data, office.name if office else "Every office"))
     if as_json:
         echo(json.dumps(data, indent=2))
         return
@@ -844,10 +856,14 @@ def db(action: str, file: Path | None = None, actor: str | None = None, as_json:
 
 @command("people")
 def people():
-    """The office's people, their roles and whom delegates act for."""
-    for p in ctx().office.directory.people:
+    """The office's people, their roles and whom delegates act for (every office's on a
+    service of many offices, with the national readers)."""
+    offices = ctx().offices
+    everyone = [p for o in offices for p in o.directory.people] + list(offices.national.people)
+    for p in everyone:
         extra = f" (acts for {p.acting_for})" if p.acting_for else ""
-        echo(f"{p.email:<34} {p.role:<20} {p.name}, {p.title}{extra}")
+        where = f" [{p.office or 'national'}]" if offices.many else ""
+        echo(f"{p.email:<34} {p.role:<20} {p.name}, {p.title}{extra}{where}")
 
 
 @command("demo", Arg("file", metavar="FILE", nargs="?", type=Path,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from .domain.errors import InvalidInput
+from .domain.errors import InvalidInput, NotPermitted
 from .domain.people import Directory, Person
 from .domain.workflow import Role
 
@@ -28,6 +29,12 @@ class ResponseKind:
 
 @dataclass(frozen=True)
 class Office:
+    """A local policing body's office: its force, its titles and its people.
+
+    On a service of many offices (S55_OFFICES_DIR) each has a folder of its own, which may
+    hold its own `recipients.yaml`, `reminders.yaml` and `templates/`; what it leaves out
+    comes from the shared config."""
+
     name: str
     force: str
     force_id: str
@@ -35,6 +42,32 @@ class Office:
     chief_officer_title: str
     directory: Directory
     chief_executive: str = ""
+    # what its references begin with on a service of many offices ("" on the office's own)
+    code: str = ""
+    folder: Path | None = None
+    site_url: str = ""  # its public site, if not S55_SITE_URL/<id>
+    mail_from: str = ""  # its own From address, if not S55_MAIL_FROM
+    welsh: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.force_id
+
+    def holder(self, role: Role, *, unnamed: str = ""):
+        """The record's office holder of a role: the office's title for it, and the name of
+        its (first) office holder in the people list, else `unnamed`."""
+        from .domain.record import OfficeHolder
+
+        title = (self.local_policing_body_title if role == Role.LOCAL_POLICING_BODY
+                 else self.chief_officer_title)
+        people = self.directory.holders(role)
+        return OfficeHolder(title, people[0].name if people else unnamed)
+
+    def own(self, name: str) -> Path | None:
+        """A file or folder of this office's own config, if it has one."""
+        if self.folder is not None and (self.folder / name).exists():
+            return self.folder / name
+        return None
 
 
 def _read(path: Path) -> dict:
@@ -49,26 +82,162 @@ def _read(path: Path) -> dict:
     return data
 
 
-@lru_cache
-def load_office(path: Path) -> Office:
-    data = _read(path)
+def _people(data: dict, where: str, office: str, roles: frozenset[Role]) -> list[Person]:
     people = []
     for n, row in enumerate(data.get("people") or [], 1):
         try:
-            people.append(Person(
-                email=row["email"], name=row["name"], role=Role(row["role"]),
-                title=row.get("title", ""), acting_for=row.get("acting_for", "")))
+            person = Person(email=row["email"], name=row["name"], role=Role(row["role"]),
+                            title=row.get("title", ""), acting_for=row.get("acting_for", ""),
+                            office=office)
         except (KeyError, ValueError, TypeError) as err:
-            raise InvalidInput(f"{path.name}: people[{n}]",
-                               f"needs email, name and a role of {', '.join(Role)} ({err})") from None
+            raise InvalidInput(f"{where}: people[{n}]",
+                               f"needs email, name and a role of "
+                               f"{', '.join(sorted(roles))} ({err})") from None
+        if person.role not in roles:
+            raise InvalidInput(f"{where}: people[{n}]",
+                               f"the role '{person.role}' belongs in "
+                               f"{'national.yaml' if person.role == Role.NATIONAL else 'an office'}"
+                               f"; here use one of {', '.join(sorted(roles))}")
+        people.append(person)
+    try:
+        Directory(tuple(people))  # no address twice, every delegate's office holder listed
+    except InvalidInput as err:
+        raise InvalidInput(f"{where}: {err.field}", err.rule) from None
+    return people
+
+
+OFFICE_ROLES = frozenset(Role) - {Role.NATIONAL}
+
+
+@lru_cache
+def load_office(path: Path, forces_file: Path | None = None, folder: Path | None = None
+                ) -> Office:
+    """An office.yaml. Given the forces list, what it leaves out (the office's name, its
+    force, the local policing body's and the chief officer's titles) comes from its force's
+    row there (DOMAIN.md, The forces: titles are data an office can edit)."""
+    data = _read(path)
+    where = path.name if folder is None else f"{folder.name}/{path.name}"
+    force_id = str(data.get("force_id") or (folder.name if folder else "")).strip()
+    force = None
+    if forces_file is not None:
+        force = next((f for f in load_forces(forces_file) if f.id == force_id), None)
+        if force is None:
+            raise InvalidInput(f"{where}: force_id", f"'{force_id}' is not a force in "
+                               f"{forces_file.name}; use its id there (e.g. staffordshire)")
+    if force is not None:
+        data.setdefault("force", force.name)
+        data.setdefault("local_policing_body_title", force.lpb_title)
+        data.setdefault("chief_officer_title", force.chief_officer_title)
+        # MOPAC and the Common Council are bodies in their own name; the others have an office
+        data.setdefault("office", force.lpb_title if force.lpb_kind in ("MOPAC", "Common Council")
+                        else f"Office of the {force.lpb_title}")
+    data["force_id"] = force_id
+    people = _people(data, where, force_id, OFFICE_ROLES)
+    code = str(data.get("code") or (force_id.upper() if folder else "")).strip()
+    if folder is not None and not re.fullmatch(r"[A-Z0-9]{1,6}(-[A-Z0-9]{1,6}){0,3}", code):
+        raise InvalidInput(f"{where}: code", f"'{code}' must be up to four parts of capital "
+                           "letters and digits joined by '-' (it begins every reference)")
     try:
         return Office(
-            name=data["office"], force=data["force"], force_id=data["force_id"],
+            name=data["office"], force=data["force"], force_id=force_id,
             local_policing_body_title=data["local_policing_body_title"],
             chief_officer_title=data["chief_officer_title"], directory=Directory(tuple(people)),
-            chief_executive=data.get("chief_executive", ""))
+            chief_executive=data.get("chief_executive", ""), code=code, folder=folder,
+            site_url=str(data.get("site_url") or "").rstrip("/"),
+            mail_from=str(data.get("mail_from") or "").strip(),
+            welsh=bool(force.welsh if force is not None else data.get("welsh")))
     except KeyError as err:
-        raise InvalidInput(f"{path.name}: {err.args[0]}", "required key is missing") from None
+        raise InvalidInput(f"{where}: {err.args[0]}", "required key is missing") from None
+
+
+@dataclass(frozen=True)
+class Offices:
+    """Every office this service serves, and the people who read across them (national).
+
+    The embedded default is one office, from office.yaml. With S55_OFFICES_DIR, each folder
+    in it that holds an office.yaml is an office (its id is its force's id), and
+    `national.yaml` there lists the national readers. An address belongs to one office."""
+
+    offices: tuple[Office, ...]
+    national: Directory
+    many: bool = False
+
+    def __post_init__(self):
+        seen: dict[str, str] = {}
+        for office in self.offices:
+            if office.force_id in seen:
+                raise InvalidInput(f"{office.force_id}/office.yaml: force_id",
+                                   f"'{office.force_id}' is served twice")
+            seen[office.force_id] = office.force_id
+        owner: dict[str, str] = {}
+        for where, directory in [(o.force_id, o.directory) for o in self.offices] + [
+                ("national.yaml", self.national)]:
+            for person in directory.people:
+                key = person.email.casefold()
+                if key in owner:
+                    raise InvalidInput("people", f"{person.email} is listed in {owner[key]} "
+                                       f"and in {where}; an address belongs to one office")
+                owner[key] = where
+
+    def __iter__(self):
+        return iter(self.offices)
+
+    def __len__(self) -> int:
+        return len(self.offices)
+
+    @property
+    def only(self) -> Office:
+        """The office of a service of one office (the embedded default)."""
+        if self.many:
+            raise InvalidInput("S55_OFFICES_DIR", "this service has many offices: name one")
+        return self.offices[0]
+
+    def get(self, office_id: str) -> Office:
+        found = next((o for o in self.offices if o.force_id == office_id), None)
+        if found is None:
+            raise InvalidInput("office", f"'{office_id}' is not an office of this service; "
+                               f"the offices are {', '.join(o.force_id for o in self.offices)}")
+        return found
+
+    def serves(self, force_id: str) -> Office | None:
+        return next((o for o in self.offices if o.force_id == force_id), None)
+
+    def find(self, email: str) -> Person | None:
+        for directory in [o.directory for o in self.offices] + [self.national]:
+            person = directory.find(email)
+            if person is not None:
+                return person
+        return None
+
+    def actor(self, email: str | None) -> Person:
+        if not email:
+            raise NotPermitted("refused: no actor named; give --as EMAIL or set S55_USER")
+        person = self.find(email)
+        if person is None:
+            raise NotPermitted(f"refused: {email} is not in the office's list of people")
+        return person
+
+    def directory(self, person: Person) -> Directory:
+        return self.get(person.office).directory if person.office else self.national
+
+
+@lru_cache
+def load_offices(office_file: Path, offices_dir: Path | None, forces_file: Path) -> Offices:
+    if offices_dir is None:
+        return Offices((load_office(office_file),), Directory(()))
+    if not offices_dir.is_dir():
+        raise InvalidInput("S55_OFFICES_DIR", f"must be a folder of offices; there is none at "
+                           f"{offices_dir}")
+    offices = tuple(load_office(folder / "office.yaml", forces_file, folder)
+                    for folder in sorted(offices_dir.iterdir())
+                    if (folder / "office.yaml").is_file())
+    if not offices:
+        raise InvalidInput("S55_OFFICES_DIR", f"{offices_dir} holds no office: each office is a "
+                           "folder with an office.yaml in it")
+    national = offices_dir / "national.yaml"
+    readers = (_people(_read(national), national.name, "", frozenset({Role.NATIONAL}))
+               if national.exists() else [])
+    return Offices(offices, Directory(tuple(readers)), many=True)
 
 
 @lru_cache
@@ -95,11 +264,11 @@ def kind(config_dir: Path, name: str) -> ResponseKind:
 
 
 @lru_cache
-def load_reminder_rules(config_dir: Path) -> dict[str, list]:
-    """config/reminders.yaml: the reminder plan of each response kind."""
+def load_reminder_rules(path: Path) -> dict[str, list]:
+    """A reminders.yaml (config/, or an office's own): the reminder plan of each response
+    kind."""
     from .domain.reminders import Rule
 
-    path = config_dir / "reminders.yaml"
     plans = {}
     for kind_name, rows in _read(path).items():
         plans[kind_name] = []
@@ -128,7 +297,8 @@ class Force:
     welsh: bool
 
 
-def load_forces(path: Path) -> list[Force]:
+@lru_cache
+def load_forces(path: Path) -> tuple[Force, ...]:
     """config/forces.csv: the territorial forces, their local policing bodies and chief officers."""
     import csv
 
@@ -150,13 +320,13 @@ def load_forces(path: Path) -> list[Force]:
             raise InvalidInput(f"{path.name} line {n}", "needs a unique id and a force name")
         seen.add(force.id)
         forces.append(force)
-    return forces
+    return tuple(forces)
 
 
 @lru_cache
-def load_recipients(config_dir: Path) -> dict:
-    """The statutory (s55(6)) and customary recipients, from recipients.yaml."""
-    path = config_dir / "recipients.yaml"
+def load_recipients(path: Path) -> dict:
+    """The statutory (s55(6)) and customary recipients, from a recipients.yaml (config/, or
+    an office's own)."""
     data = _read(path)
     statutory, customary = data.get("statutory") or {}, data.get("customary") or []
     for key in ("hmicfrs", "home_office"):

@@ -179,6 +179,8 @@ class Settings:
     database_url: str = field(default="", metadata={"read": _database_url})  # "": SQLite in home
     config_dir: Path = field(default=PROJECT_CONFIG, metadata={"read": _path})
     office_file: Path | None = field(default=None, metadata={"read": _path})
+    # a service of many offices: a folder of office folders (the embedded default: unset)
+    offices_dir: Path | None = field(default=None, metadata={"read": _folder})
     user: str = field(default="", metadata={"read": _text})  # who acts when --as is not given
     orchestration: str = field(default="embedded",
                                metadata={"read": _one_of("embedded", "deployment")})
@@ -247,6 +249,10 @@ class Settings:
     @property
     def office_path(self) -> Path:
         return self.office_file or self.config_dir / "office.yaml"
+
+    @property
+    def forces_file(self) -> Path:
+        return self.config_dir / "forces.csv"
 
     @property
     def site(self) -> Path:

@@ -12,13 +12,14 @@ from s55.store import repo
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], task_run_name="plan reminders")
-def plan_reminders(today: str | None = None) -> dict:
+def plan_reminders(today: str | None = None, office: str | None = None) -> dict:
     """Write today's reminders to the outbox, once each; report what was skipped and why."""
-    return reminding.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None)
+    return reminding.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None,
+                           office=office)
 
 
 @task(task_run_name="reviews with mail to send")
-def refs_with_unsent_mail() -> list[str]:
+def refs_with_unsent_mail(office: str | None = None) -> list[str]:
     ctx = Context.from_env()
     with ctx.uow() as session:
-        return repo.refs_with_unsent_mail(session)
+        return repo.refs_with_unsent_mail(session, office)

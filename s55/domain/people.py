@@ -15,6 +15,7 @@ class Person:
     role: Role
     title: str = ""  # "Police and Crime Commissioner", "Staff officer to the Chief Constable"
     acting_for: str = ""  # a delegate names the office holder's email
+    office: str = ""  # the id of the office they belong to; "" for a national reader
 
     @property
     def is_delegate(self) -> bool:

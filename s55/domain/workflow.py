@@ -26,10 +26,15 @@ class Role(StrEnum):
     # the respondent: PCC, PFCC, Mayor, Deputy Mayor for Policing and Crime, ...
     LOCAL_POLICING_BODY = "local policing body"
     AUDITOR = "auditor"
+    # reads every office's reviews on a service of many offices, and opens a national
+    # thematic report's reviews in each force's office; decides nothing
+    NATIONAL = "national"
 
 
 class Action(StrEnum):
     OPEN = "open review"
+    # one review per force of a national thematic report, each in its force's office
+    OPEN_THEMATIC = "open a national thematic report's reviews"
     EDIT = "edit content"
     INVITE_CHIEF_OFFICER = "invite chief officer"
     MOVE_CHIEF_OFFICER_DUE = "move chief officer's due date"
@@ -78,6 +83,7 @@ def _rule(roles, stages, to=None, automated=False) -> Rule:
 
 RULES: dict[Action, Rule] = {
     Action.OPEN: _rule({R.OPCC_OFFICER}, set(), S.DRAFT),
+    Action.OPEN_THEMATIC: _rule({R.OPCC_OFFICER, R.NATIONAL}, set(), S.DRAFT),
     Action.EDIT: _rule({R.OPCC_OFFICER}, {S.DRAFT, S.AWAITING_LOCAL_POLICING_BODY}),
     Action.INVITE_CHIEF_OFFICER: _rule({R.OPCC_OFFICER}, {S.DRAFT}, S.AWAITING_CHIEF_OFFICER),
     Action.MOVE_CHIEF_OFFICER_DUE: _rule({R.OPCC_OFFICER}, {S.AWAITING_CHIEF_OFFICER}),

@@ -18,7 +18,8 @@ class Composed:
     html: str
 
 
-def compose(name: str, context: dict, office_templates: Path | None = None) -> Composed:
+def compose(name: str, context: dict, office_templates: tuple[Path, ...] | Path | None = ()
+            ) -> Composed:
     env = environment(office_templates)
 
     def render(part: str) -> str:

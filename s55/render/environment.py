@@ -19,12 +19,19 @@ def rich(value: str) -> Markup:
     return Markup(sanitise_html(value or ""))
 
 
-@lru_cache(maxsize=16)
-def environment(office_templates: Path | None = None) -> Environment:
-    """Templates from the office's folder when it has them, else the built-in ones. One
-    environment per folder, kept: it compiles each template once (and compiles it again when
-    its file changes), rather than once per message or page."""
-    loaders = [FileSystemLoader(str(office_templates))] if office_templates else []
+def environment(office_templates: tuple[Path, ...] | Path | None = ()) -> Environment:
+    """Templates from the office's folders (its own, then S55_TEMPLATES_DIR) when they have
+    them, else the built-in ones."""
+    if isinstance(office_templates, Path):
+        office_templates = (office_templates,)
+    return _environment(tuple(office_templates or ()))
+
+
+@lru_cache(maxsize=64)
+def _environment(folders: tuple[Path, ...]) -> Environment:
+    """One environment per list of folders, kept: it compiles each template once (and
+    compiles it again when its file changes), rather than once per message or page."""
+    loaders = [FileSystemLoader(str(folder)) for folder in folders]
     env = Environment(
         loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILT_IN))]),
         # on for every template but plain text, where there is no markup to escape

@@ -9,17 +9,17 @@ from .environment import environment
 from .sanitise import html_to_text
 
 
-def _env(office_templates: Path | None):
+def _env(office_templates: tuple[Path, ...] | Path | None):
     env = environment(office_templates)
     env.filters["text"] = html_to_text
     return env
 
 
-def render_html(record: Record, meta: dict, office_templates: Path | None = None) -> str:
+def render_html(record: Record, meta: dict, office_templates: tuple[Path, ...] | Path | None = ()) -> str:
     return _env(office_templates).get_template("record/page.html").render(r=record, meta=meta)
 
 
-def render_text(record: Record, meta: dict, office_templates: Path | None = None) -> str:
+def render_text(record: Record, meta: dict, office_templates: tuple[Path, ...] | Path | None = ()) -> str:
     return _env(office_templates).get_template("record/record.txt").render(r=record, meta=meta)
 
 

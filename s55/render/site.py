@@ -7,11 +7,11 @@ from pathlib import Path
 from .environment import environment
 
 
-def render_index(office: str, listing: list[dict], templates: Path | None = None) -> str:
+def render_index(office: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = ()) -> str:
     return environment(templates).get_template("site/index.html").render(office=office,
                                                                           listing=listing)
 
 
-def render_feed(office: str, site: str, listing: list[dict], templates: Path | None = None) -> str:
+def render_feed(office: str, site: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = ()) -> str:
     return environment(templates).get_template("site/feed.atom").render(
         office=office, site=site, listing=listing)

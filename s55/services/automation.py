@@ -16,12 +16,13 @@ from . import mailing, publishing, requests
 from .context import Context
 
 
-def open_refs(ctx: Context) -> list[str]:
-    """Every review the route may still have work for: all but withdrawn and finished ones,
-    and finished ones too while any of their mail is unsent (a failed notice is never dropped)."""
+def open_refs(ctx: Context, office: str | None = None) -> list[str]:
+    """Every review (of one office, or all) the route may still have work for: all but
+    withdrawn and finished ones, and finished ones too while any of their mail is unsent (a
+    failed notice is never dropped)."""
     with ctx.uow(read=True) as session:
         unsent = repo.review_ids_with_unsent_mail(session)
-        return [r.ref for r in repo.reviews(session)
+        return [r.ref for r in repo.reviews(session, office=office)
                 if r.stage not in CLOSED_STAGES or r.id in unsent]
 
 

@@ -22,16 +22,18 @@ HUMAN_ACTIONS = ("open review", "invite chief officer", "move chief officer's du
 
 
 def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Path:
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     if out.exists() and any(out.iterdir()):
         raise InvalidInput("output", f"{out} exists and is not empty; name a new folder")
     trail = audit_trail(ctx, actor=actor, ref=ref)
     with ctx.uow() as session:
-        row = repo.review(session, ref)
+        row = repo.review(session, ref, scope)
+        office = ctx.office_of(row)
         pub = repo.publication(session, row.id)
         entries = repo.audit_entries(session)
+        ours = {r.ref for r in repo.reviews(session, office=office.force_id)}
         head_seq, head_hash = repo.audit_head(session)
-        facts = {"ref": ref, "title": row.title, "force": row.force, "office": ctx.office.name,
+        facts = {"ref": ref, "title": row.title, "force": row.force, "office": office.name,
                  "report_published": long_date(row.report_published_on),
                  "statutory_last_day": long_date(row.statutory_last_day),
                  "signed_off_version": row.signed_off_version,
@@ -42,16 +44,22 @@ def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Pa
     (out / "files").mkdir()
     with (out / "audit.jsonl").open("w", encoding="utf-8") as fh:
         for entry in entries:
-            fh.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+            # one database, many offices: another office's entries travel as their links
+            # alone (number, hash, the hash before), so the chain still joins up to the head
+            # and nothing of that office is told
+            shown = asdict(entry) if not ctx.offices.many or entry.ref in ours else {
+                "seq": entry.seq, "prev_hash": entry.prev_hash, "hash": entry.hash,
+                "withheld": "another office's entry"}
+            fh.write(json.dumps(shown, ensure_ascii=False, sort_keys=True) + "\n")
     _json(out / "head.json", {"seq": head_seq, "hash": head_hash})
     for f in facts["files"]:
-        shutil.copyfile(ctx.settings.site / f["path"], out / "files" / Path(f["path"]).name)
+        shutil.copyfile(ctx.site(office) / f["path"], out / "files" / Path(f["path"]).name)
     _json(out / "manifest.json", {"ref": ref, "version": facts["signed_off_version"],
                                   "files": facts["files"], "head": head_hash})
     shutil.copyfile(VERIFY_SCRIPT, out / "verify.py")
     copies = next((e["details"]["copies"] for e in reversed(trail)
                    if e["action"] == "copies sent"), [])
-    certificate = environment(ctx.settings.templates_dir).get_template(
+    certificate = environment(ctx.templates(office)).get_template(
         "audit/certificate.html").render(c={
             **facts, "entries": head_seq, "head": head_hash,
             "copies": [{**c, "sent_at": london(c["sent_at"])} for c in copies],

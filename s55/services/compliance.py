@@ -27,18 +27,18 @@ def rag(stage: Stage, days_left: int | None, co_due: date | None, today: date) -
 
 
 def status(ctx: Context, *, actor: str | None) -> list[dict]:
-    may_read(ctx, actor)
-    today, directory = ctx.today(), ctx.office.directory
+    scope = may_read(ctx, actor)
+    today = ctx.today()
     rows = []
     with ctx.uow(read=True) as session:
-        published = repo.published_on(session)
-        for row in repo.reviews(session):
+        published = repo.published_on(session, scope)
+        for row in repo.reviews(session, office=scope):
             stage = Stage(row.stage)
             if stage in CLOSED_STAGES:
                 continue
             done_on = london_date(published[row.id]) if row.id in published else None
             left = None if done_on else deadlines.days_left(row.statutory_last_day, today)
-            holders = directory.holders(HELD_BY[stage])
+            holders = ctx.directory_of(row).holders(HELD_BY[stage])
             rows.append({
                 "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
                 "held_by": holders[0].name if holders else str(HELD_BY[stage]),
@@ -57,11 +57,11 @@ def status(ctx: Context, *, actor: str | None) -> list[dict]:
 
 def finished(ctx: Context, *, actor: str | None, days: int = 90) -> list[dict]:
     """Reviews published in the last `days` days, newest first, with how they ended."""
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     since = ctx.today().toordinal() - days
     rows = []
     with ctx.uow(read=True) as session:
-        for row, pub in repo.publications_done(session):
+        for row, pub in repo.publications_done(session, scope):
             on = london_date(pub.requested_at)
             if on.toordinal() < since:
                 continue
@@ -71,19 +71,20 @@ def finished(ctx: Context, *, actor: str | None, days: int = 90) -> list[dict]:
                 "published_on": on.isoformat(),
                 "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
                                                ctx.today(), done_on=on),
-                "page_url": f"{ctx.settings.site_address}/{page}" if page else None})
+                "page_url": f"{ctx.site_address(ctx.office_of(row))}/{page}" if page else None})
     return rows
 
 
 def report(ctx: Context, *, actor: str | None, year: int | None = None,
-           check: bool = True) -> dict:
-    """Published responses: the day each was published on against the 56-day line.
-    (`check=False` only for the route itself, which regenerates the public page.)"""
+           check: bool = True, office: str | None = None) -> dict:
+    """Published responses (of the actor's office; of every office for a national reader):
+    the day each was published on against the 56-day line. (`check=False` only for the
+    route itself, which regenerates an office's public page, naming the office.)"""
     if check:
-        may_read(ctx, actor)
+        office = may_read(ctx, actor)
     rows = []
     with ctx.uow(read=True) as session:
-        for row, pub in repo.publications_done(session):
+        for row, pub in repo.publications_done(session, office):
             published_on = london_date(pub.requested_at)
             if year is not None and published_on.year != year:
                 continue

@@ -31,9 +31,15 @@ def status(ctx: Context) -> dict:
 
 def upgrade(ctx: Context, *, actor: str | None) -> tuple[str | None, str]:
     """The migrations to head, under a lock no other process passes meanwhile; on the trail."""
-    person = ctx.office.directory.actor(actor)
+    person = ctx.actor(actor)
     check_role(Action.UPGRADE_DATABASE, person.role)
-    before, after = db.upgrade_schema(ctx.settings.db_url)
+    offices = ctx.offices
+    placement = {"default_office": "" if offices.many else offices.only.force_id,
+                 "offices_by_force": {o.force: o.force_id for o in offices}}
+    try:
+        before, after = db.upgrade_schema(ctx.settings.db_url, placement)
+    except RuntimeError as err:  # a migration that cannot place what is there: nothing changed
+        raise InvalidInput("database", str(err)) from None
     if before != after:
         with ctx.uow() as session:
             audit(session, at=ctx.now(), person=person, holder=person,
@@ -44,7 +50,7 @@ def upgrade(ctx: Context, *, actor: str | None) -> tuple[str | None, str]:
 
 def backup(ctx: Context, *, actor: str | None, to: Path) -> Path:
     """A consistent copy of the SQLite database in a new file (never over an existing one)."""
-    person = ctx.office.directory.actor(actor)
+    person = ctx.actor(actor)
     check_role(Action.BACK_UP_DATABASE, person.role)
     url = ctx.settings.db_url
     if not url.startswith("sqlite"):

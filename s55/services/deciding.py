@@ -61,13 +61,12 @@ def deciding(ctx: Context, ref: str, actor: str | None, action: Action, *,
     A refusal rolls the decision back and is itself recorded, so the trail shows who tried
     what (a sign-off of a stale version, an action outside someone's role).
     """
-    directory = ctx.office.directory
     try:
-        person = directory.actor(actor)
+        person = ctx.actor(actor)
     except NotPermitted as refusal:
         record_refusal(ctx, ref, Person(actor or "(nobody)", "", "unknown"), None, action, refusal)
         raise
-    holder = directory.holder_for(person)
+    holder = ctx.offices.directory(person).holder_for(person)
     try:
         with _decision(ctx, ref, person, holder, action, seen_version) as decision:
             yield decision
@@ -83,8 +82,8 @@ def record_refusal(ctx: Context, ref: str, person: Person, holder: Person | None
                    refusal: S55Error) -> None:
     with ctx.uow() as session:
         row = repo.find_review(session, ref)
-        if row is None:
-            return
+        if row is None or (person.office and row.office != person.office):
+            return  # nothing is said of another office's review, not even on the trail
         audit(session, at=ctx.now(), person=person, holder=holder or person,
               action=f"refused: {action}", ref=ref, version=row.current_version,
               details={"reason": str(refusal)})
@@ -94,7 +93,7 @@ def record_refusal(ctx: Context, ref: str, person: Person, holder: Person | None
 def _decision(ctx: Context, ref: str, person: Person, holder: Person, action: Action,
               seen_version: str | None) -> Iterator[Decision]:
     with ctx.uow() as session:
-        row = repo.review(session, ref)
+        row = repo.review(session, ref, ctx.scope(person))
         stage = transition(action, person.role, Stage(row.stage))
         seen = check_current(session, row, seen_version) if seen_version else row.current_version
         decision = Decision(session, row, person, holder, stage, ctx.now(), version=seen)

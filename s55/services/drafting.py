@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.errors import Conflict, InvalidInput
-from ..domain.record import Answer, AnswerKind, Item, OfficeHolder, Record
+from ..domain.errors import Conflict, InvalidInput, NotPermitted
+from ..domain.record import Answer, AnswerKind, Item, Record
 from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
 from ..store.models import Review
@@ -17,14 +17,28 @@ from .deciding import audit, deciding
 
 def open_review(ctx: Context, *, actor: str | None, record: Record, published_on: date,
                 kind: str = "police-s55", source: str = "", source_key: str | None = None,
-                again: bool = True) -> str:
-    """Register a published report and open its review as a draft; returns the reference.
-    With `again=False` (what `s55 import` asks for unless told --again), a record whose
-    content is already a version of another review is refused, naming it: the same file
-    imported twice makes one review, not two."""
-    directory = ctx.office.directory
-    person = directory.actor(actor)
-    stage = transition(Action.OPEN, person.role, None)
+                again: bool = True, office: str | None = None) -> str:
+    """Register a published report and open its review as a draft in the actor's office;
+    returns the reference. With `again=False` (what `s55 import` asks for unless told
+    --again), a record whose content is already a version of another office's review is
+    refused, naming it: the same file imported twice makes one review, not two.
+
+    `office` is given by the national fan-out alone: a national thematic report's review
+    opens in each force's office (Action.OPEN_THEMATIC)."""
+    person = ctx.actor(actor)
+    if office is None:
+        stage = transition(Action.OPEN, person.role, None)
+        office = person.office
+    else:
+        stage = transition(Action.OPEN_THEMATIC, person.role, None)
+        if person.office and person.office != office:
+            raise NotPermitted(f"refused: {person.email} is of the office of {person.office}, "
+                               f"not of {office}; its reviews are opened by its own people")
+    if not office:
+        raise NotPermitted(f"refused: {person.email} belongs to no office; a review is opened "
+                           "by a person of the office it belongs to")
+    home = ctx.offices.get(office)
+    directory = home.directory if person.office else ctx.offices.national
     rules = ctx.kind(kind)
     if published_on > ctx.today():
         raise InvalidInput("published_on", f"{published_on} is in the future; give the day "
@@ -34,13 +48,14 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
         applies_from=rules.period_applies_from)
     at = ctx.now()
     with ctx.uow() as session:
-        same = repo.reviews_with_version(session, record.content_hash())
+        same = repo.reviews_with_version(session, record.content_hash(), office=office)
         if same and not again:
             raise Conflict(f"refused: this record is already {' and '.join(same)} (the same "
                            "content, version for version); `s55 show` it, or give --again to "
                            "open another review of it")
-        ref = repo.next_ref(session, rules.ref_prefix, published_on.year)
-        row = Review(ref=ref, kind=kind, force=record.force, title=record.title, stage=str(stage),
+        prefix = f"{home.code}-{rules.ref_prefix}" if home.code else rules.ref_prefix
+        ref = repo.next_ref(session, prefix, published_on.year)
+        row = Review(ref=ref, office=office, kind=kind, force=record.force, title=record.title, stage=str(stage),
                      report_published_on=published_on, statutory_last_day=last_day,
                      current_version="", stage_seq=0, created_at=at, updated_at=at,
                      source_key=source_key)
@@ -60,19 +75,12 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
 INSPECTORATE = "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services"
 
 
-def blank_record(ctx: Context, title: str) -> Record:
-    """A new record for the office's own force, its office holders named from config/."""
-    office = ctx.office
-
-    def holder(role: Role, title_: str) -> OfficeHolder:
-        people = office.directory.holders(role)
-        return OfficeHolder(title_, people[0].name if people else "")
-
+def blank_record(ctx: Context, title: str, actor: str | None) -> Record:
+    """A new record for the actor's office's force, its office holders named from config/."""
+    office = ctx.home_office(actor)
     return Record(force=office.force, title=title,
-                  local_policing_body=holder(Role.LOCAL_POLICING_BODY,
-                                             office.local_policing_body_title),
-                  chief_officer=holder(Role.CHIEF_OFFICER, office.chief_officer_title),
-                  inspectorates=(INSPECTORATE,))
+                  local_policing_body=office.holder(Role.LOCAL_POLICING_BODY),
+                  chief_officer=office.holder(Role.CHIEF_OFFICER), inspectorates=(INSPECTORATE,))
 
 
 def edit_text(ctx: Context, *, actor: str | None, ref: str, field_name: str, value: str,
@@ -148,7 +156,7 @@ def _comment_fields(ctx: Context, actor: str | None, text: str | None,
                     initial_response: str | None, overall_comments: str | None
                     ) -> tuple[Action, dict[str, str]]:
     """Which comments action this is, for this person, and the record fields it changes."""
-    person = ctx.office.directory.find(actor or "")
+    person = ctx.offices.find(actor or "")
     chief = person is not None and person.role == Role.CHIEF_OFFICER
     action = Action.CHIEF_OFFICER_COMMENTS if chief else Action.LOCAL_POLICING_BODY_COMMENTS
     fields = {"chief_officer_response" if chief else "initial_response": text,
@@ -189,7 +197,7 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
 
     `answers` maps a recommendation's number to (kind, text); an empty text is no answer.
     """
-    person = ctx.office.directory.find(actor or "")
+    person = ctx.offices.find(actor or "")
     commenting = text is not None or initial_response is not None or overall_comments is not None
     action = (Action.CHIEF_OFFICER_COMMENTS if person and person.role == Role.CHIEF_OFFICER
               else Action.LOCAL_POLICING_BODY_COMMENTS if commenting

@@ -76,7 +76,8 @@ def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
 
 def read_record(ctx, path: Path, *, title: str | None = None, force: str | None = None,
                 inspectorate: str | None = None, rest_to: str | None = None,
-                answer_kind: str | None = None) -> tuple[Record, list[str], list[str]]:
+                answer_kind: str | None = None, actor: str | None = None
+                ) -> tuple[Record, list[str], list[str]]:
     """A document as a Record: (record, notes on how the file was read, warnings about its
     content). Every word is placed, or LostText names what could not be (by line, or for a
     Word document by paragraph or table row)."""
@@ -88,7 +89,8 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
     warnings: list[str] = []
 
     def free_text() -> Record:
-        defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate)
+        defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate,
+                                   actor=actor)
         return parse_free_text(text, heading_map(ctx.settings.config_dir, defaults), defaults,
                                rest_to=rest_to, warnings=warnings, answer_kind=kind)
 
@@ -124,23 +126,20 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
 HMICFRS = "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services"
 
 
-def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: str | None):
-    """What a free-text document need not say: the office's own force and office holders."""
-    from ..domain.record import OfficeHolder
+def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: str | None,
+                    actor: str | None = None):
+    """What a free-text document need not say: the actor's office's force and office
+    holders."""
     from ..domain.workflow import Role
     from ..freetext import Defaults
     from ..render.sanitise import plain_text
 
-    office = ctx.office
-
-    def holder(role: Role, title_: str) -> OfficeHolder:
-        people = office.directory.holders(role)
-        return OfficeHolder(title_, people[0].name if people else title_)
-
+    office = ctx.home_office(actor)
     return Defaults(
         force=plain_text(force or "") or office.force,
-        local_policing_body=holder(Role.LOCAL_POLICING_BODY, office.local_policing_body_title),
-        chief_officer=holder(Role.CHIEF_OFFICER, office.chief_officer_title),
+        local_policing_body=office.holder(Role.LOCAL_POLICING_BODY,
+                                          unnamed=office.local_policing_body_title),
+        chief_officer=office.holder(Role.CHIEF_OFFICER, unnamed=office.chief_officer_title),
         title=plain_text(title or ""),
         inspectorates=tuple(i for i in (plain_text(x) for x in (inspectorate or HMICFRS)
                                         .split(";")) if i))

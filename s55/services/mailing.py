@@ -24,12 +24,13 @@ from . import requests
 from .context import LONDON, Context, as_utc, london_date, long_date
 
 
-def recipients(ctx: Context, to: str) -> list[tuple[str, str]]:
-    """(name, email) pairs for an audience: a role's office holders, or the configured lists."""
-    config = load_recipients(ctx.settings.config_dir)
+def recipients(ctx: Context, office, to: str) -> list[tuple[str, str]]:
+    """(name, email) pairs for an audience of an office's review: a role's office holders, or
+    the configured lists (the office's own recipients.yaml, else the shared one)."""
+    config = load_recipients(ctx.config_file(office, "recipients.yaml"))
     if to == "statutory":
         return [(r["name"], r["email"]) for r in config["statutory"].values()]
-    holders = ctx.office.directory.holders
+    holders = office.directory.holders
     if to == "customary":
         people = holders(Role.CHIEF_OFFICER) + holders(Role.LOCAL_POLICING_BODY)
         return [(p.name, p.email) for p in people] + [(r["name"], r["email"])
@@ -45,7 +46,7 @@ def mail_context(ctx: Context, session: Session, row: Review, record: Record,
     rules = ctx.kind(row.kind)
     return {
         "ref": row.ref, "force": row.force, "title": row.title, "version": row.current_version,
-        "office": ctx.office.name,
+        "office": ctx.office_of(row).name,
         "lpb_title": record.local_policing_body.title,
         "chief_officer_title": record.chief_officer.title,
         "report_published_long": long_date(row.report_published_on),
@@ -58,7 +59,7 @@ def mail_context(ctx: Context, session: Session, row: Review, record: Record,
         "unanswered": [f"recommendation {n}: {item.text[:100]}"
                        for n, item in record.unanswered_recommendations()],
         "published_on_long": long_date(published_on) if published_on else "",
-        "page_url": page_url(ctx, row.ref),
+        "page_url": page_url(ctx, row),
         # the version travels in the link: the page says so if it is no longer current
         "review_url": f"{ctx.settings.web_address}/reviews/{row.ref}"
                       f"?version={row.current_version}",
@@ -73,8 +74,8 @@ def statutory_rule(row: Review, period_days: int | None) -> str:
             "calendar days.")
 
 
-def page_url(ctx: Context, ref: str) -> str:
-    return f"{ctx.settings.site_address}/responses/{ref}/index.html"
+def page_url(ctx: Context, row: Review) -> str:
+    return f"{ctx.site_address(ctx.office_of(row))}/responses/{row.ref}/index.html"
 
 
 def cancel_superseded(session: Session, row: Review, *, keep_round: bool) -> int:
@@ -98,18 +99,19 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
     cancel_superseded(session, row, keep_round=not moved)
     written = 0
     context = None  # worked out only if a message is to be written (most decisions write none)
+    office = ctx.office_of(row)
     for notice in NOTICES.get(Stage(row.stage), ()):
         version = row.current_version if notice.per_version else ""
         purpose = f"{notice.template} #{row.stage_seq}"
         attachments = _attachments(pub) if notice.template == "statutory_copy" else []
-        for name, email in recipients(ctx, notice.to):
+        for name, email in recipients(ctx, office, notice.to):
             if repo.outbox_has(session, row.id, version, purpose, email):
                 continue
             context = context or mail_context(ctx, session, row, repo.current_record(session, row),
                                               pub)
             message = compose(notice.template, {**context, "recipient": email,
                                                 "recipient_name": name},
-                              ctx.settings.templates_dir)
+                              ctx.templates(office))
             session.add(outbox_row(
                 review_id=row.id, key=f"{row.ref}|{version}|{purpose}|{email}", version=version,
                 purpose=purpose, template=notice.template, email=email, name=name,
@@ -138,10 +140,11 @@ def _attachments(pub: Publication | None) -> list[dict]:
         if pdf else []
 
 
-def build(ctx: Context, msg: OutboxMessage) -> EmailMessage:
-    """The message as sent: text and HTML alternatives, attachments checked against their hash."""
+def build(ctx: Context, msg: OutboxMessage, office=None) -> EmailMessage:
+    """The message as sent (about a review of `office`, or about none): text and HTML
+    alternatives, attachments checked against their hash."""
     email = EmailMessage()
-    email["From"] = ctx.settings.mail_from
+    email["From"] = (office.mail_from if office is not None else "") or ctx.settings.mail_from
     email["To"] = formataddr((msg.recipient_name, msg.recipient))
     email["Subject"] = msg.subject
     email["Message-ID"] = msg.message_id
@@ -150,7 +153,8 @@ def build(ctx: Context, msg: OutboxMessage) -> EmailMessage:
     email.set_content(msg.body_text)
     email.add_alternative(msg.body_html, subtype="html")
     for item in msg.attachments:
-        data = (ctx.settings.site / item["path"]).read_bytes()
+        site = ctx.site(office) if office is not None else ctx.settings.site
+        data = (site / item["path"]).read_bytes()
         if hashlib.sha256(data).hexdigest() != item["sha256"]:
             raise ValueError(f"{item['path']} no longer matches the published file's SHA-256")
         email.add_attachment(data, maintype="application", subtype="pdf",
@@ -206,8 +210,10 @@ def _claim_next(ctx: Context, review_id: int | None, owner: str, tried: set[int]
                     msg.claimed_by, msg.claimed_at and msg.claimed_at + SENDING_LEASE, now):
                 continue
             msg.status, msg.claimed_by, msg.claimed_at = "sending", owner, now
+            office = (ctx.office_of(session.get(Review, msg.review_id))
+                      if msg.review_id is not None else None)
             try:
-                return msg.id, file_key(msg), build(ctx, msg), ""
+                return msg.id, file_key(msg), build(ctx, msg, office), ""
             except (OSError, ValueError) as err:
                 return msg.id, file_key(msg), None, str(err)
     return None
@@ -248,12 +254,19 @@ def spend_link_copy(msg: OutboxMessage) -> None:
     msg.body_html = SIGNIN_LINK.sub(gone, msg.body_html)
 
 
-def outbox_rows(ctx: Context, *, status: str | None = None) -> list[dict]:
+def outbox_rows(ctx: Context, *, status: str | None = None, office: str | None = None
+                ) -> list[dict]:
+    """The outbox: of one office (its reviews' messages, and its people's sign-in links), or
+    of every office (office None)."""
+    people = ({p.email.casefold() for p in ctx.offices.get(office).directory.people}
+              if office is not None else set())
     with ctx.uow(read=True) as session:
-        refs = {r.id: r.ref for r in repo.reviews(session)}
+        refs = {r.id: r.ref for r in repo.reviews(session, office=office)}
         return [{"id": m.id, "ref": refs.get(m.review_id, "?"), "template": m.template,
                  "recipient": m.recipient, "status": m.status, "attempts": m.attempts,
                  "last_error": m.last_error, "subject": m.subject,
                  "created_at": m.created_at.isoformat(),
                  "sent_at": m.sent_at.isoformat() if m.sent_at else None}
-                for m in repo.outbox(session, statuses=(status,) if status else ())]
+                for m in repo.outbox(session, statuses=(status,) if status else ())
+                if office is None or m.review_id in refs
+                or (m.review_id is None and m.recipient.casefold() in people)]

@@ -61,13 +61,14 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
 
 def _meta(ctx: Context, session, row: Review, pub: Publication) -> dict:
     published_on = london_date(pub.requested_at)
-    directory = ctx.office.directory
+    office = ctx.office_of(row)
+    directory = office.directory
     entry = next(e for e in reversed(repo.audit_entries(session, row.ref))
                  if e.action == str(Action.SIGN_OFF) and e.version == pub.version)
     person = directory.find(entry.actor)
     holder = directory.find(entry.acting_for) if entry.acting_for else person
     return {
-        "ref": row.ref, "version": pub.version, "office": ctx.office.name,
+        "ref": row.ref, "version": pub.version, "office": office.name,
         "published_at_iso": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "published_on_long": long_date(published_on),
         "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
@@ -76,7 +77,7 @@ def _meta(ctx: Context, session, row: Review, pub: Publication) -> dict:
         "signed_off_at": london(entry.at),
         "report_published_long": long_date(row.report_published_on),
         "statutory_last_day_long": long_date(row.statutory_last_day),
-        "page_url": page_url(ctx, row.ref),
+        "page_url": page_url(ctx, row),
     }
 
 
@@ -94,19 +95,21 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             return None
         record = repo.record_at(session, row, pub.version)
         meta = _meta(ctx, session, row, pub)
-        done = [(r, p) for r, p in repo.publications_done(session) if r.id != row.id]
+        office = ctx.office_of(row)
+        done = [(r, p) for r, p in repo.publications_done(session, office.force_id)
+                if r.id != row.id]
         listing = [_listing(r, p) for r, p in done]
-    templates = ctx.settings.templates_dir
+    templates, site = ctx.templates(office), ctx.site(office)
     page = render_html(record, meta, templates)
     outputs = {"page": (f"responses/{ref}/index.html", page.encode()),
                "text": (f"responses/{ref}/{ref}.txt", render_text(record, meta, templates).encode()),
                "pdf": (f"responses/{ref}/{ref}.pdf", render_pdf(page, meta))}
     files = {}
     for name, (path, data) in outputs.items():
-        atomic_write(ctx.settings.site / path, data)
+        atomic_write(site / path, data)
         files[name] = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     listing.insert(0, _listing_from(row, meta, files))
-    _write_index(ctx, listing, templates)
+    _write_index(ctx, office, listing)
     with ctx.uow() as session:
         row = repo.review(session, ref)
         pub = repo.publication(session, row.id)
@@ -121,19 +124,19 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             details={"page_url": meta["page_url"], "progress": meta["progress"],
                      "files": files}).seq
         enqueue(ctx, session, row, at=at, pub=pub, moved=True)
-    write_compliance_page(ctx)  # after the commit, so that it counts this publication
+    write_compliance_page(ctx, office)  # after the commit, so that it counts this publication
     return files
 
 
-def write_compliance_page(ctx: Context, year: int | None = None) -> dict:
-    """The site's timeliness page and its chart, regenerated from the database."""
+def write_compliance_page(ctx: Context, office, year: int | None = None) -> dict:
+    """An office's timeliness page and its chart on its site, regenerated from the database."""
     from .compliance import chart_svg, describe_year, report
 
-    data = report(ctx, actor=None, year=year, check=False)
-    site, templates = ctx.settings.site, ctx.settings.templates_dir
-    atomic_write(site / "compliance.svg", chart_svg(data, ctx.office.name))
+    data = report(ctx, actor=None, year=year, check=False, office=office.force_id)
+    site, templates = ctx.site(office), ctx.templates(office)
+    atomic_write(site / "compliance.svg", chart_svg(data, office.name))
     page = environment(templates).get_template("site/compliance.html").render(
-        office=ctx.office.name, data=data, scope=describe_year(year))
+        office=office.name, data=data, scope=describe_year(year))
     atomic_write(site / "compliance.html", page.encode())
     return data
 
@@ -156,10 +159,10 @@ def _listing(row: Review, pub: Publication) -> dict:
             "pdf": pub.files["pdf"]["path"]}
 
 
-def _write_index(ctx: Context, listing: list[dict], templates) -> None:
-    site = ctx.settings.site
-    atomic_write(site / "index.html", render_index(ctx.office.name, listing, templates).encode())
-    atomic_write(site / "feed.atom", render_feed(ctx.office.name, ctx.settings.site_address,
+def _write_index(ctx: Context, office, listing: list[dict]) -> None:
+    site, templates = ctx.site(office), ctx.templates(office)
+    atomic_write(site / "index.html", render_index(office.name, listing, templates).encode())
+    atomic_write(site / "feed.atom", render_feed(office.name, ctx.site_address(office),
                                                  listing, templates).encode())
 
 

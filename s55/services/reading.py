@@ -17,8 +17,12 @@ from .context import Context, london, london_date, long_date
 from .route import sign_off_blockers
 
 
-def may_read(ctx: Context, actor: str | None) -> None:
-    check_role(Action.READ, ctx.office.directory.actor(actor).role)
+def may_read(ctx: Context, actor: str | None) -> str | None:
+    """Check that the actor may read; the office whose reviews they see (None: every office,
+    a national reader)."""
+    person = ctx.actor(actor)
+    check_role(Action.READ, person.role)
+    return ctx.scope(person)
 
 
 def _summary(row: Review, today: date, published_at=None) -> dict:
@@ -46,19 +50,19 @@ def _summary(row: Review, today: date, published_at=None) -> dict:
 
 
 def list_reviews(ctx: Context, *, actor: str | None, stage: str | None = None) -> list[dict]:
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     today = ctx.today()
     with ctx.uow(read=True) as session:
-        published = repo.published_on(session)
+        published = repo.published_on(session, scope)
         return [_summary(row, today, published.get(row.id))
-                for row in repo.reviews(session, stage=stage)]
+                for row in repo.reviews(session, stage=stage, office=scope)]
 
 
 def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     today = ctx.today()
     with ctx.uow(read=True) as session:
-        row = repo.review(session, ref)
+        row = repo.review(session, ref, scope)
         record = repo.current_record(session, row)
         pub = repo.publication(session, row.id)
         out = _summary(row, today, pub.requested_at if pub and pub.published_at else None)
@@ -93,7 +97,7 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
              "sent_at": london(m.sent_at) if m.sent_at else None}
             for m in repo.outbox(session, review_id=row.id)]
         # what this person may do now, from the one table (a page offers only these)
-        acts = allowed(ctx.office.directory.actor(actor).role, row.stage)
+        acts = allowed(ctx.actor(actor).role, row.stage)
         released = pub is not None and pub.published_at is None
         out["allowed"] = [str(a) for a in acts if not (released and a == Action.PUBLISH)]
         out["publication"] = None if pub is None else {
@@ -101,7 +105,8 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
             "requested_at": london(pub.requested_at),
             "published_at": london(pub.published_at) if pub.published_at else None,
             "progress": pub.progress, "files": pub.files, "late_reason": pub.late_reason,
-            "page": str(ctx.settings.site / pub.files["page"]["path"]) if pub.files else None}
+            "page": str(ctx.site(ctx.office_of(row)) / pub.files["page"]["path"])
+            if pub.files else None}
         return out
 
 
@@ -112,14 +117,13 @@ def _due_in(due: date, today: date, holidays) -> str:
 
 
 def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
-    may_read(ctx, actor)
-    directory = ctx.office.directory
+    scope = may_read(ctx, actor)
     with ctx.uow(read=True) as session:
-        repo.review(session, ref)
+        directory = ctx.directory_of(repo.review(session, ref, scope))
         entries = repo.audit_entries(session, ref)
     out = []
     for e in entries:
-        person = directory.find(e.actor)
+        person = directory.find(e.actor) or ctx.offices.national.find(e.actor)
         holder = directory.find(e.acting_for) if e.acting_for else None
         who = person.name if person else e.actor
         if holder:
@@ -138,9 +142,9 @@ def verify_audit(ctx: Context, *, actor: str | None) -> chain.Verdict:
 
 
 def export(ctx: Context, *, actor: str | None, ref: str) -> str:
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     with ctx.uow(read=True) as session:
-        row = repo.review(session, ref)
+        row = repo.review(session, ref, scope)
         return format_record(repo.current_record(session, row), version=row.current_version)
 
 
@@ -150,9 +154,9 @@ def _working_days(n: int) -> str:
 
 def version_text(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
     """One version of the record in the house style (for reading and comparing versions)."""
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     with ctx.uow(read=True) as session:
-        row = repo.review(session, ref)
+        row = repo.review(session, ref, scope)
         match = [v for v in repo.versions(session, row.id) if v.hash.startswith(version)]
         if not version or not match:
             shown = version[:12] if re.fullmatch(r"[0-9a-f]{1,64}", version) else "like that"
@@ -177,6 +181,6 @@ def diff(ctx: Context, *, actor: str | None, ref: str, old: str, new: str) -> li
 
 
 def record(ctx: Context, *, actor: str | None, ref: str):
-    may_read(ctx, actor)
+    scope = may_read(ctx, actor)
     with ctx.uow(read=True) as session:
-        return repo.current_record(session, repo.review(session, ref))
+        return repo.current_record(session, repo.review(session, ref, scope))

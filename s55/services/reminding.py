@@ -33,39 +33,41 @@ COMMANDS = {
 BATCH = 50  # reviews planned in one transaction
 
 
-def sweep(ctx: Context, *, today: date | None = None) -> dict:
-    """Write today's reminders to the outbox (not yet sent) and report what was skipped."""
+def sweep(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
+    """Write today's reminders to the outbox (not yet sent) and report what was skipped: of
+    every office, or of one (a sweep run by hand by a person of that office)."""
     today = today or ctx.today()
-    rules = load_reminder_rules(ctx.settings.config_dir)
     report = {"today": today.isoformat(), "planned": [], "skipped": [], "refs": []}
     if not deadlines.is_working_day(today, ctx.holidays):
         report["quiet"] = "a weekend or bank holiday: no reminders today; they go on the next " \
                           "working day (or, if planned for today, went on the working day before)"
         return report
     with ctx.uow(read=True) as session:
-        refs = repo.reviews_to_remind(session, today)
+        refs = repo.reviews_to_remind(session, today, office)
     # a transaction per batch of reviews (one commit, not one per review); a batch that meets
     # another sweep at the same moment is done again review by review, so only the reviews
     # that sweep took are left to it
     for start in range(0, len(refs), BATCH):
         batch = refs[start:start + BATCH]
         try:
-            _batch(ctx, batch, rules, today, report)
+            _batch(ctx, batch, today, report)
         except Conflict:
             for ref in batch:
                 try:
-                    _batch(ctx, [ref], rules, today, report)
+                    _batch(ctx, [ref], today, report)
                 except Conflict:
                     report["skipped"].append(
                         f"{ref}: another sweep wrote its reminders at the same moment")
     return report
 
 
-def _batch(ctx: Context, refs: list[str], rules: dict, today: date, report: dict) -> None:
+def _batch(ctx: Context, refs: list[str], today: date, report: dict) -> None:
     """The reviews' reminders in one transaction; `report` is added to only once it commits."""
     mine = {"planned": [], "skipped": [], "refs": []}
     with ctx.uow() as session:
         for row in repo.reviews_by_ref(session, refs):
+            office = ctx.office_of(row)
+            rules = load_reminder_rules(ctx.config_file(office, "reminders.yaml"))
             _one(ctx, session, row, rules, today, mine)
     for key, lines in mine.items():
         report[key] += lines
@@ -87,9 +89,10 @@ def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
     context = mail_context(ctx, session, row, repo.current_record(session, row), None) \
         if decision.send else {}
     for due in decision.send:
-        for name, email in _recipients(ctx, due):
+        for name, email in _recipients(ctx.office_of(row), due):
             message = compose("reminder", {**context, **_explain(row, due, today), "recipient": email,
-                                           "recipient_name": name}, ctx.settings.templates_dir)
+                                           "recipient_name": name},
+                              ctx.templates(ctx.office_of(row)))
             _add(session, row, due.key, email, name, "pending", "", at, message)
         report["planned"].append(f"{row.ref}: {due.rule.id} ({due.anchor_date.isoformat()})")
     for due, why in decision.skip:
@@ -104,11 +107,11 @@ def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
     repo.plan_next_reminder(session, row, min(later) if later else None)
 
 
-def _recipients(ctx: Context, due: Due) -> list[tuple[str, str]]:
-    directory, out = ctx.office.directory, []
+def _recipients(office, due: Due) -> list[tuple[str, str]]:
+    directory, out = office.directory, []
     for who in due.rule.to:
         if who == "chief executive":
-            person = directory.find(ctx.office.chief_executive)
+            person = directory.find(office.chief_executive)
             out += [(person.name, person.email)] if person else []
         else:
             out += [(p.name, p.email) for p in directory.holders(Role(who))]

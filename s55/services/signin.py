@@ -81,14 +81,16 @@ def request_link(ctx: Context, *, email: str, next_path: str, client: str) -> As
     address = email.strip()
     if len(address) > 320 or not ADDRESS.fullmatch(address):
         raise InvalidInput("email", "give your email address, e.g. name@example.org")
-    person = ctx.office.directory.find(address)
+    person = ctx.offices.find(address)
+    office = ctx.offices.get(person.office) if person and person.office else None
     nonce = secrets.token_urlsafe(32)
     # composed for everyone, so that a listed address takes no longer to answer
     message = compose(
         "signin", {"recipient_name": person.name if person else address,
                    "link": f"{ctx.settings.web_address}/signin/{nonce}",
-                   "expires": london(at + LINK_LIFETIME), "office": ctx.office.name},
-        ctx.settings.templates_dir)
+                   "expires": london(at + LINK_LIFETIME),
+                   "office": office.name if office else "s55"},
+        ctx.templates(office))
     with ctx.uow() as session:
         # the limits are counted and recorded in one transaction, one request at a time
         # (SQLite: its write lock; PostgreSQL: an advisory lock), so that twenty requests at

@@ -21,7 +21,7 @@ from .models import AuditHead
 CONFLICT = ("refused: the review changed while this was being saved (someone else acted at the "
             "same moment); nothing was saved: look again and retry")
 
-SCHEMA_HEAD = "0010"  # the newest Alembic revision in migrations/versions
+SCHEMA_HEAD = "0011"  # the newest Alembic revision in migrations/versions
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -138,26 +138,29 @@ def ensure_schema(url: str) -> None:
         _READY.add(url)
 
 
-def upgrade_schema(url: str) -> tuple[str | None, str]:
+def upgrade_schema(url: str, placement: dict | None = None) -> tuple[str | None, str]:
     """`s55 db upgrade`: the migrations to head, one process at a time (a lock file beside a
-    SQLite database, an advisory lock on PostgreSQL); (the revision before, the one after)."""
+    SQLite database, an advisory lock on PostgreSQL); (the revision before, the one after).
+    `placement` tells a migration where rows made before it belong: {"default_office": id,
+    "offices_by_force": {force name: id}} (0011, offices)."""
     with _MIGRATING, _across_processes(url):
         before = schema_version(url)
         if before is not None and before not in _revisions():
             raise SchemaOutOfDate(_out_of_date(before))
         if before != SCHEMA_HEAD:
-            _upgrade(url)
+            _upgrade(url, placement)
         _READY.add(url)
         return before, SCHEMA_HEAD
 
 
-def _upgrade(url: str) -> None:
+def _upgrade(url: str, placement: dict | None = None) -> None:
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine_for(url)
+    cfg.attributes.update(placement or {})
     command.upgrade(cfg, "head")
 
 

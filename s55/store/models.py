@@ -36,6 +36,8 @@ class Review(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ref: Mapped[str] = mapped_column(String(40), unique=True)
+    # the office it belongs to (its force's id); nobody of another office sees it
+    office: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))
     force: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(Text)
@@ -59,7 +61,8 @@ class Review(Base):
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (Index("ix_reviews_stage_last_day", "stage", "statutory_last_day"),
-                      Index("ix_reviews_stage_due", "stage", "chief_officer_due"))
+                      Index("ix_reviews_stage_due", "stage", "chief_officer_due"),
+                      Index("ix_reviews_office_stage", "office", "stage"))
 
 
 class Version(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from ..domain.audit import Entry, next_entry
 from ..domain.errors import NotFound
 from ..domain.record import Record
-from ..domain.workflow import OPEN_STAGES
 from .db import lock_audit_head
 from .models import (
     AuditHead, AuditRow, OutboxMessage, Publication, RefCounter, Review, Version,
@@ -28,19 +27,24 @@ def review_by_source_key(session: Session, key: str) -> Review | None:
     return session.scalar(select(Review).where(Review.source_key == key))
 
 
-def review(session: Session, ref: str) -> Review:
+def review(session: Session, ref: str, office: str | None = None) -> Review:
+    """The review with this reference; with `office`, only if it is that office's (another
+    office's is answered exactly as one that does not exist)."""
     row = find_review(session, ref)
-    if row is None:
+    if row is None or (office is not None and row.office != office):
         shown = f"'{ref}'" if re.fullmatch(r"[A-Za-z0-9-]{1,40}", ref) else "given"
         raise NotFound(f"no review with the reference {shown}; the list of reviews names them")
     return row
 
 
-def reviews(session: Session, *, stage: str | None = None) -> list[Review]:
+def reviews(session: Session, *, stage: str | None = None, office: str | None = None
+            ) -> list[Review]:
     query = select(Review).order_by(Review.statutory_last_day.is_(None), Review.statutory_last_day,
                                     Review.ref)
     if stage:
         query = query.where(Review.stage == stage)
+    if office is not None:
+        query = query.where(Review.office == office)
     return list(session.scalars(query))
 
 
@@ -57,10 +61,13 @@ def next_ref(session: Session, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{number:04d}"
 
 
-def reviews_with_version(session: Session, digest: str) -> list[str]:
-    """The references of reviews that hold a version with this content hash."""
-    return list(session.scalars(select(Review.ref).join(Version, Version.review_id == Review.id)
-                                .where(Version.hash == digest).distinct().order_by(Review.ref)))
+def reviews_with_version(session: Session, digest: str, office: str | None = None) -> list[str]:
+    """The references of reviews (of one office) that hold a version with this content hash."""
+    query = (select(Review.ref).join(Version, Version.review_id == Review.id)
+             .where(Version.hash == digest))
+    if office is not None:
+        query = query.where(Review.office == office)
+    return list(session.scalars(query.distinct().order_by(Review.ref)))
 
 
 def versions(session: Session, review_id: int) -> list[Version]:
@@ -99,18 +106,24 @@ def publication(session: Session, review_id: int) -> Publication | None:
     return session.scalar(select(Publication).where(Publication.review_id == review_id))
 
 
-def published_on(session: Session) -> dict[int, datetime]:
+def published_on(session: Session, office: str | None = None) -> dict[int, datetime]:
     """When each published review was released for publication (the day that counts)."""
-    return dict(session.execute(
-        select(Publication.review_id, Publication.requested_at)
-        .where(Publication.published_at.is_not(None))).all())
+    query = (select(Publication.review_id, Publication.requested_at)
+             .where(Publication.published_at.is_not(None)))
+    if office is not None:
+        query = query.join(Review, Review.id == Publication.review_id) \
+            .where(Review.office == office)
+    return dict(session.execute(query).all())
 
 
-def publications_done(session: Session) -> list[tuple[Review, Publication]]:
-    return list(session.execute(
-        select(Review, Publication).join(Publication, Publication.review_id == Review.id)
-        .where(Publication.published_at.is_not(None))
-        .order_by(Publication.requested_at.desc(), Review.ref)).all())
+def publications_done(session: Session, office: str | None = None
+                      ) -> list[tuple[Review, Publication]]:
+    query = (select(Review, Publication).join(Publication, Publication.review_id == Review.id)
+             .where(Publication.published_at.is_not(None))
+             .order_by(Publication.requested_at.desc(), Review.ref))
+    if office is not None:
+        query = query.where(Review.office == office)
+    return list(session.execute(query).all())
 
 
 def outbox_has(session: Session, review_id: int, version: str, purpose: str, recipient: str) -> bool:
@@ -129,12 +142,16 @@ def reviews_by_ref(session: Session, refs: list[str]) -> list[Review]:
     return [found[ref] for ref in refs if ref in found]
 
 
-def reviews_to_remind(session: Session, today) -> list[str]:
-    """The one query the reminder sweep makes: the reviews whose stored plan has something on
-    or before today, or that are to be planned again (index ix_reviews_next_reminder_on)."""
+def reviews_to_remind(session: Session, today, office: str | None = None) -> list[str]:
+    """The one query the reminder sweep makes: the reviews (of one office, or all) whose
+    stored plan has something on or before today, or that are to be planned again (index
+    ix_reviews_next_reminder_on)."""
     # sorted here, not by the database: ORDER BY ref would walk the references' index over
     # every review instead of seeking in this one
-    return sorted(session.scalars(select(Review.ref).where(Review.next_reminder_on <= today)))
+    query = select(Review.ref).where(Review.next_reminder_on <= today)
+    if office is not None:
+        query = query.where(Review.office == office)
+    return sorted(session.scalars(query))
 
 
 def plan_next_reminder(session: Session, row: Review, day) -> None:
@@ -147,9 +164,12 @@ def plan_next_reminder(session: Session, row: Review, day) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def refs_with_unsent_mail(session: Session) -> list[str]:
+def refs_with_unsent_mail(session: Session, office: str | None = None) -> list[str]:
     ids = review_ids_with_unsent_mail(session)
-    return [r.ref for r in session.scalars(select(Review).where(Review.id.in_(ids)))] if ids else []
+    query = select(Review.ref).where(Review.id.in_(ids))
+    if office is not None:
+        query = query.where(Review.office == office)
+    return list(session.scalars(query)) if ids else []
 
 
 def review_ids_with_unsent_mail(session: Session) -> set[int]:

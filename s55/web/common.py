@@ -82,10 +82,17 @@ class Web:
     def for_office(cls, ctx: Context) -> Web:
         return cls(ctx, environment(ctx.settings.templates_dir))
 
+    @property
+    def name(self) -> str:
+        """What the app is called before anyone signs in: the office's name, or on a
+        service of many offices, s55's."""
+        return "s55" if self.ctx.offices.many else self.ctx.office.name
+
     def page(self, request: Request, name: str, status: int = 200, **values) -> HTMLResponse:
+        user = values.pop("user", None)
         body = self.pages.get_template(f"web/{name}").render(
-            request=request, office=self.ctx.office.name, user=values.pop("user", None),
-            **values)
+            request=request, office=user.office if user and user.office else self.name,
+            user=user, **values)
         return HTMLResponse(body, status_code=status)
 
 
@@ -97,6 +104,7 @@ class Person:
     name: str
     role: str
     csrf: str
+    office: str = ""  # the name of their office ("" for a national reader)
 
     def checked(self, token: str | None) -> str:
         """The person's email, once the form's CSRF token is theirs."""
@@ -117,9 +125,10 @@ def signed_in(request: Request, w: Annotated[Web, Depends(web)]) -> Person:
         query = f"?{request.url.query}" if request.url.query else ""
         raise SignInNeeded(request.url.path + query)
     email, csrf = found
-    person = w.ctx.office.directory.find(email)
+    person = w.ctx.offices.find(email)
+    office = w.ctx.offices.get(person.office).name if person and person.office else ""
     return Person(email, person.name if person else email, str(person.role) if person else "",
-                  csrf)
+                  csrf, office)
 
 
 def maybe_signed_in(request: Request, w: Web) -> Person | None:

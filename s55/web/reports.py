@@ -20,7 +20,8 @@ def report(request: Request, w: WebDep, person: SignedIn, year: int | None = Non
 @router.get("/report/chart.svg")
 def chart(w: WebDep, person: SignedIn, year: int | None = None):
     data = timeliness(w.ctx, actor=person.email, year=year)
-    return Response(chart_svg(data, w.ctx.office.name), media_type="image/svg+xml")
+    return Response(chart_svg(data, person.office or "Every office"),
+                    media_type="image/svg+xml")
 
 
 @router.api_route("/health", methods=["GET", "HEAD"])

@@ -139,9 +139,9 @@ def test_an_integrity_error_is_a_conflict_only_when_it_is_one(home, db_url, seed
             session.execute(text("update reviews set ref = :ref where ref <> :ref"),
                             {"ref": ref})
             session.execute(text(
-                "insert into reviews (ref, kind, force, title, stage, stage_seq, "
+                "insert into reviews (ref, office, kind, force, title, stage, stage_seq, "
                 "report_published_on, current_version, unanswered_recommendations, created_at, "
-                "updated_at, row_version) select ref, kind, force, title, stage, stage_seq, "
+                "updated_at, row_version) select ref, office, kind, force, title, stage, stage_seq, "
                 "report_published_on, current_version, 0, created_at, updated_at, 1 "
                 "from reviews"))
     with pytest.raises(IntegrityError, match="(?i)null"):

@@ -90,7 +90,8 @@ def test_the_statutory_copy_carries_the_published_pdf_and_the_address(ctx, serve
     assert hashlib.sha256(pdf.get_payload(decode=True)).hexdigest() == files["pdf"]["sha256"]
     text = next(p for p in copy.walk() if p.get_content_type() == "text/plain")
     body = text.get_payload(decode=True).decode()
-    assert mailing.page_url(ctx, ref) in body and "section 55(6)" in body
+    page = f"{ctx.settings.site_address}/responses/{ref}/index.html"
+    assert page in body and "section 55(6)" in body
     assert email.utils.parseaddr(copy["To"])[1] == HOME_OFFICE
     # the time of the decision, in the office's own clock: 10:00 BST on 23 September
     assert copy["Date"] == "Fri, 23 Sep 2022 10:00:00 +0100"

@@ -50,6 +50,19 @@ def test_only_an_opcc_officer_opens_a_review():
             transition(Action.OPEN, role, None)
 
 
+def test_a_national_thematic_is_opened_by_an_opcc_officer_or_a_national_reader_only():
+    for role in Role:
+        if role in (Role.OPCC_OFFICER, Role.NATIONAL):
+            assert transition(Action.OPEN_THEMATIC, role, None) == Stage.DRAFT
+        else:
+            with pytest.raises(NotPermitted):
+                transition(Action.OPEN_THEMATIC, role, None)
+    # a national reader reads, and opens nothing else
+    with pytest.raises(NotPermitted):
+        transition(Action.OPEN, Role.NATIONAL, None)
+    check_role(Action.READ, Role.NATIONAL)
+
+
 def test_the_refusal_says_who_may_act_instead():
     with pytest.raises(NotPermitted) as refusal:
         transition(Action.SIGN_OFF, Role.CHIEF_OFFICER, Stage.AWAITING_SIGN_OFF)
@@ -57,7 +70,8 @@ def test_the_refusal_says_who_may_act_instead():
 
 
 def test_every_action_is_in_the_expected_table():
-    assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep"} \
+    assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep",
+                                       "open a national thematic report's reviews"} \
         - set(DATABASE) == set(EXPECTED) | set(AUTOMATED)
 
 
