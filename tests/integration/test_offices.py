@@ -338,6 +338,13 @@ def test_the_cli_scopes_every_command_to_the_persons_office(home, seed_text, tmp
         assert f"no review with the reference '{staffs}'" in answer.stderr
     assert s55("show", staffs, who=NATIONAL).returncode == 0
     assert json.loads(s55("list", "--json", who=STAFFS[3]).stdout)[0]["ref"] == staffs
+    fanned = s55("open-thematic", "--title", "Activism and impartiality", "--published-on",
+                 "2022-09-22", who=NATIONAL)
+    assert fanned.returncode == 0, fanned.stderr
+    assert "3 opened, 0 already open" in fanned.stdout
+    assert "not opened here (40 forces whose offices are not yours or not on this service)" \
+        in fanned.stdout
+    assert len(json.loads(s55("list", "--json", who=MOPAC[0]).stdout)) == 1
 
 
 # --- a database made before offices ----------------------------------------------------------
@@ -390,3 +397,44 @@ def test_an_upgrade_of_one_office_keeps_every_review_in_it(home):
     database.upgrade(one, actor=OPCC)
     assert [r["ref"] for r in reading.list_reviews(one, actor=AUDITOR)] == [
         "S55-2022-0001", "S55-2022-0002"]
+
+
+# --- an office's own reminder plan and templates ---------------------------------------------
+
+def test_each_office_is_reminded_by_its_own_plan_its_own_templates_and_people(home, tmp_path,
+                                                                           seed_text):
+    from s55.services import reminding
+
+    folder = _copy(tmp_path)
+    own = folder / "metropolitan"
+    plan = (ROOT / "config" / "reminders.yaml").read_text()
+    # MOPAC warns its Deputy Mayor ten days before the last day, not six
+    (own / "reminders.yaml").write_text(plan.replace(
+        "id: last-week\n    family: statutory\n    anchor: statutory_last_day\n    days: -6",
+        "id: last-week\n    family: statutory\n    anchor: statutory_last_day\n    days: -10"))
+    (own / "templates" / "email" / "reminder").mkdir(parents=True)
+    (own / "templates" / "email" / "reminder" / "subject.txt").write_text(
+        "MOPAC: {{ m.about }} ({{ m.ref }})\n")
+    ctx = make_ctx(home, "", DAY, offices_dir=folder)
+    staffs = opened(ctx, STAFFS, seed_text)
+    met = opened(ctx, MOPAC, title="PEEL 2021/22: MPS")
+
+    def planned(day: date, office: str | None = None) -> dict[str, set]:
+        reminding.sweep(ctx, today=day, office=office)
+        with ctx.uow() as session:
+            rows = session.query(OutboxMessage).filter(
+                OutboxMessage.template == "reminder", OutboxMessage.status == "pending").all()
+            refs = {r.id: r.ref for r in reading.repo.reviews(session)}
+            return {(refs[m.review_id], m.recipient): m.subject for m in rows}
+
+    # day -10 is a Sunday: MOPAC's goes on the Friday before; a Staffordshire officer's sweep
+    # by hand is Staffordshire's alone and leaves it unplanned
+    assert planned(date(2022, 11, 4), office="staffordshire") == {}
+    mail = planned(date(2022, 11, 4))
+    assert set(mail) == {(met, "deputy.mayor@mopac.example.org"),
+                         (met, "chief.executive@mopac.example.org")}
+    assert all(subject.startswith("MOPAC: ") for subject in mail.values())
+    mail = planned(date(2022, 11, 10))
+    assert {to for ref, to in mail if ref == staffs} == {
+        "commissioner@staffordshire.example.org", "chief.executive@staffordshire.example.org"}
+    assert all(mail[(staffs, to)].startswith("[Escalation] ") for r, to in mail if r == staffs)
