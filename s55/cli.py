@@ -854,6 +854,44 @@ def db(action: str, file: Path | None = None, actor: str | None = None, as_json:
     return 0
 
 
+@command("backup", Arg("dest", metavar="DEST", type=Path,
+                       help="A new folder for the backup."), Actor, AsJson)
+def backup(dest: Path, actor: str | None = None, as_json: bool = False):
+    """A consistent copy of the database (taken live), the site and the outbox, in a new
+    folder with a manifest of SHA-256 sums; on the audit trail."""
+    from .services import backup as backups
+
+    made = backups.backup(ctx(), actor=actor, to=dest)
+    if as_json:
+        echo(json.dumps(made, indent=2))
+        return 0
+    head = made["audit_head"]
+    echo(f"backed up to {made['to']}: {made['database']} database at schema {made['schema']}, "
+         f"audit entry {head['seq']} ({head['hash'][:12]}), {made['files']} files")
+    return 0
+
+
+@command("restore", Arg("source", metavar="SRC", type=Path,
+                        help="A folder made by `s55 backup`."), Actor, AsJson)
+def restore(source: Path, actor: str | None = None, as_json: bool = False):
+    """Bring a backup back (stop `s55 serve` first): checked against its manifest and its
+    audit chain, the database replaced (SQLite's files moved aside, never deleted), missing
+    site and outbox files put back (none removed), the restore on the audit trail."""
+    from .services import backup as backups
+
+    done = backups.restore(ctx(), actor=actor, source=source)
+    if as_json:
+        echo(json.dumps(done, indent=2))
+        return 0
+    echo(f"restored from {done['from']} (made {done['made_at']})")
+    if done["replaced"]:
+        echo(f"  the database it replaced is in {done['replaced']}")
+    echo(f"  files put back: {done['files_put_back']['site']} in the site, "
+         f"{done['files_put_back']['outbox']} in the outbox")
+    echo(f"  audit chain: {done['audit']}")
+    return 0
+
+
 @command("people")
 def people():
     """The office's people, their roles and whom delegates act for (every office's on a

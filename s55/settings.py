@@ -199,6 +199,8 @@ class Settings:
     # per client address: an office behind one NAT address asks for several people at once
     signin_client_limit: int = field(default=10, metadata={"read": _whole(1, 10000)})
     signin_window_minutes: int = field(default=15, metadata={"read": _whole(1, 24 * 60)})
+    # PostgreSQL's client tools for `s55 backup` and `s55 restore` (default: found on the PATH)
+    pg_bin: Path | None = field(default=None, metadata={"read": _folder})
     import_max_mb: int = field(default=10, metadata={"read": _whole(1, 1024)})  # per file
     mail_transport: str = field(default="files", metadata={"read": _one_of("files", "smtp")})
     mail_from: str = field(default="s55@example.org", metadata={"read": _mail_address})

@@ -52,6 +52,7 @@ class Action(StrEnum):
     # the database itself, not a review
     UPGRADE_DATABASE = "upgrade the database's schema"
     BACK_UP_DATABASE = "back up the database"
+    RESTORE_DATABASE = "restore the database from a backup"
     # taken by the route (automated), never by a person
     RECORD_PUBLICATION = "record the publication"
     RECORD_COPIES_SENT = "record the copies sent"
@@ -114,6 +115,8 @@ RULES: dict[Action, Rule] = {
     Action.UPGRADE_DATABASE: _rule({R.OPCC_OFFICER}, set()),
     # a backup holds every review and the audit trail: an auditor may take one too
     Action.BACK_UP_DATABASE: _rule({R.OPCC_OFFICER, R.AUDITOR}, set()),
+    # a restore replaces the record: the office's own staff only
+    Action.RESTORE_DATABASE: _rule({R.OPCC_OFFICER}, set()),
     # the route moves a released review on once the files are written, and again once every
     # s55(6) copy has gone
     Action.RECORD_PUBLICATION: _rule(set(), {S.SIGNED_OFF}, S.PUBLISHED, automated=True),

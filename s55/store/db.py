@@ -174,7 +174,7 @@ def _revisions() -> frozenset[str]:
 def _out_of_date(current: str) -> str:
     if current in _revisions():
         return (f"the database's schema is at revision {current} and this s55 needs "
-                f"{SCHEMA_HEAD}: stop `s55 serve`, back the database up (`s55 db backup FILE`) "
+                f"{SCHEMA_HEAD}: stop `s55 serve`, back the database up (`s55 backup DEST`) "
                 "and run `s55 db upgrade`; nothing was done")
     return (f"the database's schema is at revision {current}, which this s55 does not know "
             f"(it knows up to {SCHEMA_HEAD}): it was written by a newer s55; run that one, or "

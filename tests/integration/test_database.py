@@ -43,7 +43,7 @@ def test_an_older_schema_is_refused_until_upgraded_and_the_upgrade_is_on_the_tra
     refused = s55(home, "list", "--as", AUDITOR)
     assert refused.returncode == 9
     assert (f"the database's schema is at revision 0008 and this s55 needs {db.SCHEMA_HEAD}: "
-            "stop `s55 serve`, back the database up (`s55 db backup FILE`) and run `s55 db "
+            "stop `s55 serve`, back the database up (`s55 backup DEST`) and run `s55 db "
             "upgrade`") in refused.stderr
     assert s55(home, "db", "status").returncode == 1
     assert s55(home, "db", "upgrade", "--as", AUDITOR).returncode == 4  # not an auditor's to do

@@ -77,7 +77,8 @@ def test_every_action_is_in_the_expected_table():
 
 # the database's own actions: no review, no stage; who may take them
 DATABASE = {"upgrade the database's schema": {"opcc officer"},
-            "back up the database": {"opcc officer", "auditor"}}
+            "back up the database": {"opcc officer", "auditor"},
+            "restore the database from a backup": {"opcc officer"}}
 
 
 @pytest.mark.parametrize("action", DATABASE)
