@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
 import tempfile
 import threading
@@ -146,10 +147,28 @@ def transport_for(settings: Settings):
     return FileTransport(settings.outbox)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def atomic_write(target: Path, data: bytes) -> None:
-    """Write beside the target, flush to disk, then rename: a reader sees all or nothing."""
+    """Write beside the target, flush to disk, then rename: a reader sees all or nothing.
+
+    The file beside it is named with the writer's process id: one left half-written by a
+    process that was killed is removed by the next writer of the same target, and one of a
+    writer still at work is left alone."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.*"):
+        pid = leftover.name[len(target.name) + 2:].partition(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

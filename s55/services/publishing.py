@@ -124,8 +124,24 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             details={"page_url": meta["page_url"], "progress": meta["progress"],
                      "files": files}).seq
         enqueue(ctx, session, row, at=at, pub=pub, moved=True)
-    write_compliance_page(ctx, office)  # after the commit, so that it counts this publication
+    refresh_site(ctx, office)  # after the commit, so that it counts this publication
     return files
+
+
+def refresh_site(ctx: Context, office) -> None:
+    """An office's index, feed and timeliness page from the database, one writer at a time:
+    two publications at once would otherwise each leave the other out of the index."""
+    import fcntl
+
+    lock = ctx.settings.home / "locks" / f"site-{office.force_id}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with ctx.uow(read=True) as session:
+            listing = [_listing(r, p)
+                       for r, p in repo.publications_done(session, office.force_id)]
+        _write_index(ctx, office, listing)
+        write_compliance_page(ctx, office)
 
 
 def write_compliance_page(ctx: Context, office, year: int | None = None) -> dict:
