@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from s55.services import publishing, reading, requests
+from s55.services import publishing, reading
 from s55.store.models import OutboxMessage, RouteRequest
 from tests import routes
 from tests.conftest import AUDITOR, OPCC
