@@ -92,6 +92,31 @@ def sweep_time(db_url: str, home: Path, count: int) -> None:
         found = repo.reviews_to_remind(session, TODAY)
     print(f"  {'floor: the indexed query alone':<50} {(time.perf_counter() - start) * 1000:8.1f} "
           f"ms   {len(found)} reviews")
+    insert_floor(ctx)
+
+
+def insert_floor(ctx) -> None:
+    """The same rows as the first sweep wrote, inserted again as they are (Core, batches of 50
+    as the sweep commits them): what the database alone costs, with no planning, no reading
+    and no templates."""
+    from sqlalchemy import insert, select
+
+    from s55.store.models import OutboxMessage
+
+    table = OutboxMessage.__table__
+    with ctx.uow(read=True) as session:
+        rows = [dict(r._mapping) for r in session.execute(
+            select(table).where(table.c.purpose.startswith("reminder:")))]
+    for n, row in enumerate(rows):
+        row.pop("id")
+        row["purpose"] = f"floor:{n}"
+    start = time.perf_counter()
+    for first in range(0, len(rows), 50):
+        with ctx.uow() as session:
+            session.execute(insert(table), rows[first:first + 50])
+    took = time.perf_counter() - start
+    print(f"  {'floor: the same outbox rows, inserted alone':<50} {took * 1000:8.1f} ms   "
+          f"{len(rows)} rows, {len(rows) / took:.0f} a second")
 
 
 def fan_out_time(home: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -154,14 +154,30 @@ def reviews_to_remind(session: Session, today, office: str | None = None) -> lis
     return sorted(session.scalars(query))
 
 
-def plan_next_reminder(session: Session, row: Review, day) -> None:
-    """Store the review's next reminder day, unless the review changed since it was read (a
-    decision at the same moment planned it again: that stands). A statement of its own, so
-    that the sweep never makes a person's decision fail as 'changed meanwhile'."""
-    session.execute(update(Review).where(Review.id == row.id,
-                                         Review.row_version == row.row_version)
-                    .values(next_reminder_on=day)
-                    .execution_options(synchronize_session=False))
+def plan_next_reminders(session: Session, plans: list[tuple[Review, object]]) -> None:
+    """Store each review's next reminder day, unless the review changed since it was read (a
+    decision at the same moment planned it again: that stands). Statements of their own (one
+    round trip for all), so that the sweep never makes a person's decision fail as 'changed
+    meanwhile'."""
+    if not plans:
+        return
+    table = Review.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("rid"),
+                            table.c.row_version == bindparam("seen"))
+        .values(next_reminder_on=bindparam("day")),
+        [{"rid": row.id, "seen": row.row_version, "day": day} for row, day in plans])
+
+
+def reminders_of(session: Session, review_ids: list[int]) -> dict[int, list[OutboxMessage]]:
+    """The reminders already written for each of these reviews."""
+    found: dict[int, list[OutboxMessage]] = {}
+    if review_ids:
+        for msg in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.review_id.in_(review_ids),
+                OutboxMessage.purpose.startswith("reminder:")).order_by(OutboxMessage.id)):
+            found.setdefault(msg.review_id, []).append(msg)
+    return found
 
 
 def refs_with_unsent_mail(session: Session, office: str | None = None) -> list[str]:
@@ -249,7 +265,8 @@ def due_rule(session: Session, row: Review) -> str | None:
     """How the chief officer's date was worked out, from the decision that set it."""
     if row.chief_officer_due is None:
         return None
-    for entry in reversed(audit_entries(session, row.ref)):
-        if entry.action in ("invite chief officer", "move chief officer's due date"):
-            return entry.details.get("worked_out")
-    return None
+    details = session.scalar(
+        select(AuditRow.details).where(AuditRow.ref == row.ref, AuditRow.action.in_(
+            ("invite chief officer", "move chief officer's due date")))
+        .order_by(AuditRow.seq.desc()).limit(1))
+    return (details or {}).get("worked_out")

@@ -37,6 +37,9 @@ def test_an_installed_wheel_imports_and_runs_the_route_away_from_the_checkout(tm
                            text=True, cwd=tmp_path)
     assert where.stdout.split() == [str(target / "s55_files" / "config"),
                                     str(target / "s55_files" / "templates")], where.stderr
+    # the example of a service of many offices comes with it, folders and all
+    assert (target / "s55_files" / "config" / "offices-example" / "metropolitan" /
+            "office.yaml").is_file()
     ref = s55("import", str(SEED), "--published-on", "2022-09-22").stdout.strip()
     assert ref == "S55-2022-0001"
     invited = s55("invite", ref)  # the route composes mail from the installed templates

@@ -201,6 +201,6 @@ def test_a_decision_at_the_moment_of_the_sweep_is_never_refused_and_keeps_its_re
     route.move_chief_officer_due(ctx, actor=OPCC, ref=ref, due=date(2023, 1, 9),
                                  reason="brought forward")  # ... a decision went in ...
     with ctx.uow() as session:  # ... and then the sweep stores the plan it made from what it read
-        repo.plan_next_reminder(session, seen, date(2023, 1, 6))
+        repo.plan_next_reminders(session, [(seen, date(2023, 1, 6))])
     with ctx.uow(read=True) as session:
         assert session.query(Review).filter_by(ref=ref).one().next_reminder_on == REPLAN
