@@ -780,8 +780,9 @@ def report(year: int | None = None, chart: Path | None = None, actor: str | None
         echo(f"{r['ref']:<15} {r['force'][:34]:<34} {r['report_published_on']}  "
                    f"{r['published_on']}  {day}{late}")
     rate = "n/a" if data["on_time_rate"] is None else f"{data['on_time_rate']}%"
-    echo(f"{data['on_time']} of {data['with_deadline']} on time ({rate}); "
-               f"chart: {context.settings.site / 'compliance.svg'}")
+    written = chart or (context.site(office) / "compliance.svg" if office else None)
+    echo(f"{data['on_time']} of {data['with_deadline']} on time ({rate})"
+         + (f"; chart: {written}" if written else ""))
 
 
 @command("serve", option("--host", "Where the web app listens (beyond loopback, S55_WEB_URL "
@@ -884,8 +885,9 @@ def restore(source: Path, actor: str | None = None, as_json: bool = False):
         echo(json.dumps(done, indent=2))
         return 0
     echo(f"restored from {done['from']} (made {done['made_at']})")
-    if done["replaced"]:
-        echo(f"  the database it replaced is in {done['replaced']}")
+    echo(f"  the database it replaced is kept in {done['replaced']}")
+    if done["sessions_ended"]:
+        echo(f"  {done['sessions_ended']} web sessions ended: everyone signs in again")
     echo(f"  files put back: {done['files_put_back']['site']} in the site, "
          f"{done['files_put_back']['outbox']} in the outbox")
     echo(f"  audit chain: {done['audit']}")

@@ -82,9 +82,26 @@ def _read(path: Path) -> dict:
     return data
 
 
+PERSON_KEYS = {"email", "name", "role", "title", "acting_for"}
+OFFICE_KEYS = {"office", "force", "force_id", "local_policing_body_title", "chief_officer_title",
+               "chief_executive", "code", "site_url", "mail_from", "welsh", "people"}
+
+
+def _unknown(keys, known: set[str], where: str) -> None:
+    """A key nobody reads is a mistake (a misspelt one, or a title split at its commas)."""
+    extra = sorted(str(k) for k in keys if k not in known)
+    if extra:
+        raise InvalidInput(where, f"unknown key{'s' if len(extra) > 1 else ''} "
+                           f"{', '.join(repr(k) for k in extra)}; the keys are "
+                           f"{', '.join(sorted(known))} (quote a value that has a comma in "
+                           "it inside {...})")
+
+
 def _people(data: dict, where: str, office: str, roles: frozenset[Role]) -> list[Person]:
     people = []
     for n, row in enumerate(data.get("people") or [], 1):
+        if isinstance(row, dict):
+            _unknown(row, PERSON_KEYS, f"{where}: people[{n}]")
         try:
             person = Person(email=row["email"], name=row["name"], role=Role(row["role"]),
                             title=row.get("title", ""), acting_for=row.get("acting_for", ""),
@@ -96,7 +113,7 @@ def _people(data: dict, where: str, office: str, roles: frozenset[Role]) -> list
         if person.role not in roles:
             raise InvalidInput(f"{where}: people[{n}]",
                                f"the role '{person.role}' belongs in "
-                               f"{'national.yaml' if person.role == Role.NATIONAL else 'an office'}"
+                               f"{'national.yaml' if person.role in SERVICE_ROLES else 'an office'}"
                                f"; here use one of {', '.join(sorted(roles))}")
         people.append(person)
     try:
@@ -106,7 +123,14 @@ def _people(data: dict, where: str, office: str, roles: frozenset[Role]) -> list
     return people
 
 
-OFFICE_ROLES = frozenset(Role) - {Role.NATIONAL}
+def _force_words(name: str) -> str:
+    words = re.findall(r"[a-z]+", name.casefold())
+    return " ".join(w for w in words if w not in ("the", "police", "constabulary", "service",
+                                                   "force"))
+
+
+OFFICE_ROLES = frozenset(Role) - {Role.NATIONAL, Role.OPERATOR}
+SERVICE_ROLES = frozenset({Role.NATIONAL, Role.OPERATOR})
 
 
 @lru_cache
@@ -117,6 +141,7 @@ def load_office(path: Path, forces_file: Path | None = None, folder: Path | None
     row there (DOMAIN.md, The forces: titles are data an office can edit)."""
     data = _read(path)
     where = path.name if folder is None else f"{folder.name}/{path.name}"
+    _unknown(data, OFFICE_KEYS, where)
     force_id = str(data.get("force_id") or (folder.name if folder else "")).strip()
     force = None
     if forces_file is not None:
@@ -164,11 +189,17 @@ class Offices:
 
     def __post_init__(self):
         seen: dict[str, str] = {}
+        codes: dict[str, str] = {}
         for office in self.offices:
+            where = f"{office.folder.name if office.folder else office.force_id}/office.yaml"
             if office.force_id in seen:
-                raise InvalidInput(f"{office.force_id}/office.yaml: force_id",
-                                   f"'{office.force_id}' is served twice")
-            seen[office.force_id] = office.force_id
+                raise InvalidInput(f"{where}: force_id", f"'{office.force_id}' is served "
+                                   f"twice (by {seen[office.force_id]} too)")
+            if office.code and office.code in codes:
+                raise InvalidInput(f"{where}: code", f"'{office.code}' is the code of "
+                                   f"{codes[office.code]} too; each office's references "
+                                   "need a code of their own")
+            seen[office.force_id], codes[office.code] = where, where
         owner: dict[str, str] = {}
         for where, directory in [(o.force_id, o.directory) for o in self.offices] + [
                 ("national.yaml", self.national)]:
@@ -201,6 +232,13 @@ class Offices:
 
     def serves(self, force_id: str) -> Office | None:
         return next((o for o in self.offices if o.force_id == force_id), None)
+
+    def serving(self, force_name: str) -> Office | None:
+        """The office whose force a record names ('Staffordshire', 'Staffordshire Police',
+        'the Metropolitan Police Service'), if this service has it."""
+        wanted = _force_words(force_name)
+        return next((o for o in self.offices if wanted and wanted in (
+            _force_words(o.force), _force_words(o.force_id.replace("-", " ")))), None)
 
     def find(self, email: str) -> Person | None:
         for directory in [o.directory for o in self.offices] + [self.national]:
@@ -235,7 +273,7 @@ def load_offices(office_file: Path, offices_dir: Path | None, forces_file: Path)
         raise InvalidInput("S55_OFFICES_DIR", f"{offices_dir} holds no office: each office is a "
                            "folder with an office.yaml in it")
     national = offices_dir / "national.yaml"
-    readers = (_people(_read(national), national.name, "", frozenset({Role.NATIONAL}))
+    readers = (_people(_read(national), national.name, "", SERVICE_ROLES)
                if national.exists() else [])
     return Offices(offices, Directory(tuple(readers)), many=True)
 

@@ -76,7 +76,9 @@ class Served:
                "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
         with (folder / "server.log").open("ab") as out:
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "s55.prefect_server", "127.0.0.1", str(port),
+                # -P: the working folder is not put first on the import path (a folder named
+                # s55 there would be taken for s55)
+                [sys.executable, "-P", "-m", "s55.prefect_server", "127.0.0.1", str(port),
                  str(os.getpid())], env=env, stdout=out, stderr=subprocess.STDOUT)
         self.api = f"http://127.0.0.1:{port}/api"
 
@@ -302,6 +304,27 @@ class Served:
                 self.child.wait()
 
 
+WEB_START_SECONDS = 60
+
+
+def _answers(web: subprocess.Popen, host: str, port: int, stop: threading.Event,
+             seconds: float) -> bool:
+    """True once the web app answers /health; False if it ended or never answered."""
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy: loopback
+    there = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else \
+        f"[{host}]" if ":" in host else host
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and web.poll() is None and not stop.is_set():
+        try:
+            with direct.open(f"http://{there}:{port}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            pass
+        stop.wait(0.2)
+    return stop.is_set()
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -347,11 +370,15 @@ def serve(ctx: Context, *, host: str, port: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    web = subprocess.Popen([sys.executable, "-m", "s55.web_server", host, str(port),
+    web = subprocess.Popen([sys.executable, "-P", "-m", "s55.web_server", host, str(port),
                             str(os.getpid())])
     code = 0
     try:
-        while not stop.wait(0.5):
+        if not _answers(web, host, port, stop, WEB_START_SECONDS):
+            print(f"s55 serve: the web app did not answer within {WEB_START_SECONDS} s "
+                  f"(exit {web.poll()}); stopping", flush=True)
+            code = 1
+        while not code and not stop.wait(0.5):
             if web.poll() is not None:  # it could not listen (the port is taken), or it died
                 print(f"s55 serve: the web app ended (exit {web.returncode}); stopping",
                       flush=True)

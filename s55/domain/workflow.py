@@ -29,6 +29,9 @@ class Role(StrEnum):
     # reads every office's reviews on a service of many offices, and opens a national
     # thematic report's reviews in each force's office; decides nothing
     NATIONAL = "national"
+    # runs a service of many offices: upgrades, backs up and restores its one database; reads
+    # no review and decides nothing (listed in national.yaml)
+    OPERATOR = "service operator"
 
 
 class Action(StrEnum):
@@ -111,12 +114,14 @@ RULES: dict[Action, Rule] = {
     # the stage moves to 'published' when the route has written the files, not before
     Action.PUBLISH: _rule({R.OPCC_OFFICER}, {S.SIGNED_OFF}),
     Action.RUN_REMINDERS: _rule({R.OPCC_OFFICER}, set(Stage)),
-    Action.READ: _rule(set(Role), set(Stage)),
-    Action.UPGRADE_DATABASE: _rule({R.OPCC_OFFICER}, set()),
+    Action.READ: _rule(set(Role) - {R.OPERATOR}, set(Stage)),
+    # the database itself: an office's own staff on a service of one office; on a service of
+    # many, its service operator alone (services/database.py, may_run_database)
+    Action.UPGRADE_DATABASE: _rule({R.OPCC_OFFICER, R.OPERATOR}, set()),
     # a backup holds every review and the audit trail: an auditor may take one too
-    Action.BACK_UP_DATABASE: _rule({R.OPCC_OFFICER, R.AUDITOR}, set()),
-    # a restore replaces the record: the office's own staff only
-    Action.RESTORE_DATABASE: _rule({R.OPCC_OFFICER}, set()),
+    Action.BACK_UP_DATABASE: _rule({R.OPCC_OFFICER, R.AUDITOR, R.OPERATOR}, set()),
+    # a restore replaces the record
+    Action.RESTORE_DATABASE: _rule({R.OPCC_OFFICER, R.OPERATOR}, set()),
     # the route moves a released review on once the files are written, and again once every
     # s55(6) copy has gone
     Action.RECORD_PUBLICATION: _rule(set(), {S.SIGNED_OFF}, S.PUBLISHED, automated=True),

@@ -29,12 +29,14 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from ..domain import audit as chain
 from ..domain.errors import InvalidInput, S55Error, WrongStage
-from ..domain.workflow import Action, check_role
+from ..domain.workflow import Action
 from ..store import db
+from ..store.models import SignInToken, WebSession
 from .context import Context
 from .deciding import audit
 
@@ -49,8 +51,9 @@ class BackupFailed(S55Error):
 
 def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
     """A consistent copy of the database, the site and the outbox in a new folder."""
-    person = ctx.actor(actor)
-    check_role(Action.BACK_UP_DATABASE, person.role)
+    from .database import may_run_database
+
+    person = may_run_database(ctx, actor, Action.BACK_UP_DATABASE)
     to = to.expanduser()
     if to.exists():
         raise InvalidInput("DEST", f"{to} exists already; name a new folder (a backup never "
@@ -65,7 +68,7 @@ def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
               version="", details={"to": to.name})
     partial = to.with_name(f".{to.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    partial.mkdir(mode=0o700)  # it holds every review, and the outbox's mail
     try:
         if url.startswith("sqlite"):
             _sqlite_copy(db.sqlite_path(url), partial / "s55.db")
@@ -80,6 +83,7 @@ def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
                     "schema": db.SCHEMA_HEAD, "audit_head": {"seq": head[0], "hash": head[1]},
                     "files": _sums(partial)}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _private(partial)
         try:
             os.rename(partial, to)  # the folder appears whole, or not at all
         except OSError:
@@ -95,8 +99,9 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
     audit chain), then the database replaced, missing files put back, the restore recorded."""
     from . import requests
 
-    person = ctx.actor(actor)
-    check_role(Action.RESTORE_DATABASE, person.role)
+    from .database import may_run_database
+
+    person = may_run_database(ctx, actor, Action.RESTORE_DATABASE)
     manifest = _checked(source.expanduser())
     url = ctx.settings.db_url
     kind = "sqlite" if url.startswith("sqlite") else "postgresql"
@@ -114,11 +119,20 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
         verdict = _sqlite_verdict(source / "s55.db")
         if not verdict.ok:
             raise InvalidInput("SRC", f"its audit chain is broken: {verdict.message}")
+        altered = _sqlite_altered(source / "s55.db")
+        if altered:
+            raise InvalidInput("SRC", "its text does not match its version hashes (altered "
+                               f"after it was saved): {'; '.join(altered[:5])}")
         aside = _sqlite_replace(ctx, source / "s55.db")
     else:
+        # what is replaced is kept: a dump of it first, beside the SQLite case's files
+        aside = ctx.settings.home / f"replaced-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}"
+        aside.mkdir(parents=True, mode=0o700)
+        if db.schema_version(url) is not None:
+            _pg_dump(ctx, url, aside / "s55.pgdump")
+        db.engine_for(url).dispose()
         _pg(ctx, "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
             "--dbname", "{url}", str(source / "s55.pgdump"), url=url)
-        aside = None
     db._READY.discard(url)
     put_back = {name: _put_back(source / name, folder)
                 for name, folder in (("site", ctx.settings.site), ("outbox", ctx.settings.outbox))}
@@ -128,16 +142,38 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
         verdict = chain.verify(_entries(session), head_seq=head[0], head_hash=head[1])
         if not verdict.ok:
             raise InvalidInput("SRC", f"its audit chain is broken: {verdict.message}")
+        altered = altered_versions(session)
+        if altered:
+            raise InvalidInput("SRC", "its text does not match its version hashes (altered "
+                               f"after it was saved): {'; '.join(altered[:5])}")
+        # sessions ended and links spent since the backup was made must not come back to life
+        ended = session.execute(delete(WebSession)).rowcount
+        session.execute(delete(SignInToken))
         audit(session, at=at, person=person, holder=person, action="restore from backup",
               ref="", version="", details={
                   "from": source.name, "made_at": manifest["made_at"],
                   "backup_head": manifest["audit_head"], "files_put_back": put_back,
-                  "replaced": str(aside) if aside else "pg_restore --clean"})
+                  "sessions_ended": ended,
+                  "replaced": str(aside)})
     return {"from": str(source), "made_at": manifest["made_at"], "audit": verdict.message,
-            "replaced": str(aside) if aside else None, "files_put_back": put_back}
+            "replaced": str(aside), "files_put_back": put_back, "sessions_ended": ended}
 
 
 # --- the parts --------------------------------------------------------------------------------
+
+def altered_versions(session) -> list[str]:
+    """Versions whose stored text no longer hashes to the version's name ("REF version N")."""
+    from sqlalchemy import select
+
+    from ..domain.record import content_hash
+    from ..store.models import Review, Version
+
+    rows = session.execute(select(Review.ref, Version.number, Version.hash, Version.content)
+                           .join(Review, Review.id == Version.review_id)
+                           .order_by(Review.ref, Version.number))
+    return [f"{ref} version {number}" for ref, number, digest, content in rows
+            if content_hash(content) != digest]
+
 
 def db_head(session) -> tuple[int, str]:
     from ..store import repo
@@ -172,6 +208,8 @@ def _sqlite_copy(path: str, to: Path) -> None:
         target = sqlite3.connect(to)
         with target:
             source.backup(target)
+        # one self-contained file: no -wal or -shm beside it, now or when it is read
+        target.execute("PRAGMA journal_mode=DELETE")
         target.close()
     finally:
         source.close()
@@ -188,6 +226,19 @@ def _sqlite_rows(path: Path):
     return head, [chain.Entry(seq=r[0], at=r[1], actor=r[2], role=r[3], acting_for=r[4],
                               action=r[5], ref=r[6], version=r[7], details=json.loads(r[8]),
                               prev_hash=r[9], hash=r[10]) for r in rows]
+
+
+def _sqlite_altered(path: Path) -> list[str]:
+    from ..domain.record import content_hash
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("select r.ref, v.number, v.hash, v.content from versions v join "
+                           "reviews r on r.id = v.review_id order by r.ref, v.number").fetchall()
+    finally:
+        con.close()
+    return [f"{ref} version {number}" for ref, number, digest, content in rows
+            if content_hash(json.loads(content)) != digest]
 
 
 def _sqlite_head(path: Path) -> tuple[int, str]:
@@ -229,6 +280,12 @@ def _put_back(saved: Path, folder: Path) -> int:
     return count
 
 
+def _private(root: Path) -> None:
+    """Folders 0700 and files 0600: readable by the service's own user alone."""
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def _sums(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
@@ -244,8 +301,18 @@ def _checked(source: Path) -> dict:
         manifest["database"], manifest["schema"], manifest["made_at"]
     except (ValueError, KeyError, TypeError):
         raise InvalidInput("SRC", f"{source / MANIFEST} is damaged") from None
+    for path in sorted(source.rglob("*")):
+        name = path.relative_to(source).as_posix()
+        if path.is_symlink():
+            raise InvalidInput("SRC", f"{name} is a symbolic link; a backup holds files only: "
+                               "nothing was restored")
+        if path.is_file() and name != MANIFEST and name not in files:
+            raise InvalidInput("SRC", f"{name} is not in the manifest (added to the backup "
+                               "after it was made): nothing was restored")
     for name, digest in files.items():
         path = source / name
+        if ".." in Path(name).parts or Path(name).is_absolute():
+            raise InvalidInput("SRC", f"the manifest names {name}, outside the backup")
         if not path.is_file():
             raise InvalidInput("SRC", f"{name} is listed in the manifest but missing")
         if hashlib.sha256(path.read_bytes()).hexdigest() != digest:

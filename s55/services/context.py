@@ -64,7 +64,10 @@ class Context:
         return self.offices.get(row.office)
 
     def directory_of(self, row) -> Directory:
-        return self.office_of(row).directory
+        """The people of a review's office; none when its office is no longer served here (a
+        reader still sees the review, without names)."""
+        office = self.offices.serves(row.office)
+        return office.directory if office is not None else Directory(())
 
     def site(self, office: Office) -> Path:
         """Where an office's published pages are written: S55_SITE_DIR, or on a service of

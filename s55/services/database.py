@@ -14,8 +14,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from ..domain.errors import InvalidInput
-from ..domain.workflow import Action, check_role
+from ..domain.errors import InvalidInput, NotPermitted
+from ..domain.people import Person
+from ..domain.workflow import Action, Role, check_role
 from ..store import db
 from .context import Context
 from .deciding import audit
@@ -29,10 +30,24 @@ def status(ctx: Context) -> dict:
             "up_to_date": current == db.SCHEMA_HEAD}
 
 
+def may_run_database(ctx: Context, actor: str | None, action: Action) -> Person:
+    """Who may upgrade, back up or restore the database: on a service of one office, its
+    staff (the role table); on a service of many, the database holds every office's reviews,
+    so only a service operator (national.yaml) may, never one office's people."""
+    person = ctx.actor(actor)
+    check_role(action, person.role)
+    if ctx.offices.many and person.role != Role.OPERATOR:
+        raise NotPermitted(f"refused: on a service of many offices the database is the "
+                           f"service's, and only a service operator may {action}")
+    if not ctx.offices.many and person.role == Role.OPERATOR:
+        raise NotPermitted(f"refused: a service of one office has no service operator; its "
+                           f"own staff {action}")
+    return person
+
+
 def upgrade(ctx: Context, *, actor: str | None) -> tuple[str | None, str]:
     """The migrations to head, under a lock no other process passes meanwhile; on the trail."""
-    person = ctx.actor(actor)
-    check_role(Action.UPGRADE_DATABASE, person.role)
+    person = may_run_database(ctx, actor, Action.UPGRADE_DATABASE)
     offices = ctx.offices
     placement = {"default_office": "" if offices.many else offices.only.force_id,
                  "offices_by_force": {o.force: o.force_id for o in offices}}
@@ -50,8 +65,7 @@ def upgrade(ctx: Context, *, actor: str | None) -> tuple[str | None, str]:
 
 def backup(ctx: Context, *, actor: str | None, to: Path) -> Path:
     """A consistent copy of the SQLite database in a new file (never over an existing one)."""
-    person = ctx.actor(actor)
-    check_role(Action.BACK_UP_DATABASE, person.role)
+    may_run_database(ctx, actor, Action.BACK_UP_DATABASE)
     url = ctx.settings.db_url
     if not url.startswith("sqlite"):
         raise InvalidInput("database", "is PostgreSQL: back it up with PostgreSQL's own tools "

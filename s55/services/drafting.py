@@ -39,6 +39,11 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
                            "by a person of the office it belongs to")
     home = ctx.offices.get(office)
     directory = home.directory if person.office else ctx.offices.national
+    other = ctx.offices.serving(record.force) if ctx.offices.many else None
+    if other is not None and other.force_id != office:
+        raise InvalidInput("force", f"'{record.force}' is {other.force}, whose own office "
+                           f"({other.name}) is on this service: a review is opened by the "
+                           "office of its force")
     rules = ctx.kind(kind)
     if published_on > ctx.today():
         raise InvalidInput("published_on", f"{published_on} is in the future; give the day "

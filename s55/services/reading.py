@@ -121,6 +121,10 @@ def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
     with ctx.uow(read=True) as session:
         directory = ctx.directory_of(repo.review(session, ref, scope))
         entries = repo.audit_entries(session, ref)
+        # a restore from a backup rewound every review's history: each trail says so
+        opened = entries[0].seq if entries else 0
+        entries = sorted(entries + [e for e in repo.audit_entries(session, "", RESTORED)
+                                    if e.seq > opened], key=lambda e: e.seq)
     out = []
     for e in entries:
         person = directory.find(e.actor) or ctx.offices.national.find(e.actor)
@@ -132,6 +136,9 @@ def audit_trail(ctx: Context, *, actor: str | None, ref: str) -> list[dict]:
                     "role": e.role, "acting_for": e.acting_for, "action": e.action,
                     "version": e.version, "details": e.details, "hash": e.hash})
     return out
+
+
+RESTORED = "restore from backup"
 
 
 def verify_audit(ctx: Context, *, actor: str | None) -> chain.Verdict:

@@ -243,10 +243,13 @@ def append_audit(session: Session, **fields) -> Entry:
     return entry
 
 
-def audit_entries(session: Session, ref: str | None = None) -> list[Entry]:
+def audit_entries(session: Session, ref: str | None = None, action: str | None = None
+                  ) -> list[Entry]:
     query = select(AuditRow).order_by(AuditRow.seq)
     if ref is not None:
         query = query.where(AuditRow.ref == ref)
+    if action is not None:
+        query = query.where(AuditRow.action == action)
     return [_entry(row) for row in session.scalars(query)]
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -155,8 +156,76 @@ def test_backup_and_restore_from_the_command_line(home, seed_text, tmp_path):
     db.engine_for(ctx.settings.db_url).dispose()
     back = s55("restore", str(tmp_path / "b"), "--as", OPCC)
     assert back.returncode == 0 and "audit chain: intact" in back.stdout, back.stderr
-    assert "the database it replaced is in" in back.stdout
+    assert "the database it replaced is kept in" in back.stdout
     ctx = fresh(ctx)
     assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "awaiting chief officer"
     replaced = list(home.glob("replaced-*/s55.db"))
     assert len(replaced) == 1  # the database it replaced, kept
+
+
+def test_a_backup_is_private_and_a_restore_takes_nothing_it_did_not_make(home, seed_text,
+                                                                        tmp_path):
+    import hashlib
+    import shutil
+    import sqlite3
+
+    ctx = make_ctx(home)
+    ref = invited(ctx, seed_text)
+    made = tmp_path / "backup"
+    backups.backup(ctx, actor=OPCC, to=made)
+    assert made.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in made.rglob("*") if p.is_file()} == {0o600}
+
+    def tampered(name: str, change) -> Path:
+        copy = tmp_path / name
+        shutil.copytree(made, copy)
+        change(copy)
+        return copy
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the site")
+    cases = [
+        (tampered("extra", lambda c: (c / "site" / "evil.html").parent.mkdir(parents=True, exist_ok=True)
+                  or (c / "site" / "evil.html").write_text("<h1>fake</h1>")),
+         "site/evil.html is not in the manifest"),
+        (tampered("link", lambda c: (c / "outbox" / "leak.eml").symlink_to(secret)),
+         "outbox/leak.eml is a symbolic link"),
+    ]
+
+    def forged(copy):  # the signed text rewritten, and the manifest's sums made to match
+        con = sqlite3.connect(copy / "s55.db")
+        content = con.execute("select content from versions order by id limit 1").fetchone()[0]
+        con.execute("update versions set content = ? where id = (select min(id) from versions)",
+                    (content.replace("Staffordshire", "Elsewhere", 1),))
+        con.commit()
+        con.close()
+        manifest = json.loads((copy / "manifest.json").read_text())
+        manifest["files"]["s55.db"] = hashlib.sha256((copy / "s55.db").read_bytes()).hexdigest()
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+
+    cases.append((tampered("forged", forged),
+                  f"its text does not match its version hashes .*: {ref} version 1"))
+    for source, refusal in cases:
+        with pytest.raises(InvalidInput, match=refusal):
+            backups.restore(ctx, actor=OPCC, source=source)
+    assert not (ctx.settings.site / "evil.html").exists()
+    assert not list(home.glob("replaced-*"))  # nothing was replaced
+
+
+def test_a_restore_ends_every_web_session_and_is_on_every_reviews_trail(home, seed_text,
+                                                                       tmp_path):
+    from s55.services import signin
+
+    ctx = make_ctx(home)
+    ref = invited(ctx, seed_text)
+    assert signin.request_link(ctx, email=OPCC, next_path="/", client="test").sent
+    with ctx.uow(read=True) as session:
+        body = session.query(OutboxMessage).filter_by(template="signin").one().body_text
+    cookie = signin.use_link(ctx, nonce=body.split("/signin/")[1].split()[0], client="test")[0]
+    backups.backup(ctx, actor=OPCC, to=tmp_path / "backup")
+    assert signin.current(ctx, cookie) is not None
+    done = backups.restore(ctx, actor=OPCC, source=tmp_path / "backup")
+    ctx = fresh(ctx)
+    assert done["sessions_ended"] == 1 and signin.current(ctx, cookie) is None
+    trail = reading.audit_trail(ctx, actor=AUDITOR, ref=ref)
+    assert trail[-1]["action"] == "restore from backup" and trail[-1]["actor"] == OPCC

@@ -33,6 +33,7 @@ STAFFS = ("opcc.officer@staffordshire.example.org", "chief.constable@staffordshi
 MOPAC = ("policy@mopac.example.org", "commissioner@met.example.org",
          "deputy.mayor@mopac.example.org", "auditor@mopac.example.org")
 NATIONAL = "national.reader@example.org"
+OPERATOR = "operator@example.org"
 
 
 @pytest.fixture
@@ -378,12 +379,15 @@ def test_an_upgrade_places_earlier_reviews_in_their_forces_office_or_changes_not
     # Kent's office is not on this service: refused, naming it, and the schema as it was
     with pytest.raises(InvalidInput, match="serves the force of reviews already in the "
                                            "database: Kent Police"):
-        database.upgrade(many, actor=MOPAC[0])
+        database.upgrade(many, actor=OPERATOR)
     db._READY.discard(url)
     assert db.schema_version(url) == "0010"
     with db.engine_for(url).begin() as conn:
         conn.exec_driver_sql("delete from reviews where force = 'Kent Police'")
-    assert database.upgrade(many, actor=MOPAC[0]) == ("0010", db.SCHEMA_HEAD)
+    # one office's people may not upgrade the database every office shares
+    with pytest.raises(NotPermitted, match="only a service operator may upgrade"):
+        database.upgrade(many, actor=MOPAC[0])
+    assert database.upgrade(many, actor=OPERATOR) == ("0010", db.SCHEMA_HEAD)
     assert [r["ref"] for r in reading.list_reviews(many, actor=MOPAC[0])] == ["S55-2022-0001"]
     assert reading.list_reviews(many, actor=STAFFS[0]) == []
 
@@ -438,3 +442,77 @@ def test_each_office_is_reminded_by_its_own_plan_its_own_templates_and_people(ho
     assert {to for ref, to in mail if ref == staffs} == {
         "commissioner@staffordshire.example.org", "chief.executive@staffordshire.example.org"}
     assert all(mail[(staffs, to)].startswith("[Escalation] ") for r, to in mail if r == staffs)
+
+
+def test_an_office_may_not_open_a_review_of_a_force_another_office_serves(home, seed_text):
+    ctx = make_ctx(home, "", DAY, offices_dir=EXAMPLE)
+    with pytest.raises(InvalidInput, match="'Staffordshire' is Staffordshire Police, whose own "
+                                           "office .* is on this service"):
+        drafting.open_review(ctx, actor=MOPAC[0], record=parse_record(seed_text),
+                             published_on=PUBLISHED_ON)
+    assert reading.list_reviews(ctx, actor=NATIONAL) == []
+    # its own office opens it; a force no office here serves may be opened by any office
+    assert opened(ctx, STAFFS, seed_text).startswith("STAFFS-")
+    from dataclasses import replace
+
+    kent = replace(drafting.blank_record(ctx, "PEEL: Kent", MOPAC[0]), force="Kent Police")
+    assert drafting.open_review(ctx, actor=MOPAC[0], record=kent,
+                                published_on=PUBLISHED_ON).startswith("MOPAC-")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: (f / "greater-manchester" / "office.yaml").write_text(
+        (f / "greater-manchester" / "office.yaml").read_text().replace("code: GMCA",
+                                                                     "code: MOPAC")),
+     "metropolitan/office.yaml: code: 'MOPAC' is the code of greater-manchester/office.yaml "
+     "too"),
+    (lambda f: (f / "greater-manchester" / "office.yaml").write_text(
+        (f / "greater-manchester" / "office.yaml").read_text().replace(
+            '"Deputy Mayor for Policing, Crime, Criminal Justice and Fire"',
+            "Deputy Mayor for Policing, Crime")),
+     "greater-manchester/office.yaml: people\\[4\\]: unknown key 'Crime'"),
+    (lambda f: shutil.copytree(f / "metropolitan", f / "london") and (
+        f / "london" / "office.yaml").write_text(
+            "force_id: metropolitan\n" + (f / "london" / "office.yaml").read_text()),
+     "metropolitan/office.yaml: force_id: 'metropolitan' is served twice \\(by "
+     "london/office.yaml too\\)"),
+])
+def test_an_offices_folder_that_says_something_twice_or_unread_is_refused(home, tmp_path,
+                                                                         change, message):
+    folder = _copy(tmp_path)
+    change(folder)
+    with pytest.raises(InvalidInput, match=message):
+        make_ctx(home, offices_dir=folder).offices
+
+
+def test_a_review_whose_office_is_no_longer_served_is_still_read(home, tmp_path, seed_text):
+    folder = _copy(tmp_path)
+    ctx = make_ctx(home, "", DAY, offices_dir=folder)
+    met = opened(ctx, MOPAC, title="PEEL 2021/22: MPS")
+    shutil.rmtree(folder / "metropolitan")
+    from s55.config import load_offices
+
+    load_offices.cache_clear()
+    ctx = make_ctx(home, "", DAY, offices_dir=folder)
+    rows = compliance.status(ctx, actor=NATIONAL)
+    assert [(r["ref"], r["held_by"]) for r in rows] == [(met, "opcc officer")]
+    assert reading.show(ctx, actor=NATIONAL, ref=met)["stage"] == "draft"
+
+
+def test_the_shared_database_is_backed_up_and_restored_by_a_service_operator_only(
+        home, tmp_path, seed_text):
+    from s55.services import backup as backups
+
+    ctx = make_ctx(home, "", DAY, offices_dir=EXAMPLE)
+    opened(ctx, STAFFS, seed_text)
+    for who in (MOPAC[0], MOPAC[3], NATIONAL):  # one office's people hold no other's data
+        with pytest.raises(NotPermitted, match="may not back up|only a service operator may"):
+            backups.backup(ctx, actor=who, to=tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+    backups.backup(ctx, actor=OPERATOR, to=tmp_path / "b")
+    with pytest.raises(NotPermitted, match="only a service operator may restore"):
+        backups.restore(ctx, actor=STAFFS[0], source=tmp_path / "b")
+    with pytest.raises(NotPermitted, match="may not read"):
+        reading.list_reviews(ctx, actor=OPERATOR)  # and reads no review
+    assert backups.restore(ctx, actor=OPERATOR, source=tmp_path / "b")["audit"].startswith(
+        "intact")

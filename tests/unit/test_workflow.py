@@ -61,6 +61,9 @@ def test_a_national_thematic_is_opened_by_an_opcc_officer_or_a_national_reader_o
     with pytest.raises(NotPermitted):
         transition(Action.OPEN, Role.NATIONAL, None)
     check_role(Action.READ, Role.NATIONAL)
+    # a service operator runs the database and reads no review
+    with pytest.raises(NotPermitted):
+        check_role(Action.READ, Role.OPERATOR)
 
 
 def test_the_refusal_says_who_may_act_instead():
@@ -76,9 +79,9 @@ def test_every_action_is_in_the_expected_table():
 
 
 # the database's own actions: no review, no stage; who may take them
-DATABASE = {"upgrade the database's schema": {"opcc officer"},
-            "back up the database": {"opcc officer", "auditor"},
-            "restore the database from a backup": {"opcc officer"}}
+DATABASE = {"upgrade the database's schema": {"opcc officer", "service operator"},
+            "back up the database": {"opcc officer", "auditor", "service operator"},
+            "restore the database from a backup": {"opcc officer", "service operator"}}
 
 
 @pytest.mark.parametrize("action", DATABASE)
