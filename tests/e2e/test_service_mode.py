@@ -102,9 +102,9 @@ class Stack:
             if proc.poll() is None:
                 _signal_group(proc, signal.SIGTERM)
                 try:
-                    proc.wait(25)
-                except subprocess.TimeoutExpired:
-                    pass
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:  # said in the test's output, then killed
+                    print(f"\n{name} did not stop within 10 s of SIGTERM")
             _signal_group(proc, signal.SIGKILL)  # the group's children, even if the leader ended
             try:
                 proc.wait(10)
