@@ -165,7 +165,6 @@ def main() -> None:
                 if done.returncode != 0 or "sent invitation" not in done.stdout:
                     print(f"  (a command did not see its route run: {done.stdout.strip()})")
             spread("through the served route: s55 invite, waiting for its report", waits)
-            spread("whole route, opening to copies sent (mean per review)", [took / len(refs)])
         finally:
             strays = stack.stop()
             cluster.stop()
