@@ -54,12 +54,7 @@ def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
     from .database import may_run_database
 
     person = may_run_database(ctx, actor, Action.BACK_UP_DATABASE)
-    to = to.expanduser()
-    if to.exists():
-        raise InvalidInput("DEST", f"{to} exists already; name a new folder (a backup never "
-                           "overwrites)")
-    if not to.parent.is_dir():
-        raise InvalidInput("DEST", f"{to.parent} is not a folder")
+    to = new_place(to, "DEST", "folder")
     url = ctx.settings.db_url
     db.ensure_schema(url)
     at = ctx.now()
@@ -71,7 +66,7 @@ def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
     partial.mkdir(mode=0o700)  # it holds every review, and the outbox's mail
     try:
         if url.startswith("sqlite"):
-            _sqlite_copy(db.sqlite_path(url), partial / "s55.db")
+            sqlite_copy(db.sqlite_path(url), partial / "s55.db")
             head = _sqlite_head(partial / "s55.db")
         else:
             head = _pg_dump(ctx, url, partial / "s55.pgdump")
@@ -202,7 +197,18 @@ def _pg_dump(ctx: Context, url: str, to: Path) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
 
-def _sqlite_copy(path: str, to: Path) -> None:
+def new_place(to: Path, field: str, what: str) -> Path:
+    """Where a backup goes: a new file or folder in an existing one, never over anything."""
+    to = to.expanduser()
+    if to.exists():
+        raise InvalidInput(field, f"{to} exists already; name a new {what} (a backup never "
+                           "overwrites)")
+    if not to.parent.is_dir():
+        raise InvalidInput(field, f"{to.parent} is not a folder")
+    return to
+
+
+def sqlite_copy(path: str, to: Path) -> None:
     source = sqlite3.connect(path)
     try:
         target = sqlite3.connect(to)

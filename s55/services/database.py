@@ -11,7 +11,6 @@ snapshot however busy the database is.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from ..domain.errors import InvalidInput, NotPermitted
@@ -70,27 +69,19 @@ def backup(ctx: Context, *, actor: str | None, to: Path) -> Path:
     if not url.startswith("sqlite"):
         raise InvalidInput("database", "is PostgreSQL: back it up with PostgreSQL's own tools "
                            "(pg_dump, or the service's backups); `s55 db backup` copies SQLite")
-    to = to.expanduser()
-    if to.exists():
-        raise InvalidInput("FILE", f"{to} exists already; name a new file (a backup never "
-                           "overwrites)")
-    if not to.parent.is_dir():
-        raise InvalidInput("FILE", f"{to.parent} is not a folder")
+    from .backup import new_place, sqlite_copy
+
+    to = new_place(to, "FILE", "file")
     db.ensure_schema(url)  # a database this s55 can read, or the reason why not
-    source = sqlite3.connect(db.sqlite_path(url))
     partial = to.with_name(f".{to.name}.partial")
     try:
-        target = sqlite3.connect(partial)
-        with target:
-            source.backup(target)
-        target.close()
+        sqlite_copy(db.sqlite_path(url), partial)
         try:
             os.link(partial, to)  # the file appears whole, or not at all, and over nothing
         except FileExistsError:
             raise InvalidInput("FILE", f"{to} appeared while the backup was made; nothing "
                                "was overwritten") from None
     finally:
-        source.close()
         partial.unlink(missing_ok=True)
     return to
 
