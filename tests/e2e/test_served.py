@@ -313,3 +313,27 @@ def test_several_reviews_run_side_by_side(home, ctx, served, smtp_server):
     served(S55_ROUTE_WORKERS="4", **smtp.env())
     until(lambda: smtp.mailbox.count() == 2, 120, "both invitations")
     assert smtp.mailbox.most_at_once == 2
+
+
+def test_a_service_of_many_offices_routes_each_review_with_its_own_office(home, served,
+                                                                          prefect_api):
+    """One `s55 serve` for every office of config/offices-example: a MOPAC decision is routed
+    with MOPAC's people, titles and site."""
+    from tests.conftest import ROOT
+
+    offices = str(ROOT / "config" / "offices-example")
+    env = clean_env(home, PREFECT_API_URL=prefect_api, S55_OFFICES_DIR=offices)
+    served(S55_OFFICES_DIR=offices)
+    mopac = "policy@mopac.example.org"
+    ref = s55(home, "open", "--title", "PEEL 2025: Metropolitan Police Service",
+              "--published-on", RECENT, actor=mopac, env=env).stdout.strip()
+    assert ref.startswith("MOPAC-S55-")
+    invited = s55(home, "invite", ref, actor=mopac, env=env).stdout
+    assert "done: sent invitation: commissioner@met.example.org" in invited, invited
+    [eml] = (home / "outbox").glob("*.eml")
+    text = eml.read_text()
+    assert "commissioner@met.example.org" in text and "Mayor's Office for Policing and Crime" \
+        in text.replace("=\n", "")
+    refused = s55(home, "show", ref, actor="opcc.officer@staffordshire.example.org", env=env,
+                  ok=False)
+    assert refused.returncode == 3
