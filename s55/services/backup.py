@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from ..domain import audit as chain
 from ..domain.errors import InvalidInput, S55Error, WrongStage
 from ..domain.workflow import Action
-from ..store import db
+from ..store import db, repo
 from ..store.models import SignInToken, WebSession
 from .context import Context
 from .deciding import audit
@@ -133,8 +133,9 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
                 for name, folder in (("site", ctx.settings.site), ("outbox", ctx.settings.outbox))}
     at = ctx.now()
     with ctx.uow() as session:
-        head = db_head(session)
-        verdict = chain.verify(_entries(session), head_seq=head[0], head_hash=head[1])
+        head = repo.audit_head(session)
+        verdict = chain.verify(repo.audit_entries(session), head_seq=head[0],
+                               head_hash=head[1])
         if not verdict.ok:
             raise InvalidInput("SRC", f"its audit chain is broken: {verdict.message}")
         altered = altered_versions(session)
@@ -168,18 +169,6 @@ def altered_versions(session) -> list[str]:
                            .order_by(Review.ref, Version.number))
     return [f"{ref} version {number}" for ref, number, digest, content in rows
             if content_hash(content) != digest]
-
-
-def db_head(session) -> tuple[int, str]:
-    from ..store import repo
-
-    return repo.audit_head(session)
-
-
-def _entries(session):
-    from ..store import repo
-
-    return repo.audit_entries(session)
 
 
 def _pg_dump(ctx: Context, url: str, to: Path) -> tuple[int, str]:

@@ -19,7 +19,7 @@ from s55.domain.errors import InvalidInput, NotPermitted, WrongStage
 from s55.housestyle import parse_record
 from s55.services import backup as backups
 from s55.services import drafting, mailing, reading, requests, route
-from s55.store import db
+from s55.store import db, repo
 from s55.store.models import OutboxMessage, ServedProcess
 from tests.conftest import AUDITOR, CHIEF_CONSTABLE, OPCC, STAFF_OFFICER, make_ctx
 
@@ -92,7 +92,7 @@ def test_a_backup_taken_while_decisions_are_written_restores_and_the_route_goes_
     trail = reading.verify_audit(ctx, actor=AUDITOR)
     assert trail.ok and trail.count == manifest["audit_head"]["seq"] + 1
     with ctx.uow(read=True) as session:
-        last = backups._entries(session)[-1]
+        last = repo.audit_entries(session)[-1]
     assert (last.action, last.actor) == ("restore from backup", OPCC)
     assert emls(ctx) == after_backup  # nothing of what was sent is removed
 
