@@ -133,15 +133,22 @@ def main() -> None:
             for label, seconds in timed.items():
                 spread(f"in-process: {label}", seconds)
 
+            shown = [time.monotonic()]
+
             def all_done():
                 with ctx.uow(read=True) as session:
                     from sqlalchemy import text
 
-                    return session.execute(text(
-                        "select count(*) from reviews where stage = 'copies sent'")).scalar() \
-                        == len(refs)
+                    sent = session.execute(text(
+                        "select count(*) from reviews where stage = 'copies sent'")).scalar()
+                if time.monotonic() - shown[0] > 300:  # a line every five minutes
+                    shown[0] = time.monotonic()
+                    print(f"  ... {sent} of {len(refs)} at 'copies sent' after "
+                          f"{time.perf_counter() - started:.0f} s", flush=True)
+                return sent == len(refs)
 
-            stack.until("every review at 'copies sent'", all_done, 7200)
+            # About 8 s a review on this 2-core machine; allow twice that, and never under 2 h.
+            stack.until("every review at 'copies sent'", all_done, max(7200, 16 * len(refs)))
             took = time.perf_counter() - started
             with ctx.uow(read=True) as session:
                 from sqlalchemy import text
