@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks.reminders import plan_reminders, refs_with_unsent_mail
+from tasks.reminders import anchor_head, plan_reminders, refs_with_unsent_mail
 from tasks.route import deliver_mail
 
 
 @flow(name="reminder_sweep", log_prints=True)
 def reminder_sweep(today: str | None = None, office: str | None = None) -> dict:
-    """Plan today's reminders, then deliver every review's waiting mail (each message once):
-    of every office, or of one (`office`, a sweep run by hand by a person of it)."""
+    """Plan today's reminders, deliver every review's waiting mail (each message once), then
+    anchor the audit trail's head on the site: of every office, or of one (`office`, a sweep
+    run by hand by a person of it)."""
     report = plan_reminders(today, office)
     report["sent"], report["not_sent"] = [], []
     for ref in refs_with_unsent_mail(office):
@@ -22,4 +23,7 @@ def reminder_sweep(today: str | None = None, office: str | None = None) -> dict:
             report["not_sent"] += [f"{ref}: {line}" for line in outcome["failed"]]
         else:
             report["not_sent"].append(f"{ref}: {state.message}")
+    # last, so that the anchor covers what this sweep sent: each day's head, outside the
+    # database (a quiet day's too: it is the trail that is anchored, not the reminders)
+    report["anchored"] = anchor_head(office)
     return report

@@ -671,12 +671,19 @@ def advance(ref: str | None = None, all_: bool = False, actor: str | None = None
                            "chain; 'export REF' for a bundle an outsider can check."),
          Arg("ref", metavar="REF", nargs="?", help="With export: the review."),
          Arg("-o", "--output", type=Path, help="With export: a new folder (default ./audit-REF)."),
+         Arg("--anchors", action="append", metavar="FILE_OR_URL",
+             help="With verify: also check the chain against the anchors in this file or at "
+                  "this address (an office's audit/anchors.txt); may be given more than once."),
          Actor, AsJson)
 def audit(target: str, ref: str | None = None, output: Path | None = None,
-          actor: str | None = None, as_json: bool = False):
-    """A review's trail (who did what to which version, when), `audit verify`, `audit export REF`."""
+          anchors: list[str] | None = None, actor: str | None = None, as_json: bool = False):
+    """A review's trail (who did what to which version, when), `audit verify [--anchors
+    FILE_OR_URL]`, `audit export REF`."""
     from .services.reading import audit_trail, verify_audit
     from .views import audit_text
+
+    if anchors and target != "verify":
+        raise InvalidInput("--anchors", "goes with `s55 audit verify`")
 
     if target == "export":
         from .services.bundle import export_bundle
@@ -687,7 +694,12 @@ def audit(target: str, ref: str | None = None, output: Path | None = None,
         echo(f"wrote {folder}: check it with `python3 {folder / 'verify.py'} {folder}`")
         return
     if target == "verify":
-        verdict = verify_audit(ctx(), actor=actor)
+        if anchors:
+            from .services.anchoring import verify
+
+            verdict = verify(ctx(), actor=actor, sources=anchors)
+        else:
+            verdict = verify_audit(ctx(), actor=actor)
         if not verdict.ok:
             echo(f"audit chain BROKEN: {verdict.message}", err=True)
             raise Exit(1)
@@ -722,6 +734,8 @@ def remind(today: str | None = None, actor: str | None = None):
             echo(f"  {label}: {line}")
     if not any(report[k] for k in ("planned", "sent", "skipped", "not_sent")):
         echo("  nothing due")
+    for line in report.get("anchored", []):
+        echo(f"  audit trail anchored on the site: {line}")
 
 
 @command("status", Actor, AsJson)
@@ -891,6 +905,10 @@ def restore(source: Path, actor: str | None = None, as_json: bool = False):
     echo(f"  files put back: {done['files_put_back']['site']} in the site, "
          f"{done['files_put_back']['outbox']} in the outbox")
     echo(f"  audit chain: {done['audit']}")
+    for lost in done["anchors_lost"]:
+        echo(f"  WARNING: the entries made after this backup are lost, and the site's public "
+             f"anchors show it (`s55 audit verify --anchors` will fail, and the trail records "
+             f"why): {lost}", err=True)
     return 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from .domain.deadlines import add_working_days
 from .domain.errors import InvalidInput, S55Error
 from .housestyle import parse_record
-from .services import drafting, mailing, publishing, reading, route
+from .services import anchoring, drafting, mailing, publishing, reading, route
 from .services.automation import run_here
 from .services.context import LONDON, Context, long_date
 from .views import audit_text
@@ -169,6 +169,8 @@ def run_demo(file: Path | None, published_on: date | None) -> int:
     say(f"\npublished page: {pub['page']}")
     say(f"messages: {len(messages)} written, {sent} sent "
         f"({ctx.settings.mail_transport}: {ctx.settings.outbox if ctx.settings.mail_transport == 'files' else ctx.settings.smtp_host})")
-    verdict = reading.verify_audit(ctx, actor=AUDITOR)
+    # against the anchors the publication and the copies wrote to the site, too
+    verdict = anchoring.verify(ctx, actor=AUDITOR, sources=[
+        str(anchoring.anchors_file(ctx, ctx.offices.only))])
     say(f"\naudit verdict: {verdict.message if verdict.ok else 'BROKEN: ' + verdict.message}")
     return 0 if verdict.ok else 1

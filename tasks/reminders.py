@@ -6,7 +6,7 @@ from datetime import date
 
 from prefect import task
 
-from s55.services import reminding
+from s55.services import anchoring, reminding
 from s55.services.context import Context
 from s55.store import repo
 
@@ -23,3 +23,10 @@ def refs_with_unsent_mail(office: str | None = None) -> list[str]:
     ctx = Context.from_env()
     with ctx.uow() as session:
         return repo.refs_with_unsent_mail(session, office)
+
+
+@task(task_run_name="anchor the audit trail")
+def anchor_head(office: str | None = None) -> list[str]:
+    """The chain's head, written to each office's public anchors file (or the one office's)."""
+    made = anchoring.record_head(Context.from_env(), why="daily sweep", office=office)
+    return [f"{office_id}: entry {a.seq} ({a.hash[:12]})" for office_id, a in made]

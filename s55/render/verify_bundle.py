@@ -10,7 +10,11 @@ Checks, and says which one fails:
    service of many offices another office's entries are withheld, and only their links
    (number, hash, previous hash) are checked;
 3. the published files in files/ are byte for byte those whose hashes the chain recorded
-   when they were published, and the published version is the one that was signed off.
+   when they were published, and the published version is the one that was signed off;
+4. when the bundle holds anchors.txt (the office's public anchors) or you name anchors files
+   (`python3 verify.py BUNDLE ANCHORS...`, for instance the anchors line of a statutory copy
+   saved as a file), every anchored entry is in the chain with the anchored hash: entries cut
+   off or rewritten after an anchor was taken are caught even when the head was made to match.
 Exit status 0 when all hold, 1 otherwise.
 """
 
@@ -49,7 +53,7 @@ def check_sums(root):
     return None
 
 
-def check_chain(root):
+def check_chain(root, hashes):
     head = json.loads((root / "head.json").read_text(encoding="utf-8"))
     prev, seq, entries = GENESIS, 0, []
     for line in (root / "audit.jsonl").read_text(encoding="utf-8").splitlines():
@@ -61,7 +65,7 @@ def check_chain(root):
             return f"audit entry {seq}: does not follow the entry before it", []
         if "withheld" not in entry and entry_hash(entry) != entry["hash"]:
             return f"audit entry {seq}: altered (its hash does not match its contents)", []
-        prev = entry["hash"]
+        prev = hashes[seq] = entry["hash"]
         if "withheld" not in entry:
             entries.append(entry)
     if seq != head["seq"] or prev != head["hash"]:
@@ -88,21 +92,48 @@ def check_publication(root, entries):
     return None
 
 
-def main(folder="."):
+def check_anchors(path, hashes):
+    """Each line `TIME ENTRY SHA256 WHY` (lines starting with # are comments)."""
+    anchored = 0
+    end = max(hashes, default=0)
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        parts = line.split(" ", 3)
+        if not line.strip() or line.startswith("#"):
+            continue
+        if len(parts) < 3 or not parts[1].isdigit() or len(parts[2]) != 64:
+            return f"{path.name} line {n} is not an anchor", 0
+        seq, digest = int(parts[1]), parts[2]
+        if seq > end:
+            return (f"{path.name} line {n} anchors entry {seq} ({parts[0]}), but the chain ends "
+                    f"at entry {end}: entries were cut off after it"), 0
+        if hashes[seq] != digest:
+            return (f"{path.name} line {n} anchors entry {seq} ({parts[0]}) with another hash: "
+                    f"entry {seq} or one before it was rewritten"), 0
+        anchored += 1
+    return None, anchored
+
+
+def main(folder=".", *anchor_files):
     root = Path(folder)
     problem = check_sums(root)
-    entries = []
+    entries, hashes, anchored = [], {}, 0
     if problem is None:
-        problem, entries = check_chain(root)
+        problem, entries = check_chain(root, hashes)
     if problem is None:
         problem = check_publication(root, entries)
+    own = [root / "anchors.txt"] if (root / "anchors.txt").exists() else []
+    for path in own + [Path(f) for f in anchor_files]:
+        if problem is None:
+            problem, count = check_anchors(path, hashes)
+            anchored += count
     if problem:
         print(f"FAILED: {problem}")
         return 1
     print(f"OK: {len(entries)} audit entries chain to the head; the published files are the "
-          "ones recorded, and the published version is the signed-off one")
+          "ones recorded, and the published version is the signed-off one"
+          + (f"; {anchored} anchors agree" if anchored else ""))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:2]))
+    sys.exit(main(*sys.argv[1:]))

@@ -142,6 +142,9 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
         if altered:
             raise InvalidInput("SRC", "its text does not match its version hashes (altered "
                                f"after it was saved): {'; '.join(altered[:5])}")
+        # the site's public anchors (issue 12) may record entries made after the backup: they
+        # are lost now, and `s55 audit verify --anchors` will say so; the trail says why
+        lost = _anchors_lost(ctx, repo.audit_entries(session))
         # sessions ended and links spent since the backup was made must not come back to life
         ended = session.execute(delete(WebSession)).rowcount
         session.execute(delete(SignInToken))
@@ -149,10 +152,28 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
               ref="", version="", details={
                   "from": source.name, "made_at": manifest["made_at"],
                   "backup_head": manifest["audit_head"], "files_put_back": put_back,
-                  "sessions_ended": ended,
+                  "sessions_ended": ended, "anchors_lost": lost,
                   "replaced": str(aside)})
     return {"from": str(source), "made_at": manifest["made_at"], "audit": verdict.message,
-            "replaced": str(aside), "files_put_back": put_back, "sessions_ended": ended}
+            "replaced": str(aside), "files_put_back": put_back, "sessions_ended": ended,
+            "anchors_lost": lost}
+
+
+def _anchors_lost(ctx: Context, entries) -> list[str]:
+    """The anchors on the offices' sites that the restored chain no longer holds."""
+    from ..domain.anchors import check
+    from .anchoring import anchors_file, recorded
+
+    lost = []
+    for office in ctx.offices:
+        try:
+            verdict = check(entries, recorded(ctx, office), str(anchors_file(ctx, office)))
+        except InvalidInput as e:
+            lost.append(str(e))
+            continue
+        if not verdict.ok:
+            lost.append(verdict.message)
+    return lost
 
 
 # --- the parts --------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from pathlib import Path
 from ..domain.errors import InvalidInput
 from ..render.environment import environment
 from ..store import repo
+from ..domain.anchors import parse as parse_anchors
+from .anchoring import anchors_file
 from .context import Context, london, long_date
 from .reading import audit_trail, may_read
 
@@ -27,8 +29,14 @@ def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Pa
         raise InvalidInput("output", f"{out} exists and is not empty; name a new folder")
     trail = audit_trail(ctx, actor=actor, ref=ref)
     with ctx.uow() as session:
+        office = ctx.office_of(repo.review(session, ref, scope))
+    # the office's public anchors, read before the chain: every anchor in them was taken after
+    # its entry was committed, so the chain read next holds it (unless it was cut off since)
+    path = anchors_file(ctx, office)
+    anchored = path.read_bytes() if path.exists() else b""
+    anchors = parse_anchors(anchored.decode("utf-8"), str(path)) if anchored else []
+    with ctx.uow() as session:
         row = repo.review(session, ref, scope)
-        office = ctx.office_of(row)
         pub = repo.publication(session, row.id)
         entries = repo.audit_entries(session)
         ours = {r.ref for r in repo.reviews(session, office=office.force_id)}
@@ -57,11 +65,17 @@ def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Pa
     _json(out / "manifest.json", {"ref": ref, "version": facts["signed_off_version"],
                                   "files": facts["files"], "head": head_hash})
     shutil.copyfile(VERIFY_SCRIPT, out / "verify.py")
+    # the office's public anchors travel with the bundle; verify.py checks the chain against
+    # them, and the certificate records the head it was made at (itself an anchor, once sent)
+    if anchored:
+        (out / "anchors.txt").write_bytes(anchored)
     copies = next((e["details"]["copies"] for e in reversed(trail)
                    if e["action"] == "copies sent"), [])
     certificate = environment(ctx.templates(office)).get_template(
         "audit/certificate.html").render(c={
-            **facts, "entries": head_seq, "head": head_hash,
+            **facts, "entries": head_seq, "head": head_hash, "made_at": london(ctx.now()),
+            "anchors": anchors[-5:], "anchor_count": len(anchors),
+            "anchors_url": f"{ctx.site_address(office)}/audit/anchors.txt",
             "copies": [{**c, "sent_at": london(c["sent_at"])} for c in copies],
             "decisions": [e for e in trail if e["action"].startswith(HUMAN_ACTIONS)]})
     (out / "certificate.html").write_text(certificate, encoding="utf-8")

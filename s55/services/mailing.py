@@ -44,7 +44,12 @@ def mail_context(ctx: Context, session: Session, row: Review, record: Record,
     today = ctx.today()
     published_on = london_date(pub.requested_at) if pub else None
     rules = ctx.kind(row.kind)
+    # the chain's head as the publication left it: the statutory copies carry it, so the
+    # inspectorate and the Home Office hold an anchor of the audit trail outside our database
+    anchor = next((e for e in reversed(repo.audit_entries(session, row.ref, "published"))
+                   if e.version == pub.version), None) if pub and pub.published_at else None
     return {
+        "anchor_seq": anchor.seq if anchor else None, "anchor_hash": anchor.hash if anchor else "",
         "ref": row.ref, "force": row.force, "title": row.title, "version": row.current_version,
         "office": ctx.office_of(row).name,
         "lpb_title": record.local_policing_body.title,

@@ -19,6 +19,7 @@ from ..render.environment import environment
 from ..render.site import render_feed, render_index
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
+from . import anchoring
 from .context import Context, as_utc, london, london_date, long_date
 from .deciding import deciding
 from .mailing import enqueue, page_url
@@ -118,13 +119,15 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
         at = at or ctx.now()
         pub.published_at, pub.files, pub.progress = at, files, meta["progress"]
         row.stage, row.updated_at = str(route_transition(Action.RECORD_PUBLICATION, row.stage)), at
-        row.stage_seq = repo.append_audit(
+        entry = repo.append_audit(
             session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
             action="published", ref=ref, version=pub.version,
             details={"page_url": meta["page_url"], "progress": meta["progress"],
-                     "files": files}).seq
-        enqueue(ctx, session, row, at=at, pub=pub, moved=True)
+                     "files": files})
+        row.stage_seq = entry.seq
+        enqueue(ctx, session, row, at=at, pub=pub, moved=True)  # the copies carry this entry
     refresh_site(ctx, office)  # after the commit, so that it counts this publication
+    anchoring.record(ctx, office, seq=entry.seq, digest=entry.hash, why=f"published {ref}", at=at)
     return files
 
 
@@ -194,12 +197,16 @@ def finish_copies(ctx: Context, ref: str, *, at: datetime | None = None) -> bool
             return False
         at = at or ctx.now()
         row.stage, row.updated_at = str(route_transition(Action.RECORD_COPIES_SENT, row.stage)), at
-        row.stage_seq = repo.append_audit(
+        entry = repo.append_audit(
             session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
             action="copies sent", ref=ref, version=row.current_version,
             details={"copies": [{"to": m.recipient, "name": m.recipient_name,
-                                 "sent_at": _iso(m)} for m in copies]}).seq
-        return True
+                                 "sent_at": _iso(m)} for m in copies]})
+        row.stage_seq = entry.seq
+        office = ctx.office_of(row)
+    anchoring.record(ctx, office, seq=entry.seq, digest=entry.hash, why=f"copies sent {ref}",
+                     at=at)
+    return True
 
 
 def _iso(msg: OutboxMessage) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from s55.housestyle import parse_record
 from s55.services import drafting, mailing, route
+from s55.store import repo
 from tests.conftest import AUDITOR, OPCC, make_ctx
 
 pytestmark = pytest.mark.slow
@@ -37,10 +38,23 @@ def test_remind_sends_todays_reminders_once_and_refuses_other_roles(home, seed_t
     assert first.returncode == 0, first.stderr
     assert f"planned: {ref}: chief-officer-due-soon (2023-01-11)" in first.stdout
     assert f"sent: {ref}: reminder: chief.constable@example.org" in first.stdout
+    # the day's sweep anchors the audit trail's head on the site (issue 12), once
+    with ctx.uow(read=True) as session:
+        seq, digest = repo.audit_head(session)
+    assert f"audit trail anchored on the site: {ctx.offices.only.force_id}: entry {seq} " \
+           f"({digest[:12]})" in first.stdout
+    anchored = (home / "site" / "audit" / "anchors.txt").read_text().splitlines()
+    assert anchored[-1].split(" ", 1)[1] == f"{seq} {digest} daily sweep"
     again = remind("2023-01-06")
     assert "nothing due" in again.stdout
     quiet = remind("2023-01-07")
     assert "2023-01-07 is a weekend or bank holiday: no reminders today" in quiet.stdout
+    # each later sweep (a quiet day's too) anchors the head again only if it moved
+    with ctx.uow(read=True) as session:
+        seq, digest = repo.audit_head(session)
+    lines = (home / "site" / "audit" / "anchors.txt").read_text().splitlines()
+    assert lines[-1].split(" ", 1)[1] == f"{seq} {digest} daily sweep"
+    assert len([line for line in lines if f" {seq} {digest} " in line]) == 1
     reminders = [m for m in mailing.outbox_rows(ctx) if m["template"] == "reminder"]
     assert [(m["recipient"], m["status"]) for m in reminders] == [
         ("chief.constable@example.org", "sent")]
