@@ -63,8 +63,8 @@ FLAGS = {"published_on": "--published-on", "text": "--text", "kind": "--kind", "
          "version": "--version", "to": "--to", "reason": "--reason", "output": "--output",
          "initial_response": "--initial", "overall_comments": "--overall", "ref": "REF",
          "title": "--title", "today": "--today", "field": "--field", "stage": "--stage",
-         "file": "FILE", "forces": "--forces", "number": "NUMBER", "status": "--status",
-         "year": "--year", "area": "--area", "rest_to": "--rest-to",
+         "file": "FILE", "forces": "--forces", "lang": "--lang", "number": "NUMBER",
+         "status": "--status", "year": "--year", "area": "--area", "rest_to": "--rest-to",
          "answer_kind": "--answer-kind"}
 
 
@@ -404,36 +404,43 @@ def show(ref: str, actor: str | None = None, as_json: bool = False):
     echo(json.dumps(data, indent=2) if as_json else show_text(data))
 
 
+Lang = option("--lang", "The language of the text given: en (English, the default) or cy "
+              "(Welsh), on a review its office keeps in both.", default="en", metavar="en|cy")
+
+
 @command("add-item", Ref, option("--text", "The item's text; give --text again for each further "
                                   "item of the same kind (one version for all).", required=True,
                                   action="append"),
          option("--kind", "recommendations, causes_of_concern or areas_for_improvement",
                 required=True),
-         option("--area", "The area of the report they fall under.", default=""), Actor, NoWait)
-def add_item(ref: str, text: list[str], kind: str, area: str = "", actor: str | None = None,
-             no_wait: bool = False):
+         option("--area", "The area of the report they fall under.", default=""), Lang, Actor,
+         NoWait)
+def add_item(ref: str, text: list[str], kind: str, area: str = "", lang: str = "en",
+             actor: str | None = None, no_wait: bool = False):
     """Record recommendations, causes of concern or areas for improvement from the report."""
     from .render.sanitise import plain_text
     from .services.drafting import add_items
 
     context = ctx()
     new = add_items(context, actor=actor, ref=ref, kind=kind.replace("-", "_"),
-                    texts=[plain_text(t) for t in text], area=plain_text(area))
+                    texts=[plain_text(t) for t in text], area=plain_text(area), lang=lang)
     echo(f"{ref}: {len(text)} added; version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
 
-@command("edit", Ref, option("--field", "e.g. summary, initial_response"),
+@command("edit", Ref, option("--field", "e.g. summary, initial_response, or an item as "
+                             "recommendations.2 (causes_of_concern.N, areas_for_improvement.N)"),
          option("--text", "The new text."), option("--file", "Read the new text from a file.",
                                                    type=Path),
          option("--from", "Replace the draft's content from a document (as `s55 import` reads "
                 "it: house style, free text, Markdown or .docx) and show what changed.",
                 dest="source", type=Path, metavar="DOCUMENT"),
          option("--rest-to", "With --from: where text under no heading goes.", metavar="FIELD"),
-         AnswerKindOption, Version, Actor, NoWait)
+         AnswerKindOption, Lang, Version, Actor, NoWait)
 def edit(ref: str, field: str | None = None, text: str | None = None, file: Path | None = None,
          source: Path | None = None, rest_to: str | None = None, answer_kind: str | None = None,
-         version: str | None = None, actor: str | None = None, no_wait: bool = False):
+         lang: str = "en", version: str | None = None, actor: str | None = None,
+         no_wait: bool = False):
     """Replace one field of the draft (HTML is sanitised), or all of it from a document."""
     from .render.sanitise import plain_text, rich_text
     from .services.drafting import edit_text
@@ -449,9 +456,10 @@ def edit(ref: str, field: str | None = None, text: str | None = None, file: Path
     value = read_text(text, file, "--text/--file")
     if value is None:
         raise InvalidInput("--text/--file", "give the new text")
-    value = plain_text(value) if field in ("force", "title") else rich_text(value)
+    plain = field in ("force", "title", "local_policing_body", "chief_officer") or "." in field
+    value = plain_text(value) if plain else rich_text(value)
     new = edit_text(context, actor=actor, ref=ref, field_name=field, value=value,
-                    seen_version=version)
+                    seen_version=version, lang=lang)
     echo(f"{ref}: version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
@@ -513,10 +521,13 @@ def move_due(ref: str, due: str, reason: str = "", actor: str | None = None,
          option("--initial", "Local policing body: its comments on the report (s55(5)(a)), "
                 "from a file.", type=Path),
          option("--overall", "Local policing body: its response to the chief officer "
-                "(s55(5)(c)), from a file.", type=Path), Actor, NoWait)
+                "(s55(5)(c)), from a file.", type=Path), Lang,
+         option("--cy-file", "Your comments in Welsh, from a file, given with the English (a "
+                "review kept in both languages).", type=Path, metavar="FILE"), Actor, NoWait)
 def comment(ref: str, version: str | None = None, text: str | None = None,
             file: Path | None = None, initial: Path | None = None, overall: Path | None = None,
-            actor: str | None = None, no_wait: bool = False):
+            lang: str = "en", cy_file: Path | None = None, actor: str | None = None,
+            no_wait: bool = False):
     """Submit comments: the chief officer's (s55(5)(b)) or the local policing body's."""
     from .render.sanitise import rich_text
     from .services.drafting import comments
@@ -526,7 +537,9 @@ def comment(ref: str, version: str | None = None, text: str | None = None,
              "initial_response": read_text(None, initial, "--initial") if initial else None,
              "overall_comments": read_text(None, overall, "--overall") if overall else None}
     fields = {k: rich_text(v) for k, v in given.items() if v is not None}
-    new = comments(context, actor=actor, ref=ref, seen_version=version, **fields)
+    welsh = {"text": rich_text(read_text(None, cy_file, "--cy-file"))} if cy_file else None
+    new = comments(context, actor=actor, ref=ref, seen_version=version, lang=lang, welsh=welsh,
+                   **fields)
     echo(f"{ref}: comments recorded; version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 
@@ -535,16 +548,16 @@ def comment(ref: str, version: str | None = None, text: str | None = None,
                              help="The recommendation's number."),
          option("--kind", "action-taken, action-proposed or no-action", required=True),
          option("--text", "The action, or why there is none.", required=True),
-         Version, Actor, NoWait)
-def answer(ref: str, number: int, kind: str, text: str, version: str | None = None,
-           actor: str | None = None, no_wait: bool = False):
+         Lang, Version, Actor, NoWait)
+def answer(ref: str, number: int, kind: str, text: str, lang: str = "en",
+           version: str | None = None, actor: str | None = None, no_wait: bool = False):
     """Answer one recommendation (s55(5B))."""
     from .render.sanitise import plain_text
     from .services.drafting import answer_recommendation
 
     context = ctx()
     new = answer_recommendation(context, actor=actor, ref=ref, number=number, kind=kind,
-                                text=plain_text(text), seen_version=version)
+                                text=plain_text(text), seen_version=version, lang=lang)
     echo(f"{ref}: recommendation {number} answered; version {new[:12] if new else 'unchanged'}")
     after_decision(context, ref, no_wait)
 

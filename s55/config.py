@@ -47,7 +47,11 @@ class Office:
     folder: Path | None = None
     site_url: str = ""  # its public site, if not S55_SITE_URL/<id>
     mail_from: str = ""  # its own From address, if not S55_MAIL_FROM
-    welsh: bool = False
+    welsh: bool = False  # publishes in Welsh and English (a Welsh force, or its own setting)
+    welsh_first: bool = False  # in a message with both, Welsh comes first
+    # the force and the office holders' titles in Welsh ('Heddlu Gwent', 'Prif Gwnstabl')
+    welsh_names: tuple[str, str, str] = ("", "", "")
+    name_cy: str = ""  # the office's own name in Welsh (default: 'Swyddfa' and the body's)
 
     @property
     def id(self) -> str:
@@ -84,7 +88,9 @@ def _read(path: Path) -> dict:
 
 PERSON_KEYS = {"email", "name", "role", "title", "acting_for"}
 OFFICE_KEYS = {"office", "force", "force_id", "local_policing_body_title", "chief_officer_title",
-               "chief_executive", "code", "site_url", "mail_from", "welsh", "people"}
+               "chief_executive", "code", "site_url", "mail_from", "welsh", "people",
+               "welsh_first", "force_cy", "local_policing_body_title_cy",
+               "chief_officer_title_cy", "office_cy"}
 
 
 def _unknown(keys, known: set[str], where: str) -> None:
@@ -146,7 +152,9 @@ def load_office(path: Path, forces_file: Path | None = None, folder: Path | None
     force = None
     if forces_file is not None:
         force = next((f for f in load_forces(forces_file) if f.id == force_id), None)
-        if force is None:
+        # the one office of office.yaml may be any body (its file says everything); an office
+        # of a service of many is one of the forces
+        if force is None and folder is not None:
             raise InvalidInput(f"{where}: force_id", f"'{force_id}' is not a force in "
                                f"{forces_file.name}; use its id there (e.g. staffordshire)")
     if force is not None:
@@ -170,7 +178,12 @@ def load_office(path: Path, forces_file: Path | None = None, folder: Path | None
             chief_executive=data.get("chief_executive", ""), code=code, folder=folder,
             site_url=str(data.get("site_url") or "").rstrip("/"),
             mail_from=str(data.get("mail_from") or "").strip(),
-            welsh=bool(force.welsh if force is not None else data.get("welsh")))
+            # the Welsh forces publish in Welsh and English (config/forces.csv); any other
+            # office may choose to (welsh: true)
+            welsh=bool(data.get("welsh")) or bool(force is not None and force.welsh),
+            welsh_first=bool(data.get("welsh_first")),
+            welsh_names=(cy := _welsh_names(data, forces_file, force_id)),
+            name_cy=str(data.get("office_cy") or (f"Swyddfa {cy[1]}" if cy[1] else "")).strip())
     except KeyError as err:
         raise InvalidInput(f"{where}: {err.args[0]}", "required key is missing") from None
 
@@ -262,7 +275,7 @@ class Offices:
 @lru_cache
 def load_offices(office_file: Path, offices_dir: Path | None, forces_file: Path) -> Offices:
     if offices_dir is None:
-        return Offices((load_office(office_file),), Directory(()))
+        return Offices((load_office(office_file, forces_file),), Directory(()))
     if not offices_dir.is_dir():
         raise InvalidInput("S55_OFFICES_DIR", f"must be a folder of offices; there is none at "
                            f"{offices_dir}")
@@ -359,6 +372,25 @@ def load_forces(path: Path) -> tuple[Force, ...]:
         seen.add(force.id)
         forces.append(force)
     return tuple(forces)
+
+
+def _welsh_names(data: dict, forces_file: Path, force_id: str) -> tuple[str, str, str]:
+    """An office's force and titles in Welsh: its own (office.yaml), else forces-cy.csv's."""
+    known = _forces_cy(forces_file.with_name("forces-cy.csv")).get(force_id, ("", "", "")) \
+        if forces_file is not None else ("", "", "")
+    return tuple(str(data.get(key) or default).strip() for key, default in zip(
+        ("force_cy", "local_policing_body_title_cy", "chief_officer_title_cy"), known))
+
+
+@lru_cache
+def _forces_cy(path: Path) -> dict[str, tuple[str, str, str]]:
+    import csv
+
+    if not path.exists():
+        return {}
+    return {row["id"].strip(): (row["force_cy"].strip(), row["lpb_title_cy"].strip(),
+                                row["chief_officer_title_cy"].strip())
+            for row in csv.DictReader(path.open(encoding="utf-8"))}
 
 
 @lru_cache

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .domain.errors import InvalidInput
 from .domain.record import (
-    Answer, AnswerKind, Grade, Item, OfficeHolder, Record, normalise_grade,
+    LANGUAGES, Answer, AnswerKind, Grade, Item, OfficeHolder, Record, normalise_grade,
 )
 from .render.sanitise import (
     html_to_text, plain_text, rich_text, sanitise_html, text_with_our_tags,
@@ -161,6 +161,9 @@ def parse_record(text: str, warnings: list[str] | None = None, *,
     """Read a house-style record; refuse, naming the field, when one is missing, and refuse,
     listing the passages, when the record would not hold every word of the text. What the
     reader should know but that does not stop the import is added to `warnings`."""
+    parts = split_languages(text)
+    if parts is not None:
+        return _parse_bilingual(parts, warnings, answer_kind)
     text = text_with_our_tags(text)  # '<opcc@example.org>' is an address, not a tag to drop
     answers = Answers(answer_kind)
     record = _parse(text, warnings if warnings is not None else [], answers)
@@ -222,6 +225,25 @@ def _parse(text: str, warnings: list[str], answers: Answers) -> Record:
         areas_for_improvement=tuple(afis),
         **{name: rich_text("\n".join(raw.sections[name])) for name, _ in SECTIONS},
     )
+
+
+def _parse_bilingual(parts: dict[str, tuple[int, str]], warnings: list[str] | None,
+                     answer_kind: AnswerKind | None) -> Record:
+    """Each part read as a record on its own (every word of each kept, or the import refused
+    naming the line in the whole document), then the two made one bilingual record."""
+    records = {}
+    for lang, (offset, text) in parts.items():
+        try:
+            records[lang] = parse_record(from_welsh(text) if lang == "cy" else text, warnings,
+                                         answer_kind=answer_kind)
+        except LostText as lost:
+            raise LostText([(n + offset if isinstance(n, int) else n, t)
+                            for n, t in lost.passages]) from None
+        except InvalidInput as bad:
+            raise InvalidInput(f"{LANGUAGES[lang]} part: {bad.field}", f"{bad.rule} (its "
+                               f"lines counted from line {offset + 1} of the document, where "
+                               "the part begins)") from None
+    return records["en"].with_welsh(records["cy"])
 
 
 class LostText(InvalidInput):
@@ -464,35 +486,175 @@ _ITEM_NAME = {(True, False): "recommendation", (False, True): "cause of concern"
               (False, False): "area for improvement"}
 
 
+# --- two languages -------------------------------------------------------------------------
+#
+# The bilingual house style (a Welsh office's record, Welsh Language Standards): the English
+# record in the house style, then a line `=== Cymraeg ===`, then the same record in Welsh,
+# laid out the same way under Welsh labels (WELSH_LABELS, the headings below, the grades in
+# Welsh, 'Achos pryder:', 'Ateb (camau a gymerwyd):'). Either part may come first (a line
+# `=== English ===` then marks the English part). The two parts must match item for item.
+
+WELSH_MARK = re.compile(r"[=#*\s-]*(?:cymraeg|welsh)(?:\s*/\s*(?:welsh|cymraeg))?[=#*\s-]*",
+                        re.I)
+ENGLISH_MARK = re.compile(r"[=#*\s-]*(?:english|saesneg)(?:\s*/\s*(?:saesneg|english))?"
+                          r"[=#*\s-]*", re.I)
+WELSH_LABELS = {  # the house style's labels in Welsh
+    "force": "Heddlu", "title": "Teitl yr arolygiad", "inspectorates": "Arolygiaeth",
+    "summary": "Crynodeb o'r arolygiad", "grades": "Gradd", "recommendations": "Argymhellion",
+    "areas_for_improvement": "Meysydd i'w gwella",
+}
+WELSH_GRADES = {"Outstanding": "Rhagorol", "Good": "Da", "Adequate": "Digonol",
+                "Requires improvement": "Angen gwella", "Inadequate": "Annigonol"}
+WELSH_KINDS = {AnswerKind.ACTION_TAKEN: "camau a gymerwyd",
+               AnswerKind.ACTION_PROPOSED: "camau arfaethedig",
+               AnswerKind.NO_ACTION: "dim camau"}
+_GRADES_FROM_WELSH = {_w.casefold(): _e for _e, _w in WELSH_GRADES.items()} | {
+    "angen ei wella": "Requires improvement"}
+_CY_GRADE_END = re.compile(r"^(?P<area>.+?)\s*[–—:-]\s*(?P<grade>rhagorol|da|digonol|"
+                           r"angen gwella|angen ei wella|annigonol)\s*$", re.I)
+# 'Ymateb i'r cyhoedd' (responding to the public) is an area: a section's heading names an
+# office holder
+_HOLDER = r"(?=.*\b(?:prif|comisiynydd|cwnstabl|maer|commissioner|constable|mayor)\b)"
+_CY_SECTIONS = ((re.compile(rf"^ymateb cychwynnol\s+{_HOLDER}(?P<who>[^:]+)$", re.I),
+                 "{who} initial response"),
+                (re.compile(rf"^sylwadau cyffredinol\s+{_HOLDER}(?P<who>[^:]+)$", re.I),
+                 "{who} overall comments"),
+                (re.compile(rf"^ymateb\s+(?:y\s+|yr\s+)?{_HOLDER}(?P<who>[^:]+)$", re.I),
+                 "{who}'s response"))
+_CY_ANSWER = re.compile(r"^(?P<lead>\s*)ateb\s*\((?P<kind>camau a gymerwyd|camau arfaethedig|"
+                        r"dim camau)\)\s*:", re.I)
+_CY_CAUSE = re.compile(r"^(?P<lead>\s*(?:[-•*]\s*)?)achos(?:ion)? pryder\b\s*:?", re.I)
+
+
+def split_languages(text: str) -> dict[str, tuple[int, str]] | None:
+    """A bilingual document's parts: {'en': (lines before it, text), 'cy': ...}; None when
+    the text has no Welsh part."""
+    lines = _lines(text)
+    marks = [(n, "cy") for n, line in enumerate(lines)
+             if line.strip() and WELSH_MARK.fullmatch(line.strip())]
+    if not marks:
+        return None
+    marks += [(n, "en") for n, line in enumerate(lines)
+              if line.strip() and ENGLISH_MARK.fullmatch(line.strip())]
+    marks.sort()
+    if marks[0][0] > 0 and any(line.strip() for line in lines[:marks[0][0]]):
+        marks.insert(0, (-1, "en"))  # what comes before the first mark is the English part
+    parts: dict[str, tuple[int, str]] = {}
+    for (start, lang), (end, _next) in zip(marks, marks[1:] + [(len(lines), "")]):
+        if lang in parts:
+            raise InvalidInput("Welsh", f"the document has two {LANGUAGES[lang]} parts (line "
+                               f"{parts[lang][0]} and line {start + 1}); keep one of each")
+        parts[lang] = (start + 1, "\n".join(lines[start + 1:end]))
+    if set(parts) != {"en", "cy"}:
+        raise InvalidInput("Welsh", "a bilingual document has an English part and a Welsh "
+                           "part (a line '=== Cymraeg ===' before the Welsh)")
+    return parts
+
+
+def from_welsh(text: str) -> str:
+    """The Welsh part as the house style's parser reads it: its labels, headings, grades and
+    markers put in the English form (the content is untouched)."""
+    by_label = {_key(label): HEADER_LABELS[name] for name, label in WELSH_LABELS.items()}
+    out = []
+    for line in _lines(text):
+        label, tab, value = line.partition("\t")
+        if tab and _key(label) in by_label:
+            line = f"{by_label[_key(label)]}\t{value}"
+            if _CY_GRADE_END.match(value.strip()):  # the first area's heading, 'Area – Da'
+                line = f"{by_label[_key(label)]}\t{_grade_from_welsh(value.strip())}"
+            if by_label[_key(label)] == "Grade":
+                line = "Grade\t" + "; ".join(_grade_from_welsh(p.strip())
+                                              for p in value.split(";"))
+        elif tab and _key(label) == "fersiwn:":
+            line = f"Version:\t{value}"
+        elif not tab and len(line.strip()) < 120:
+            heading = line.strip()
+            section = next((form.format(who=m["who"]) for pat, form in _CY_SECTIONS
+                            for m in [pat.match(heading)] if m), None)
+            graded = _CY_GRADE_END.match(heading)
+            if graded:
+                line = _grade_from_welsh(heading)
+            elif section and not heading.startswith(("-", "•")):
+                line = section
+            elif heading.casefold().endswith("cofnod ymateb i'r arolygiad"):
+                line = "inspection response record"
+        line = _CY_ANSWER.sub(lambda m: f"{m['lead']}Answer ({_kind_from_welsh(m['kind'])}):",
+                              line)
+        line = _CY_CAUSE.sub(lambda m: f"{m['lead']}Cause for concern:", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _grade_from_welsh(text: str) -> str:
+    bare = _GRADES_FROM_WELSH.get(" ".join(text.split()).casefold())
+    if bare:
+        return bare
+    m = _CY_GRADE_END.match(text)
+    return f"{m['area'].strip()} – {_GRADES_FROM_WELSH[m['grade'].casefold()]}" if m else text
+
+
+def _kind_from_welsh(said: str) -> str:
+    return next(str(k) for k, w in WELSH_KINDS.items() if w == " ".join(said.split()).casefold())
+
+
+def format_bilingual(record: Record, *, version: str = "") -> str:
+    """A bilingual record in the bilingual house style, as `parse_record` reads it back."""
+    return (_format_one(record, version, "en") + "\n=== Cymraeg ===\n\n"
+            + _format_one(record.in_language("cy"), version, "cy"))
+
+
 def format_record(record: Record, *, version: str = "") -> str:
-    """The record in the house style, as `parse_record` reads it."""
-    grades = "; ".join(f"{g.area} – {g.grade}" if g.area else g.grade for g in record.grades)
+    """The record in the house style, as `parse_record` reads it (a bilingual record in the
+    bilingual house style)."""
+    if record.bilingual:
+        return format_bilingual(record, version=version)
+    return _format_one(record, version, "en")
+
+
+def format_part(record: Record, version: str, lang: str) -> str:
+    """One language's part of a bilingual record (`record` already in that language)."""
+    return _format_one(record, version, lang)
+
+
+def _format_one(record: Record, version: str, lang: str) -> str:
+    """One language's part (`lang='cy'`: the Welsh part, under the Welsh labels)."""
+    cy = lang == "cy"
+    label = (lambda name: WELSH_LABELS[name]) if cy else (lambda name: HEADER_LABELS[name])
+    grade = (lambda g: WELSH_GRADES.get(g, g)) if cy else (lambda g: g)
+    lpb, co = record.local_policing_body.title, record.chief_officer.title
+    grades = "; ".join(f"{g.area} – {grade(g.grade)}" if g.area else grade(g.grade)
+                       for g in record.grades)
     lines = [
-        f"{record.force} inspection response record", "", f"Version:\t{version}", "",
-        f"Force\t{record.force}",
-        f"{record.local_policing_body.title}\t{record.local_policing_body.name}",
-        f"{record.chief_officer.title}\t{record.chief_officer.name}",
-        f"Title of inspection\t{record.title}",
-        f"Inspectorate\t{'; '.join(record.inspectorates)}",
-        f"Summary of inspection\t{html_to_text(record.summary)}",
-        f"Grade\t{grades}",
-        "Recommendations\t" + _format_items([""], [("", record.recommendations)]),
-        "Areas for improvement\t" + _format_items(
-            record.finding_areas(), [("Cause for concern: ", record.causes_of_concern),
-                     ("", record.areas_for_improvement)],
-            {g.area: g.grade for g in record.grades if g.area}),
+        f"{record.force} cofnod ymateb i'r arolygiad" if cy
+        else f"{record.force} inspection response record", "",
+        f"{'Fersiwn:' if cy else 'Version:'}\t{version}", "",
+        f"{label('force')}\t{record.force}",
+        f"{lpb}\t{record.local_policing_body.name}",
+        f"{co}\t{record.chief_officer.name}",
+        f"{label('title')}\t{record.title}",
+        f"{label('inspectorates')}\t{'; '.join(record.inspectorates)}",
+        f"{label('summary')}\t{html_to_text(record.summary)}",
+        f"{label('grades')}\t{grades}",
+        f"{label('recommendations')}\t" + _format_items([""], [("", record.recommendations)],
+                                                         lang=lang),
+        f"{label('areas_for_improvement')}\t" + _format_items(
+            record.finding_areas(),
+            [("Achos pryder: " if cy else "Cause for concern: ", record.causes_of_concern),
+             ("", record.areas_for_improvement)],
+            {g.area: grade(g.grade) for g in record.grades if g.area}, lang=lang),
         "",
-        f"{record.local_policing_body.title}'s initial response", "",
+        f"Ymateb cychwynnol {lpb}" if cy else f"{lpb}'s initial response", "",
         html_to_text(record.initial_response), "",
-        f"{record.chief_officer.title}'s response", "",
+        f"Ymateb {co}" if cy else f"{co}'s response", "",
         html_to_text(record.chief_officer_response), "",
-        f"{record.local_policing_body.title}'s overall comments", "",
+        f"Sylwadau cyffredinol {lpb}" if cy else f"{lpb}'s overall comments", "",
         html_to_text(record.overall_comments), "",
     ]
     return "\n".join(lines)
 
 
-def _format_items(areas: list[str], lists, grades: dict[str, str] | None = None) -> str:
+def _format_items(areas: list[str], lists, grades: dict[str, str] | None = None,
+                  lang: str = "en") -> str:
     out = []
     for area in areas:
         # an area is a heading: 'Area – Grade', or 'Area:' (a line that is neither would be
@@ -503,5 +665,7 @@ def _format_items(areas: list[str], lists, grades: dict[str, str] | None = None)
             for item in (i for i in items if i.area == area):
                 out.append(f"- {prefix}{item.text}")
                 if item.answer:
-                    out.append(f"  Answer ({item.answer.kind}): {item.answer.text}")
+                    kind = WELSH_KINDS[item.answer.kind] if lang == "cy" else item.answer.kind
+                    said = "Ateb" if lang == "cy" else "Answer"
+                    out.append(f"  {said} ({kind}): {item.answer.text}")
     return "\n".join(out)

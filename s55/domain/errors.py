@@ -44,6 +44,12 @@ class UnansweredRecommendations(S55Error):
     exit_code = 7
 
 
+class OneLanguageOnly(UnansweredRecommendations):
+    """A bilingual record is signed off and published in both languages or not at all: a text
+    written in one language only blocks sign-off as an unanswered recommendation does (the
+    same exit status: the record is not complete)."""
+
+
 class Conflict(S55Error):
     """Someone else changed the review between reading and writing it; nothing was saved."""
 

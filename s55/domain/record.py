@@ -46,8 +46,9 @@ class AnswerKind(StrEnum):
 
 @dataclass(frozen=True)
 class Answer:
-    kind: AnswerKind
+    kind: AnswerKind  # one kind in both languages: it is what is done, not how it is said
     text: str
+    cy_text: str = ""  # in Welsh, on a bilingual record
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,15 @@ class Item:
     text: str
     area: str = ""
     answer: Answer | None = None
+    cy_text: str = ""  # the item and its area in Welsh, on a bilingual record
+    cy_area: str = ""
 
 
 @dataclass(frozen=True)
 class Grade:
     area: str  # "" for a single overall grade, as PEEL reports before 2021/22 had
     grade: str
+    cy_area: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,32 @@ ITEM_LISTS = ("recommendations", "causes_of_concern", "areas_for_improvement")
 TEXT_FIELDS = (
     "force", "title", "summary", "initial_response", "chief_officer_response", "overall_comments",
 )
+LANGUAGES = {"en": "English", "cy": "Welsh"}  # (Welsh Language Standards: both, equally)
+
+
+@dataclass(frozen=True)
+class Welsh:
+    """A bilingual record's Welsh texts that are not an item's: the force and the office
+    holders' titles as they are said in Welsh ('Heddlu Dyfed-Powys', 'Prif Gwnstabl'), and
+    every free-text field. An empty one is a gap: sign-off waits for it (`language_gaps`)."""
+
+    force: str = ""
+    local_policing_body: str = ""  # the body's title in Welsh; names are not translated
+    chief_officer: str = ""
+    title: str = ""
+    summary: str = ""
+    initial_response: str = ""
+    chief_officer_response: str = ""
+    overall_comments: str = ""
+    inspectorates: tuple[str, ...] = ()
+
+
+WELSH_FIELDS = tuple(f for f in Welsh.__dataclass_fields__ if f != "inspectorates")
+# the inspectorate's own Welsh name, for a bilingual record opened from an English one
+INSPECTORATES_CY = {
+    "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services":
+        "Arolygiaeth Cwnstabliaeth a Gwasanaethau Tân ac Achub Ei Fawrhydi",
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +122,7 @@ class Record:
     initial_response: str = ""
     chief_officer_response: str = ""
     overall_comments: str = ""
+    cy: Welsh | None = None  # set on a bilingual record (a Welsh office's): its Welsh texts
 
     def __post_init__(self):
         for name in ("force", "title"):
@@ -124,10 +155,146 @@ class Record:
             raise InvalidInput("kind", f"must be one of {', '.join(ITEM_LISTS)}")
         return replace(self, **{kind: getattr(self, kind) + (item,)})
 
-    def with_text(self, name: str, value: str) -> Record:
+    def with_text(self, name: str, value: str, lang: str = "en") -> Record:
+        """One narrative or heading field, in one language; an item's text as
+        'recommendations.2' (and the like), numbered from 1."""
+        language(lang, self)
+        item = ITEM_FIELD.fullmatch(name)
+        if item:
+            return self.with_item_text(item[1], int(item[2]), value, lang)
+        if lang == "cy":
+            if name not in WELSH_FIELDS:
+                raise InvalidInput("field", f"must be one of {', '.join(WELSH_FIELDS)}, or an "
+                                            "item as recommendations.N (and the like)")
+            return replace(self, cy=replace(self.cy, **{name: value}))
         if name not in TEXT_FIELDS:
-            raise InvalidInput("field", f"must be one of {', '.join(TEXT_FIELDS)}")
+            raise InvalidInput("field", f"must be one of {', '.join(TEXT_FIELDS)}, or an item "
+                                        "as recommendations.N (and the like)")
         return replace(self, **{name: value})
+
+    def with_item_text(self, kind: str, number: int, value: str, lang: str = "en") -> Record:
+        items = list(getattr(self, kind))
+        if not 1 <= number <= len(items):
+            raise InvalidInput("field", f"there is no {kind.replace('_', ' ')} {number} (the "
+                                        f"record has {len(items)})")
+        key = "cy_text" if lang == "cy" else "text"
+        items[number - 1] = replace(items[number - 1], **{key: value})
+        return replace(self, **{kind: tuple(items)})
+
+    # --- two languages ----------------------------------------------------------------------
+
+    @property
+    def bilingual(self) -> bool:
+        return self.cy is not None
+
+    def made_bilingual(self, welsh: Welsh) -> Record:
+        """This record as a bilingual one, its Welsh texts still to write (but for `welsh`,
+        and the inspectorate's Welsh name where it is known)."""
+        if self.cy is not None:
+            return self
+        if not welsh.inspectorates:
+            welsh = replace(welsh, inspectorates=tuple(INSPECTORATES_CY.get(i, "")
+                                                       for i in self.inspectorates))
+        return replace(self, cy=welsh)
+
+    def in_language(self, lang: str) -> Record:
+        """What a reader of one language reads: the record with that language's texts in its
+        fields (the same items, in the same order, with the same answer kinds). Not checked
+        as a record is (a Welsh text still to write is an empty field), and not regrouped."""
+        if lang == "en" or self.cy is None:
+            return self
+        language(lang, self)
+        cy = self.cy
+
+        def items(rows):
+            return tuple(Item(i.cy_text, i.cy_area, i.answer and Answer(i.answer.kind,
+                                                                        i.answer.cy_text))
+                         for i in rows)
+
+        view = object.__new__(Record)
+        for name, value in {
+            "force": cy.force, "title": cy.title, "inspectorates": cy.inspectorates,
+            "local_policing_body": OfficeHolder(cy.local_policing_body,
+                                                self.local_policing_body.name),
+            "chief_officer": OfficeHolder(cy.chief_officer, self.chief_officer.name),
+            "summary": cy.summary,
+            "grades": tuple(Grade(g.cy_area, g.grade) for g in self.grades),
+            **{name: items(getattr(self, name)) for name in ITEM_LISTS},
+            "initial_response": cy.initial_response,
+            "chief_officer_response": cy.chief_officer_response,
+            "overall_comments": cy.overall_comments, "cy": None,
+        }.items():
+            object.__setattr__(view, name, value)
+        return view
+
+    def with_welsh(self, welsh: Record) -> Record:
+        """This (English) record with `welsh`'s texts as its Welsh: a bilingual document's two
+        parts made one record. The parts must match item for item; each mismatch is named."""
+        problems = [f"{name.replace('_', ' ')}: {len(getattr(self, name))} in English, "
+                    f"{len(getattr(welsh, name))} in Welsh"
+                    for name in ("grades", *ITEM_LISTS)
+                    if len(getattr(self, name)) != len(getattr(welsh, name))]
+        problems += [f"recommendation {n}: answered in one language only ("
+                     f"{'English' if en.answer else 'Welsh'})"
+                     for n, (en, cy) in enumerate(zip(self.recommendations,
+                                                      welsh.recommendations), 1)
+                     if (en.answer is None) != (cy.answer is None)]
+        problems += [f"recommendation {n}: the answer's kind is {en.answer.kind} in English and "
+                     f"{cy.answer.kind} in Welsh"
+                     for n, (en, cy) in enumerate(zip(self.recommendations,
+                                                      welsh.recommendations), 1)
+                     if en.answer and cy.answer and en.answer.kind != cy.answer.kind]
+        if problems:
+            raise InvalidInput("Welsh", "the Welsh part does not match the English part item "
+                                        "for item, so nothing was imported: "
+                               + "; ".join(problems))
+
+        def items(en_rows, cy_rows):
+            return tuple(replace(en, cy_text=cy.text, cy_area=cy.area,
+                                 answer=en.answer and replace(en.answer,
+                                                              cy_text=cy.answer.text))
+                         for en, cy in zip(en_rows, cy_rows))
+
+        return replace(
+            self, grades=tuple(replace(g, cy_area=w.area)
+                               for g, w in zip(self.grades, welsh.grades)),
+            **{name: items(getattr(self, name), getattr(welsh, name)) for name in ITEM_LISTS},
+            cy=Welsh(force=welsh.force, local_policing_body=welsh.local_policing_body.title,
+                     chief_officer=welsh.chief_officer.title, title=welsh.title,
+                     summary=welsh.summary, initial_response=welsh.initial_response,
+                     chief_officer_response=welsh.chief_officer_response,
+                     overall_comments=welsh.overall_comments, inspectorates=welsh.inspectorates))
+
+    def language_gaps(self) -> list[str]:
+        """Every text of a bilingual record that is written in one language only: what
+        sign-off waits for. (A text empty in both is no gap: there is nothing to translate.)"""
+        if self.cy is None:
+            return []
+        gaps = []
+
+        def pair(label, en, cy):
+            if bool(_words(en)) != bool(_words(cy)):
+                gaps.append(f"{label}: {'English' if _words(en) else 'Welsh'} only")
+
+        pair("the force's name", self.force, self.cy.force)
+        pair("the local policing body's title", self.local_policing_body.title,
+             self.cy.local_policing_body)
+        pair("the chief officer's title", self.chief_officer.title, self.cy.chief_officer)
+        pair("the inspectorate", "; ".join(self.inspectorates), "; ".join(
+            i for i in self.cy.inspectorates if i))
+        for name in ("title", "summary", "initial_response", "chief_officer_response",
+                     "overall_comments"):
+            pair(name.replace("_", " "), getattr(self, name), getattr(self.cy, name))
+        for g in self.grades:
+            pair(f"the graded area '{g.area or g.cy_area}'", g.area, g.cy_area)
+        for name, one in zip(ITEM_LISTS, ("recommendation", "cause of concern",
+                                           "area for improvement")):
+            for n, item in enumerate(getattr(self, name), 1):
+                pair(f"{one} {n}", item.text, item.cy_text)
+                pair(f"{one} {n}'s area", item.area, item.cy_area)
+                if item.answer:
+                    pair(f"{one} {n}'s answer", item.answer.text, item.answer.cy_text)
+        return gaps
 
     def finding_areas(self) -> list[str]:
         """The order areas are listed in: graded areas first, as the report grades them."""
@@ -146,8 +313,10 @@ class Record:
                 Item(
                     text=r["text"],
                     area=r.get("area", ""),
-                    answer=Answer(AnswerKind(r["answer"]["kind"]), r["answer"]["text"])
+                    answer=Answer(AnswerKind(r["answer"]["kind"]), r["answer"]["text"],
+                                  r["answer"].get("cy_text", ""))
                     if r.get("answer") else None,
+                    cy_text=r.get("cy_text", ""), cy_area=r.get("cy_area", ""),
                 )
                 for r in rows
             )
@@ -166,6 +335,8 @@ class Record:
             initial_response=data.get("initial_response", ""),
             chief_officer_response=data.get("chief_officer_response", ""),
             overall_comments=data.get("overall_comments", ""),
+            cy=Welsh(**{**data["cy"], "inspectorates": tuple(data["cy"].get("inspectorates", ()))})
+            if data.get("cy") is not None else None,
         )
 
 
@@ -195,8 +366,28 @@ def clean_line(text: str) -> str:
 
 
 def _clean_item(item: Item) -> Item:
-    answer = item.answer and Answer(AnswerKind(item.answer.kind), clean_line(item.answer.text))
-    return Item(clean_line(item.text), clean_line(item.area), answer)
+    answer = item.answer and Answer(AnswerKind(item.answer.kind), clean_line(item.answer.text),
+                                    clean_line(item.answer.cy_text))
+    return Item(clean_line(item.text), clean_line(item.area), answer, clean_line(item.cy_text),
+                clean_line(item.cy_area))
+
+
+ITEM_FIELD = re.compile(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d{1,4})")
+
+
+def language(lang: str, record: Record | None = None) -> str:
+    """A language code as given (--lang), checked: 'cy' only for a bilingual record."""
+    if lang not in LANGUAGES:
+        raise InvalidInput("lang", f"must be en (English) or cy (Welsh), not '{lang}'")
+    if lang == "cy" and record is not None and record.cy is None:
+        raise InvalidInput("lang", "this review is in English only: its office does not "
+                                   "publish in Welsh (the office's welsh setting)")
+    return lang
+
+
+def _words(text: str) -> bool:
+    """Whether a field holds any words (markup alone is none)."""
+    return bool(re.search(r"[^\W_]", re.sub(r"<[^>]*>", " ", text or "")))
 
 
 def _norm(text: str) -> str:
@@ -206,13 +397,25 @@ def _norm(text: str) -> str:
 def canonical(record: Record) -> dict:
     """The content as plain JSON types, strings NFC-normalised: what gets hashed."""
 
+    bilingual = record.cy is not None  # an English-only record hashes as it always has
+
     def item(i: Item) -> dict:
         out = {"text": _norm(i.text), "area": _norm(i.area)}
+        if bilingual:
+            out.update(cy_text=_norm(i.cy_text), cy_area=_norm(i.cy_area))
         if i.answer is not None:
             out["answer"] = {"kind": str(i.answer.kind), "text": _norm(i.answer.text)}
+            if bilingual:
+                out["answer"]["cy_text"] = _norm(i.answer.cy_text)
         return out
 
-    return {
+    def grade(g: Grade) -> dict:
+        out = {"area": _norm(g.area), "grade": _norm(g.grade)}
+        if bilingual:
+            out["cy_area"] = _norm(g.cy_area)
+        return out
+
+    data = {
         "force": _norm(record.force),
         "local_policing_body": {
             "title": _norm(record.local_policing_body.title),
@@ -225,7 +428,7 @@ def canonical(record: Record) -> dict:
         "title": _norm(record.title),
         "inspectorates": [_norm(i) for i in record.inspectorates],
         "summary": _norm(record.summary),
-        "grades": [{"area": _norm(g.area), "grade": _norm(g.grade)} for g in record.grades],
+        "grades": [grade(g) for g in record.grades],
         "recommendations": [item(i) for i in record.recommendations],
         "causes_of_concern": [item(i) for i in record.causes_of_concern],
         "areas_for_improvement": [item(i) for i in record.areas_for_improvement],
@@ -233,6 +436,10 @@ def canonical(record: Record) -> dict:
         "chief_officer_response": _norm(record.chief_officer_response),
         "overall_comments": _norm(record.overall_comments),
     }
+    if bilingual:  # the version's hash covers both texts (issue 12)
+        data["cy"] = {name: _norm(getattr(record.cy, name)) for name in WELSH_FIELDS}
+        data["cy"]["inspectorates"] = [_norm(i) for i in record.cy.inspectorates]
+    return data
 
 
 def canonical_json(data) -> str:

@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 from ..files import bundled
+from .language import HTML_LANG, translations
 from .sanitise import sanitise_html
 
 BUILT_IN = bundled("templates")
@@ -19,20 +20,23 @@ def rich(value: str) -> Markup:
     return Markup(sanitise_html(value or ""))
 
 
-def environment(office_templates: tuple[Path, ...] | Path | None = ()) -> Environment:
+def environment(office_templates: tuple[Path, ...] | Path | None = (),
+                lang: str = "en") -> Environment:
     """Templates from the office's folders (its own, then S55_TEMPLATES_DIR) when they have
-    them, else the built-in ones."""
+    them, else the built-in ones; their texts in `lang` (the catalogue's, s55/locale/)."""
     if isinstance(office_templates, Path):
         office_templates = (office_templates,)
-    return _environment(tuple(office_templates or ()))
+    return _environment(tuple(office_templates or ()), lang)
 
 
 @lru_cache(maxsize=64)
-def _environment(folders: tuple[Path, ...]) -> Environment:
-    """One environment per list of folders, kept: it compiles each template once (and
-    compiles it again when its file changes), rather than once per message or page."""
+def _environment(folders: tuple[Path, ...], lang: str = "en") -> Environment:
+    """One environment per list of folders and language, kept: it compiles each template
+    once (and compiles it again when its file changes), rather than once per message or
+    page; its translations are its own, so two languages never share one."""
     loaders = [FileSystemLoader(str(folder)) for folder in folders]
     env = Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILT_IN))]),
         # on for every template but plain text, where there is no markup to escape
         autoescape=select_autoescape(disabled_extensions=("txt",), default_for_string=True,
@@ -43,5 +47,7 @@ def _environment(folders: tuple[Path, ...]) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["rich"] = rich
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.globals.update(lang=lang, html_lang=HTML_LANG[lang])
     return env
 

@@ -9,14 +9,17 @@ from .environment import environment
 from .sanitise import html_to_text
 
 
-def _env(office_templates: tuple[Path, ...] | Path | None):
-    env = environment(office_templates)
+def _env(office_templates: tuple[Path, ...] | Path | None, lang: str = "en"):
+    env = environment(office_templates, lang)
     env.filters["text"] = html_to_text
     return env
 
 
-def render_html(record: Record, meta: dict, office_templates: tuple[Path, ...] | Path | None = ()) -> str:
-    return _env(office_templates).get_template("record/page.html").render(r=record, meta=meta)
+def render_html(record: Record, meta: dict, office_templates: tuple[Path, ...] | Path | None = (),
+                lang: str = "en") -> str:
+    """The page of one language (`record` already that language's: Record.in_language)."""
+    return _env(office_templates, lang).get_template("record/page.html").render(r=record,
+                                                                               meta=meta)
 
 
 def render_text(record: Record, meta: dict, office_templates: tuple[Path, ...] | Path | None = ()) -> str:

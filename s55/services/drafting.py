@@ -7,7 +7,7 @@ from datetime import date
 
 from ..domain import deadlines
 from ..domain.errors import Conflict, InvalidInput, NotPermitted
-from ..domain.record import Answer, AnswerKind, Item, Record
+from ..domain.record import Answer, AnswerKind, Item, Record, Welsh, language
 from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
 from ..store.models import Review
@@ -44,6 +44,12 @@ def open_review(ctx: Context, *, actor: str | None, record: Record, published_on
         raise InvalidInput("force", f"'{record.force}' is {other.force}, whose own office "
                            f"({other.name}) is on this service: a review is opened by the "
                            "office of its force")
+    if home.welsh:  # Welsh Language Standards: the record is kept, and published, in both
+        record = record.made_bilingual(Welsh(*home.welsh_names))
+    elif record.bilingual:
+        raise InvalidInput("Welsh", f"{home.name} publishes in English only, and this record "
+                           "has a Welsh part: import its English part alone, or set `welsh: "
+                           "true` in the office's office.yaml")
     rules = ctx.kind(kind)
     if published_on > ctx.today():
         raise InvalidInput("published_on", f"{published_on} is in the future; give the day "
@@ -89,29 +95,39 @@ def blank_record(ctx: Context, title: str, actor: str | None) -> Record:
 
 
 def edit_text(ctx: Context, *, actor: str | None, ref: str, field_name: str, value: str,
-              seen_version: str | None = None) -> str | None:
-    """Replace one narrative or heading field (sanitised by the caller)."""
+              seen_version: str | None = None, lang: str = "en") -> str | None:
+    """Replace one narrative or heading field, or an item's text ('recommendations.2'), in
+    one language (sanitised by the caller)."""
     with deciding(ctx, ref, actor, Action.EDIT, seen_version=seen_version) as d:
         d.details["field"] = field_name
-        return d.save(d.record().with_text(field_name, value), f"edited {field_name}")
+        if lang != "en":
+            d.details["lang"] = lang
+        return d.save(d.record().with_text(field_name, value, lang),
+                      f"edited {field_name}" + (" in Welsh" if lang == "cy" else ""))
 
 
 def add_item(ctx: Context, *, actor: str | None, ref: str, kind: str, text: str,
-             area: str = "") -> str | None:
+             area: str = "", lang: str = "en") -> str | None:
     """Record a recommendation, cause of concern or area for improvement from the report."""
-    return add_items(ctx, actor=actor, ref=ref, kind=kind, texts=[text], area=area)
+    return add_items(ctx, actor=actor, ref=ref, kind=kind, texts=[text], area=area, lang=lang)
 
 
 def add_items(ctx: Context, *, actor: str | None, ref: str, kind: str, texts: list[str],
-              area: str = "") -> str | None:
-    """Several items of one kind as one decision: one version, one audit entry."""
+              area: str = "", lang: str = "en") -> str | None:
+    """Several items of one kind as one decision: one version, one audit entry. On a
+    bilingual record an item is written in one language, and the other waits for its
+    translation (`edit --field KIND.N --lang ...`)."""
     if not texts or any(not t.strip() for t in texts):
         raise InvalidInput("text", "must not be empty")
     with deciding(ctx, ref, actor, Action.EDIT) as d:
         d.details.update(kind=kind, text=texts[0] if len(texts) == 1 else texts)
         record = d.record()
+        language(lang, record)
+        if lang != "en":
+            d.details["lang"] = lang
         for text in texts:
-            record = record.with_item(kind, Item(text, area))
+            item = Item(text, area) if lang == "en" else Item("", "", cy_text=text, cy_area=area)
+            record = record.with_item(kind, item)
         return d.save(record, f"added to {kind}" if len(texts) == 1
                       else f"added {len(texts)} to {kind}")
 
@@ -123,22 +139,34 @@ def replace_content(ctx: Context, *, actor: str | None, ref: str, record: Record
     answer stays with its recommendation while the recommendation's text is unchanged."""
     with deciding(ctx, ref, actor, Action.EDIT, seen_version=seen_version) as d:
         before = d.record()
+        if before.bilingual and not record.bilingual:
+            raise InvalidInput("Welsh", f"{ref} is kept in Welsh and English, and this "
+                               "document has no Welsh part: import both parts (see the "
+                               "bilingual house style), or edit one language with --lang")
         answers = {i.text: i.answer for i in before.recommendations if i.answer}
         recs = tuple(replace(i, answer=i.answer or answers.get(i.text))
                      for i in record.recommendations)
         new = replace(record, local_policing_body=before.local_policing_body,
                       chief_officer=before.chief_officer, recommendations=recs)
+        if before.bilingual:
+            new = replace(new, cy=replace(new.cy, local_policing_body=before.cy.local_policing_body,
+                                          chief_officer=before.cy.chief_officer))
         d.details["source"] = source
         return d.version, d.save(new, f"replaced from {source}")
 
 
 def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: int, kind: str,
-                          text: str, seen_version: str | None = None) -> str | None:
-    """s55(5B): the action taken or proposed, or why no action has been or will be taken."""
+                          text: str, seen_version: str | None = None, lang: str = "en"
+                          ) -> str | None:
+    """s55(5B): the action taken or proposed, or why no action has been or will be taken; on
+    a bilingual record, in one language (the kind is one for both)."""
     answers = {number: _answer(number, kind, text, field_kind="kind", field_text="text")}
     with deciding(ctx, ref, actor, Action.ANSWER_RECOMMENDATION, seen_version=seen_version) as d:
         d.details.update(recommendation=number, answer_kind=str(answers[number].kind))
-        return d.save(_with_answers(d.record(), answers), f"answered recommendation {number}")
+        if lang != "en":
+            d.details["lang"] = lang
+        return d.save(_with_answers(d.record(), answers, lang),
+                      f"answered recommendation {number}" + (" in Welsh" if lang == "cy" else ""))
 
 
 def _answer(number: int, kind: str, text: str, *, field_kind: str, field_text: str) -> Answer:
@@ -148,12 +176,20 @@ def _answer(number: int, kind: str, text: str, *, field_kind: str, field_text: s
     return Answer(answer_kind, text)
 
 
-def _with_answers(record: Record, answers: dict[int, Answer]) -> Record:
+def _with_answers(record: Record, answers: dict[int, Answer], lang: str = "en") -> Record:
+    """The answers given, each in `lang`; on a bilingual record the other language's text of
+    an answer already given is kept (the kind given is the kind for both)."""
+    language(lang, record)
     for number in sorted(answers):
         if not 1 <= number <= len(record.recommendations):
             raise InvalidInput(f"answer-{number}", f"there is no recommendation {number} "
                                f"(the record has {len(record.recommendations)})")
-        record = record.with_answer(number, answers[number])
+        given, old = answers[number], record.recommendations[number - 1].answer
+        if lang == "cy":
+            given = Answer(given.kind, old.text if old else "", given.text)
+        elif record.bilingual:
+            given = Answer(given.kind, given.text, old.cy_text if old else "")
+        record = record.with_answer(number, given)
     return record
 
 
@@ -178,24 +214,43 @@ def _comment_fields(ctx: Context, actor: str | None, text: str | None,
 
 def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | None,
              text: str | None = None, initial_response: str | None = None,
-             overall_comments: str | None = None) -> str | None:
+             overall_comments: str | None = None, lang: str = "en",
+             welsh: dict[str, str] | None = None) -> str | None:
     """The chief officer's comments (s55(5)(b)), or the body's own (s55(5)(a) and (c)).
 
     `text` is the actor's own comments: the chief officer's response for a chief officer,
-    the body's comments on the report, (a), for the local policing body.
+    the body's comments on the report, (a), for the local policing body. On a bilingual
+    record they are in `lang`, and `welsh` may give the Welsh of the same fields (keys text,
+    initial_response, overall_comments) in the same decision.
     """
     action, given = _comment_fields(ctx, actor, text, initial_response, overall_comments)
-    if not given:
+    _action, given_cy = _comment_fields(ctx, actor, *(
+        (welsh or {}).get(k) for k in ("text", "initial_response", "overall_comments")))
+    if not given and not given_cy:
         raise InvalidInput("text", "give the comments: there is nothing to record")
     with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
         d.details["given_version"] = d.version
-        return d.save(replace(d.record(), **given), str(action))
+        if lang != "en":
+            d.details["lang"] = lang
+        record = _with_comments(d.record(), given, lang)
+        if given_cy:
+            record = _with_comments(record, given_cy, "cy")
+            d.details["welsh"] = sorted(given_cy)
+        return d.save(record, str(action) + (" in Welsh" if lang == "cy" else "")
+                      + (" (with the Welsh)" if given_cy and lang != "cy" else ""))
+
+
+def _with_comments(record: Record, given: dict[str, str], lang: str) -> Record:
+    if language(lang, record) == "cy":
+        return replace(record, cy=replace(record.cy, **given))
+    return replace(record, **given)
 
 
 def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_version: str | None,
                          text: str | None = None, initial_response: str | None = None,
                          overall_comments: str | None = None,
-                         answers: dict[int, tuple[str, str]] | None = None) -> str | None:
+                         answers: dict[int, tuple[str, str]] | None = None,
+                         lang: str = "en") -> str | None:
     """One form's comments and answers as one decision: every part is checked, then all of it
     is stored as one version with one audit entry and one route request, or none of it (and
     the refusal is on the record, like any other).
@@ -219,11 +274,14 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
             transition(Action.ANSWER_RECOMMENDATION, d.person.role, Stage(d.review.stage))
         d.details["given_version"] = d.version
         now = d.record()
+        shown = now.in_language(language(lang, now))
         checked = {n: a for n, a in checked.items()  # a form shows the answers already given
-                   if n > len(now.recommendations) or now.recommendations[n - 1].answer != a}
+                   if n > len(shown.recommendations) or shown.recommendations[n - 1].answer != a}
         if checked:
             d.details["answered"] = {str(n): str(a.kind) for n, a in checked.items()}
-        record = _with_answers(replace(now, **given), checked)
+        if lang != "en":
+            d.details["lang"] = lang
+        record = _with_answers(_with_comments(now, given, lang), checked, lang)
         parts = ([str(action)] if given else []) + (
             [f"answered recommendation{'s' if len(checked) > 1 else ''} "
              f"{', '.join(map(str, checked))}"] if checked else [])

@@ -79,8 +79,9 @@ def statutory_rule(row: Review, period_days: int | None) -> str:
             "calendar days.")
 
 
-def page_url(ctx: Context, row: Review) -> str:
-    return f"{ctx.site_address(ctx.office_of(row))}/responses/{row.ref}/index.html"
+def page_url(ctx: Context, row: Review, lang: str = "en") -> str:
+    page = "index.cy.html" if lang == "cy" else "index.html"
+    return f"{ctx.site_address(ctx.office_of(row))}/responses/{row.ref}/{page}"
 
 
 def cancel_superseded(session: Session, row: Review, *, keep_round: bool) -> int:
@@ -140,9 +141,10 @@ def outbox_row(*, review_id: int | None, key: str, version: str, purpose: str, t
 
 
 def _attachments(pub: Publication | None) -> list[dict]:
-    pdf = (pub.files or {}).get("pdf") if pub else None
-    return [{"path": pdf["path"], "filename": Path(pdf["path"]).name, "sha256": pdf["sha256"]}] \
-        if pdf else []
+    """The published PDF (and a bilingual response's Welsh PDF): what the copies carry."""
+    files = (pub.files or {}) if pub else {}
+    return [{"path": pdf["path"], "filename": Path(pdf["path"]).name, "sha256": pdf["sha256"]}
+            for pdf in (files.get("pdf_cy"), files.get("pdf")) if pdf]
 
 
 def build(ctx: Context, msg: OutboxMessage, office=None) -> EmailMessage:

@@ -10,10 +10,13 @@ import hashlib
 from datetime import datetime
 
 from ..domain import deadlines
-from ..domain.errors import InvalidInput, UnansweredRecommendations, WrongStage
+from ..domain.errors import InvalidInput, WrongStage
 from ..domain.people import acting_phrase
 from ..domain.workflow import Action, Stage, route_transition
 from ..mail.transport import atomic_write
+from ..housestyle import format_part
+from ..render import language
+from ..render.language import HTML_LANG
 from ..render.record import render_html, render_pdf, render_text
 from ..render.environment import environment
 from ..render.site import render_feed, render_index
@@ -23,7 +26,7 @@ from . import anchoring
 from .context import Context, as_utc, london, london_date, long_date
 from .deciding import deciding
 from .mailing import enqueue, page_url
-from .route import sign_off_blockers
+from .route import refuse_incomplete
 
 
 def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reason: str = "") -> str:
@@ -45,9 +48,8 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
             raise WrongStage(
                 f"refused: the current version {row.current_version[:12]} is not the signed-off "
                 f"version {(row.signed_off_version or 'none')[:12]}; only signed-off text is published")
-        blockers = sign_off_blockers(d.record(), ctx.kind(row.kind).answer_every_recommendation)
-        if blockers:
-            raise UnansweredRecommendations("refused: s55(5B): " + "; ".join(blockers))
+        refuse_incomplete(d.record(), ctx.kind(row.kind).answer_every_recommendation,
+                          "publication")
         if released is not None:  # an earlier release never carried out (cannot stand now)
             d.session.delete(released)
             d.session.flush()
@@ -60,7 +62,7 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
         return row.current_version
 
 
-def _meta(ctx: Context, session, row: Review, pub: Publication) -> dict:
+def _meta(ctx: Context, session, row: Review, pub: Publication, lang: str = "en") -> dict:
     published_on = london_date(pub.requested_at)
     office = ctx.office_of(row)
     directory = office.directory
@@ -68,6 +70,25 @@ def _meta(ctx: Context, session, row: Review, pub: Publication) -> dict:
                  if e.action == str(Action.SIGN_OFF) and e.version == pub.version)
     person = directory.find(entry.actor)
     holder = directory.find(entry.acting_for) if entry.acting_for else person
+    if lang == "cy":  # the same facts in Welsh: Babel's dates and numbers, the catalogue's words
+        return {
+            "ref": row.ref, "version": pub.version, "office": office.name_cy or office.name,
+            "published_at_iso": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "published_on_long": language.long_date(published_on, "cy"),
+            "progress": language.progress(row.report_published_on, row.statutory_last_day,
+                                          published_on, "cy"),
+            "progress_short": language.progress(row.report_published_on,
+                                                row.statutory_last_day, published_on, "cy",
+                                                short=True),
+            "signed_off_by": (language._("cy", "%(who)s for %(holder)s", who=person.name,
+                                         holder=holder.name)
+                              if person and holder is not person else
+                              person.name if person else entry.actor),
+            "signed_off_at": language.date_time(as_utc(entry.at), "cy"),
+            "report_published_long": language.long_date(row.report_published_on, "cy"),
+            "statutory_last_day_long": language.long_date(row.statutory_last_day, "cy"),
+            "page_url": page_url(ctx, row, "cy"),
+        }
     return {
         "ref": row.ref, "version": pub.version, "office": office.name,
         "published_at_iso": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -96,15 +117,30 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             return None
         record = repo.record_at(session, row, pub.version)
         meta = _meta(ctx, session, row, pub)
+        meta_cy = _meta(ctx, session, row, pub, "cy") if record.bilingual else {}
         office = ctx.office_of(row)
         done = [(r, p) for r, p in repo.publications_done(session, office.force_id)
                 if r.id != row.id]
         listing = [_listing(r, p) for r, p in done]
     templates, site = ctx.templates(office), ctx.site(office)
+    if record.bilingual:  # each page names the other, in its own language
+        meta["alternates"] = [
+            {"lang": lang, "hreflang": HTML_LANG[lang], "name": language.NAMES[lang],
+             "href": page_url(ctx, row, lang)} for lang in ("en", "cy")]
     page = render_html(record, meta, templates)
     outputs = {"page": (f"responses/{ref}/index.html", page.encode()),
                "text": (f"responses/{ref}/{ref}.txt", render_text(record, meta, templates).encode()),
                "pdf": (f"responses/{ref}/{ref}.pdf", render_pdf(page, meta))}
+    if record.bilingual:
+        # Welsh Language Standards: the Welsh record published as the English is, beside it
+        # (names of their own, so that a bundle's files/ holds both)
+        meta_cy = {**meta_cy, "alternates": meta["alternates"]}
+        welsh = render_html(record.in_language("cy"), meta_cy, templates, lang="cy")
+        outputs |= {
+            "page_cy": (f"responses/{ref}/index.cy.html", welsh.encode()),
+            "text_cy": (f"responses/{ref}/{ref}.cy.txt",
+                        format_part(record.in_language("cy"), pub.version, "cy").encode()),
+            "pdf_cy": (f"responses/{ref}/{ref}.cy.pdf", render_pdf(welsh, meta_cy))}
     files = {}
     for name, (path, data) in outputs.items():
         atomic_write(site / path, data)
@@ -165,7 +201,7 @@ def _listing_from(row: Review, meta: dict, files: dict) -> dict:
             "report_published": long_date(row.report_published_on),
             "published": meta["published_on_long"], "updated": meta["published_at_iso"],
             "progress": meta["progress"], "page": files["page"]["path"],
-            "pdf": files["pdf"]["path"]}
+            "pdf": files["pdf"]["path"], **_welsh_listing(files)}
 
 
 def _listing(row: Review, pub: Publication) -> dict:
@@ -175,7 +211,14 @@ def _listing(row: Review, pub: Publication) -> dict:
             "published": long_date(published_on),
             "updated": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "progress": pub.progress, "page": pub.files["page"]["path"],
-            "pdf": pub.files["pdf"]["path"]}
+            "pdf": pub.files["pdf"]["path"], **_welsh_listing(pub.files)}
+
+
+def _welsh_listing(files: dict) -> dict:
+    """A bilingual response's Welsh page and PDF, for the index and the feed."""
+    if "page_cy" not in files:
+        return {}
+    return {"page_cy": files["page_cy"]["path"], "pdf_cy": files["pdf_cy"]["path"]}
 
 
 def _write_index(ctx: Context, office, listing: list[dict]) -> None:

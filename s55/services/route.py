@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.errors import InvalidInput, UnansweredRecommendations
+from ..domain.errors import InvalidInput, OneLanguageOnly, UnansweredRecommendations
 from ..domain.record import Record
 from ..domain.workflow import Action, Stage
 from ..store import repo
@@ -67,19 +67,23 @@ def sign_off(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
     if not version:
         raise InvalidInput("version", "sign-off must name the version hash being signed off")
     with deciding(ctx, ref, actor, Action.SIGN_OFF, seen_version=version) as d:
-        blockers = sign_off_blockers(d.record(), ctx.kind(d.review.kind).answer_every_recommendation)
-        if blockers:
-            raise UnansweredRecommendations(
-                "refused: s55(5B) requires an answer to every recommendation before sign-off:\n  "
-                + "\n  ".join(blockers))
+        refuse_incomplete(d.record(), ctx.kind(d.review.kind).answer_every_recommendation,
+                          "sign-off")
         d.review.signed_off_version = d.version
         return d.version
 
 
 def sign_off_blockers(record: Record, answer_every_recommendation: bool) -> list[str]:
+    """What stops sign-off: an unanswered recommendation (s55(5B)), and on a bilingual record
+    any text written in one language only."""
+    return _unanswered(record, answer_every_recommendation) + [
+        f"in one language only: {gap}" for gap in record.language_gaps()]
+
+
+def _unanswered(record: Record, answer_every_recommendation: bool) -> list[str]:
     if not answer_every_recommendation:
         return []
-    blockers = [f"recommendation {n} has no answer: {item.text[:90]}"
+    blockers = [f"recommendation {n} has no answer: {(item.text or item.cy_text)[:90]}"
                 for n, item in record.unanswered_recommendations()]
     if record.causes_of_concern and not record.recommendations:
         blockers.append(
@@ -87,6 +91,23 @@ def sign_off_blockers(record: Record, answer_every_recommendation: bool) -> list
             "a cause of concern always carries recommendations: record them "
             "(s55 add-item --kind recommendations) so that each can be answered")
     return blockers
+
+
+def refuse_incomplete(record: Record, answer_every_recommendation: bool, what: str) -> None:
+    """Refuse `what` (sign-off, publication) while a recommendation is unanswered or, on a
+    bilingual record, a text is in one language only; the message lists every one."""
+    unanswered = _unanswered(record, answer_every_recommendation)
+    if unanswered:
+        raise UnansweredRecommendations(
+            f"refused: s55(5B) requires an answer to every recommendation before {what}:\n  "
+            + "\n  ".join(unanswered + [f"in one language only: {g}"
+                                        for g in record.language_gaps()]))
+    gaps = record.language_gaps()
+    if gaps:
+        raise OneLanguageOnly(
+            f"refused: this response is published in Welsh and English, so {what} waits for "
+            f"both; {len(gaps)} text{'s are' if len(gaps) != 1 else ' is'} in one language "
+            "only (write the other with --lang cy or --lang en):\n  " + "\n  ".join(gaps))
 
 
 def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str) -> Stage:

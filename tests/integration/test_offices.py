@@ -73,8 +73,14 @@ def unknown(ref: str) -> str:
 def test_the_example_offices_take_their_titles_from_the_forces_list(home):
     ctx = make_ctx(home, offices_dir=EXAMPLE)
     offices = {o.force_id: o for o in ctx.offices}
-    assert set(offices) == {"staffordshire", "metropolitan", "greater-manchester"}
-    met, gm = offices["metropolitan"], offices["greater-manchester"]
+    assert set(offices) == {"staffordshire", "metropolitan", "greater-manchester",
+                            "dyfed-powys"}
+    met, gm, dp = offices["metropolitan"], offices["greater-manchester"], offices["dyfed-powys"]
+    # a Welsh force's office publishes in both languages, its Welsh names from forces-cy.csv
+    assert dp.welsh and dp.welsh_first and not met.welsh and not gm.welsh
+    assert dp.welsh_names == ("Heddlu Dyfed-Powys", "Comisiynydd Heddlu a Throseddu Dyfed-Powys",
+                              "Prif Gwnstabl")
+    assert dp.name_cy == "Swyddfa Comisiynydd Heddlu a Throseddu Dyfed-Powys"
     assert (met.local_policing_body_title, met.chief_officer_title) == (
         "Mayor's Office for Policing and Crime", "Commissioner")
     assert met.name == "Mayor's Office for Policing and Crime" and met.code == "MOPAC"
@@ -241,9 +247,14 @@ def test_an_audit_bundle_withholds_other_offices_entries_and_still_verifies(ctx,
 def test_the_fan_out_opens_each_forces_review_in_its_own_office(ctx):
     title = "An inspection of activism and impartiality in policing"
     result = thematic.open_all(ctx, actor=NATIONAL, title=title, published_on=PUBLISHED_ON)
-    assert len(result["opened"]) == 3 and len(result["elsewhere"]) == 40
+    assert len(result["opened"]) == 4 and len(result["elsewhere"]) == 39
     assert "Kent Police" in result["elsewhere"]
     by_force = {r["force"]: r["ref"] for r in result["opened"]}
+    # the Welsh office's is kept in both languages: its Welsh still to write, named
+    welsh = reading.record(ctx, actor="swyddog@dyfed-powys.example.org",
+                           ref=by_force["Dyfed-Powys Police"])
+    assert welsh.bilingual and welsh.cy.force == "Heddlu Dyfed-Powys"
+    assert "title: English only" in welsh.language_gaps()
     met = by_force["Metropolitan Police Service"]
     assert met.startswith("MOPAC-S55-2022-")
     record = reading.record(ctx, actor=MOPAC[0], ref=met)
@@ -342,8 +353,8 @@ def test_the_cli_scopes_every_command_to_the_persons_office(home, seed_text, tmp
     fanned = s55("open-thematic", "--title", "Activism and impartiality", "--published-on",
                  "2022-09-22", who=NATIONAL)
     assert fanned.returncode == 0, fanned.stderr
-    assert "3 opened, 0 already open" in fanned.stdout
-    assert "not opened here (40 forces whose offices are not yours or not on this service)" \
+    assert "4 opened, 0 already open" in fanned.stdout
+    assert "not opened here (39 forces whose offices are not yours or not on this service)" \
         in fanned.stdout
     assert len(json.loads(s55("list", "--json", who=MOPAC[0]).stdout)) == 1
 

@@ -1,0 +1,100 @@
+"""Welsh and English: the message catalogue, and dates and numbers in each language's forms.
+
+The texts s55 writes (the published page's headings, the web app, the emails) are English
+in the templates and the code, marked for translation (Jinja2's i18n extension, `_()`); their
+Welsh is in the gettext catalogue `s55/locale/cy/LC_MESSAGES/s55.po`, read with Babel and
+compiled in memory (there is no binary file to keep in step). Dates and numbers in Welsh come
+from Babel's CLDR data for `cy`, not from month names written here.
+
+A record's own words are never translated: a bilingual record holds both texts (Record.cy).
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+LANGS = ("en", "cy")
+HTML_LANG = {"en": "en-GB", "cy": "cy"}  # the `lang` and `hreflang` each language is given
+NAMES = {"en": "English", "cy": "Cymraeg"}  # each language named in itself, for a switch
+
+
+@lru_cache(maxsize=4)
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalogue of a language (English: the texts as written)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "s55.po").open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def _(lang: str, message: str, **values) -> str:
+    """One text in a language, its %(name)s places filled."""
+    text = translations(lang).gettext(message)
+    return text % values if values else text
+
+
+def long_date(day: date | None, lang: str = "en") -> str:
+    """'Wed 19 Oct 2022' in English (as s55 has always written it); 'Dydd Mercher 19 Hydref
+    2022' in Welsh, from CLDR."""
+    if day is None:
+        return _(lang, "none")
+    if lang == "en":
+        return day.strftime("%a %d %b %Y")
+    from babel.dates import format_date
+
+    return format_date(day, "EEEE d MMMM y", locale=lang)
+
+
+def date_time(value: datetime, lang: str = "en") -> str:
+    """A moment in Europe/London, its zone named: 'Tue 18 Oct 2022 15:00 BST'; in Welsh
+    'Dydd Mawrth 18 Hydref 2022 15:00 BST' (the zone's abbreviation is the same in both)."""
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo("Europe/London"))
+    if lang == "en":
+        return local.strftime("%a %d %b %Y %H:%M %Z")
+    from babel.dates import format_date
+
+    return f"{format_date(local.date(), 'EEEE d MMMM y', locale=lang)} " \
+           f"{local.strftime('%H:%M %Z')}"
+
+
+def number(value: int, lang: str = "en") -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale="en_GB" if lang == "en" else lang)
+
+
+def progress(published_on: date, last_day: date | None, done_on: date, lang: str,
+             *, short: bool = False) -> str:
+    """How a publication ended against the statutory period, in a language (the English is
+    deadlines.progress's, word for word); `short`, without 'published' (for a sentence that
+    says it already)."""
+    from ..domain.deadlines import day_of_period
+
+    if last_day is None:
+        return _(lang, "no statutory deadline")
+    period = (last_day - published_on).days + 1
+    late = (done_on - last_day).days
+    t = translations(lang)
+    if late > 0:
+        said = t.ngettext("%(days)s day late", "%(days)s days late", late) if short else \
+            t.ngettext("published %(days)s day late", "published %(days)s days late", late)
+        return said % {"days": number(late, lang)}
+    said = t.gettext("on day %(day)s of %(period)s (on time)" if short
+                     else "published on day %(day)s of %(period)s (on time)")
+    return said % {"day": number(day_of_period(published_on, done_on), lang),
+                   "period": number(period, lang)}

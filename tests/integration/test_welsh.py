@@ -1,0 +1,232 @@
+"""A Welsh office's review (issue 12): kept, signed off and published in Welsh and English.
+From the bilingual house style to "copies sent", on SQLite and PostgreSQL, through the real
+services, templates, Babel's Welsh dates, WeasyPrint and the outbox; the pages checked by the
+Nu HTML Checker (vnu, run with Java) as the English ones are."""
+
+from __future__ import annotations
+
+import email
+import io
+from datetime import UTC, date, datetime
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from s55.domain.errors import InvalidInput, OneLanguageOnly
+from s55.housestyle import LostText, parse_record
+from s55.services import (
+    anchoring, drafting, importing, mailing, publishing, reading, route,
+)
+from tests.conftest import make_ctx
+from tests.nuchecker import nu_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+BILINGUAL = ROOT / "tests" / "data" / "dyfed-powys-bilingual.txt"
+EXAMPLE = ROOT / "config" / "offices-example" / "dyfed-powys" / "office.yaml"
+OPCC, CHIEF, PCC, AUDITOR = ("swyddog@dyfed-powys.example.org",
+                             "prif.gwnstabl@dyfed-powys.example.org",
+                             "comisiynydd@dyfed-powys.example.org",
+                             "archwilydd@dyfed-powys.example.org")
+WHEN = datetime(2023, 10, 2, 9, tzinfo=UTC)
+PUBLISHED = date(2023, 9, 28)
+
+
+@pytest.fixture
+def office_file(tmp_path) -> Path:
+    """The example Dyfed-Powys office, as the one office of a home (S55_OFFICE_FILE)."""
+    path = tmp_path / "office.yaml"
+    path.write_text("force_id: dyfed-powys\n" + EXAMPLE.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ctx(home, db_url, office_file):
+    return make_ctx(home, db_url, when=WHEN, office_file=office_file)
+
+
+def opened(ctx) -> str:
+    record, _notes, _warnings = importing.read_record(ctx, BILINGUAL, actor=OPCC)
+    return drafting.open_review(ctx, actor=OPCC, record=record, published_on=PUBLISHED)
+
+
+def to_sign_off(ctx, ref) -> str:
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=CHIEF, ref=ref, seen_version=None,
+                      text="<p>The force accepts every recommendation.</p>",
+                      welsh={"text": "<p>Mae'r heddlu'n derbyn pob argymhelliad.</p>"})
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    return reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+
+
+def test_a_welsh_review_from_import_to_copies_sent(ctx, home):
+    ref = opened(ctx)
+    assert ref.startswith("DP-S55-2023-")
+    record = reading.record(ctx, actor=OPCC, ref=ref)
+    assert record.bilingual and record.cy.force == "Heddlu Dyfed-Powys"
+    assert record.language_gaps() == []
+
+    # an item written in English only is outstanding, named, until its Welsh is written
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations",
+                      text="Within a year, the force should publish its call answering times.")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=CHIEF, ref=ref, seen_version=None,
+                      text="<p>The force accepts every recommendation.</p>",
+                      welsh={"text": "<p>Mae'r heddlu'n derbyn pob argymhelliad.</p>"})
+    outstanding = reading.show(ctx, actor=OPCC, ref=ref)["outstanding"]
+    assert "in one language only: recommendation 3: English only" in outstanding
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="recommendations.3", lang="cy",
+                       value="O fewn blwyddyn, dylai'r heddlu gyhoeddi ei amseroedd ateb "
+                             "galwadau.")
+    drafting.answer_recommendation(ctx, actor=PCC, ref=ref, number=3, kind="action-proposed",
+                                   text="The force will publish them each quarter.")
+    assert route.request_sign_off(ctx, actor=OPCC, ref=ref) == [
+        "in one language only: recommendation 3's answer: English only"]
+
+    # sign-off is refused while a text is in one language only, listing it; nothing moves
+    with_english = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    with pytest.raises(OneLanguageOnly) as refused:
+        route.sign_off(ctx, actor=PCC, ref=ref, version=with_english)
+    assert "published in Welsh and English, so sign-off waits for both" in str(refused.value)
+    assert "recommendation 3's answer: English only" in str(refused.value)
+    assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "awaiting sign-off"
+    drafting.answer_recommendation(ctx, actor=PCC, ref=ref, number=3, kind="action-proposed",
+                                   lang="cy", text="Bydd yr heddlu'n eu cyhoeddi bob chwarter.")
+    both = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    assert both != with_english  # the version's hash covers the Welsh too
+    record = reading.record(ctx, actor=OPCC, ref=ref)
+    assert record.recommendations[2].answer.text == "The force will publish them each quarter."
+    assert record.recommendations[2].answer.cy_text.startswith("Bydd yr heddlu")
+
+    route.sign_off(ctx, actor=PCC, ref=ref, version=both)
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    files = publishing.publish_site(ctx, ref)
+    assert set(files) == {"page", "text", "pdf", "page_cy", "text_cy", "pdf_cy"}
+
+    site = ctx.settings.site
+    english = (site / files["page"]["path"]).read_text(encoding="utf-8")
+    welsh = (site / files["page_cy"]["path"]).read_text(encoding="utf-8")
+    assert '<html lang="en-GB">' in english and '<html lang="cy">' in welsh
+    for page in (english, welsh):  # each names the other, and itself
+        assert f'hreflang="cy" href="{ctx.settings.site_address}/responses/{ref}/index.cy.html"' \
+            in page
+        assert f'hreflang="en-GB" href="{ctx.settings.site_address}/responses/{ref}/index.html"' \
+            in page
+    assert "<h2 id=\"recommendations\">Argymhellion</h2>" in welsh
+    assert "Ymateb cychwynnol Comisiynydd Heddlu a Throseddu Dyfed-Powys" in welsh
+    assert "Cyhoeddwyd ar Dydd Llun 2 Hydref 2023 (ar ddiwrnod 5 o 56 (mewn pryd))" in welsh
+    assert "Bydd yr heddlu&#39;n eu cyhoeddi bob chwarter." in welsh
+    assert "Ymateb (camau arfaethedig):" in welsh and "Angen gwella" in welsh
+    assert "Published on Mon 02 Oct 2023" in english and "Argymhellion" not in english
+
+    from pypdf import PdfReader
+
+    pdf_cy = PdfReader(io.BytesIO((site / files["pdf_cy"]["path"]).read_bytes()))
+    text = " ".join(page.extract_text() for page in pdf_cy.pages)
+    assert "Argymhellion" in text and "Hydref" in text
+    assert (site / files["text_cy"]["path"]).read_text().startswith(
+        "Heddlu Dyfed-Powys cofnod ymateb i'r arolygiad")
+
+    index = (site / "index.html").read_text()
+    assert f'href="responses/{ref}/index.cy.html" hreflang="cy">Cymraeg</a>' in index
+    feed = (site / "feed.atom").read_text()
+    assert f'hreflang="cy" href="{ctx.settings.site_address}/responses/{ref}/index.cy.html"' \
+        in feed
+
+    mailing.deliver(ctx, ref)
+    assert publishing.finish_copies(ctx, ref)
+    copies = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+              for p in sorted((home / "outbox").glob("*.eml"))]
+    copies = [m for m in copies if m["Subject"].startswith("Section 55 response")]
+    assert len(copies) == 2
+    for copy in copies:  # each statutory copy carries both languages' PDFs, Welsh first
+        assert [a.get_filename() for a in copy.iter_attachments()] == [f"{ref}.cy.pdf",
+                                                                       f"{ref}.pdf"]
+    assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "copies sent"
+    assert anchoring.verify(ctx, actor=AUDITOR, sources=[
+        str(anchoring.anchors_file(ctx, ctx.offices.only))]).ok
+
+
+def test_export_carries_both_languages_and_imports_back_to_the_same_version(ctx):
+    ref = opened(ctx)
+    text = reading.export(ctx, actor=OPCC, ref=ref)
+    assert "\n=== Cymraeg ===\n" in text and "Meysydd i'w gwella\t" in text
+    again = parse_record(text)
+    assert again.content_hash() == reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    before = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="summary", lang="cy",
+                       value="<p>Crynodeb newydd.</p>")
+    after = reading.record(ctx, actor=OPCC, ref=ref)
+    assert after.cy.summary == "<p>Crynodeb newydd.</p>"
+    assert after.summary == parse_record(BILINGUAL.read_text()).summary  # English untouched
+    assert reading.show(ctx, actor=OPCC, ref=ref)["current_version"] != before
+
+
+def test_bilingual_documents_that_do_not_match_are_refused_naming_what(ctx, tmp_path):
+    source = BILINGUAL.read_text(encoding="utf-8")
+    fewer = source.replace(
+        "- Dylai'r heddlu wella sut mae'n adnabod galwyr agored i niwed.\n", "")
+    with pytest.raises(InvalidInput, match="areas for improvement: 2 in English, 1 in Welsh"):
+        parse_record(fewer)
+    lost = source.replace("Byddaf yn dal", "Byddaf yn dal\n\nGair coll heb bennawd\t\t\n\n",
+                          1).replace("Teitl yr arolygiad", "Nodyn rhydd\nTeitl yr arolygiad")
+    with pytest.raises(LostText) as refused:
+        parse_record(lost)
+    line = source.splitlines().index("=== Cymraeg ===") + 1
+    assert [n for n, _ in refused.value.passages][0] > line  # counted in the whole document
+    kinds = source.replace("Ateb (camau a gymerwyd):", "Ateb (dim camau):")
+    with pytest.raises(InvalidInput, match="the answer's kind is action taken in English and "
+                                           "no action in Welsh"):
+        parse_record(kinds)
+    two = source + "\n=== Cymraeg ===\n\nHeddlu\tHeddlu Dyfed-Powys\n"
+    with pytest.raises(InvalidInput, match="two Welsh parts"):
+        parse_record(two)
+
+
+def test_an_english_office_refuses_welsh_and_a_welsh_review_keeps_its_welsh(
+        home, ctx, seed_text):
+    english = make_ctx(home / "english")
+    with pytest.raises(InvalidInput, match="publishes in English only, and this record has a "
+                                           "Welsh part"):
+        drafting.open_review(english, actor="opcc.officer@example.org",
+                             record=parse_record(BILINGUAL.read_text()),
+                             published_on=PUBLISHED)
+    staffs = drafting.open_review(english, actor="opcc.officer@example.org",
+                                  record=parse_record(seed_text), published_on=PUBLISHED)
+    with pytest.raises(InvalidInput, match="--lang: this review is in English only|lang: this "
+                                           "review is in English only"):
+        drafting.edit_text(english, actor="opcc.officer@example.org", ref=staffs,
+                           field_name="summary", value="Crynodeb", lang="cy")
+    # a Welsh review given an English-only document keeps its Welsh: refused, nothing changed
+    ref = opened(ctx)
+    before = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    english_only = BILINGUAL.read_text().split("=== Cymraeg ===")[0]
+    with pytest.raises(InvalidInput, match="kept in Welsh and English, and this document has "
+                                           "no Welsh part"):
+        drafting.replace_content(ctx, actor=OPCC, ref=ref, record=parse_record(english_only),
+                                 source="english.txt")
+    assert reading.show(ctx, actor=OPCC, ref=ref)["current_version"] == before
+    # and a Welsh review opened from an English-only document has its Welsh still to write
+    ref2 = drafting.open_review(ctx, actor=OPCC, record=parse_record(english_only),
+                                published_on=PUBLISHED, again=True)
+    record = reading.record(ctx, actor=OPCC, ref=ref2)
+    assert record.cy.force == "Heddlu Dyfed-Powys" and record.cy.chief_officer == "Prif Gwnstabl"
+    gaps = record.language_gaps()
+    assert "title: English only" in gaps and "recommendation 1: English only" in gaps
+    assert not any("force" in g or "inspectorate" in g for g in gaps)
+
+
+def test_both_pages_pass_the_nu_html_checker(ctx):
+    ref = opened(ctx)
+    version = to_sign_off(ctx, ref)
+    route.sign_off(ctx, actor=PCC, ref=ref, version=version)
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    files = publishing.publish_site(ctx, ref)
+    site = ctx.settings.site
+    assert nu_errors(site / files["page"]["path"], site / files["page_cy"]["path"],
+                     site / "index.html") == []
+    # the checker can fail: the same Welsh page with one element left open
+    broken = site / "broken.html"
+    broken.write_text((site / files["page_cy"]["path"]).read_text().replace("</ul>", "", 1))
+    assert nu_errors(broken) != []
