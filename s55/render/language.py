@@ -90,11 +90,14 @@ def progress(published_on: date, last_day: date | None, done_on: date, lang: str
     period = (last_day - published_on).days + 1
     late = (done_on - last_day).days
     t = translations(lang)
-    if late > 0:
-        said = t.ngettext("%(days)s day late", "%(days)s days late", late) if short else \
-            t.ngettext("published %(days)s day late", "published %(days)s days late", late)
-        return said % {"days": number(late, lang)}
-    said = t.gettext("on day %(day)s of %(period)s (on time)" if short
-                     else "published on day %(day)s of %(period)s (on time)")
-    return said % {"day": number(day_of_period(published_on, done_on), lang),
+    if late > 0 and short:
+        said = t.ngettext("%(days)s day late", "%(days)s days late", late)
+    elif late > 0:
+        said = t.ngettext("published %(days)s day late", "published %(days)s days late", late)
+    elif short:
+        said = t.gettext("on day %(day)s of %(period)s (on time)")
+    else:
+        said = t.gettext("published on day %(day)s of %(period)s (on time)")
+    return said % {"days": number(late, lang),
+                   "day": number(day_of_period(published_on, done_on), lang),
                    "period": number(period, lang)}
