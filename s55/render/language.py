@@ -47,20 +47,21 @@ def _(lang: str, message: str, **values) -> str:
 
 
 def long_date(day: date | None, lang: str = "en") -> str:
-    """'Wed 19 Oct 2022' in English (as s55 has always written it); 'Dydd Mercher 19 Hydref
-    2022' in Welsh, from CLDR."""
+    """'Wed 19 Oct 2022' in English (as s55 has always written it); '19 Hydref 2022' in Welsh,
+    from CLDR (without the day's name, which a Welsh sentence would mutate: 'ar ddydd
+    Mercher')."""
     if day is None:
         return _(lang, "none")
     if lang == "en":
         return day.strftime("%a %d %b %Y")
     from babel.dates import format_date
 
-    return format_date(day, "EEEE d MMMM y", locale=lang)
+    return format_date(day, "d MMMM y", locale=lang)
 
 
 def date_time(value: datetime, lang: str = "en") -> str:
     """A moment in Europe/London, its zone named: 'Tue 18 Oct 2022 15:00 BST'; in Welsh
-    'Dydd Mawrth 18 Hydref 2022 15:00 BST' (the zone's abbreviation is the same in both)."""
+    '18 Hydref 2022 15:00 BST' (the zone's abbreviation is the same in both)."""
     from zoneinfo import ZoneInfo
 
     local = value.astimezone(ZoneInfo("Europe/London"))
@@ -68,7 +69,7 @@ def date_time(value: datetime, lang: str = "en") -> str:
         return local.strftime("%a %d %b %Y %H:%M %Z")
     from babel.dates import format_date
 
-    return f"{format_date(local.date(), 'EEEE d MMMM y', locale=lang)} " \
+    return f"{format_date(local.date(), 'd MMMM y', locale=lang)} " \
            f"{local.strftime('%H:%M %Z')}"
 
 

@@ -16,7 +16,8 @@ from ..config import load_recipients
 from ..domain import deadlines
 from ..domain.record import Record
 from ..domain.workflow import NOTICES, Role, Stage
-from ..mail.compose import Composed, compose
+from ..mail.compose import TRANSLATED, Composed, compose, compose_bilingual
+from ..render import language
 from ..mail.transport import Result, transport_for
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
@@ -39,8 +40,26 @@ def recipients(ctx: Context, office, to: str) -> list[tuple[str, str]]:
 
 
 def mail_context(ctx: Context, session: Session, row: Review, record: Record,
-                 pub: Publication | None) -> dict:
-    """Everything a message may say; the dates come with how each was worked out."""
+                 pub: Publication | None, lang: str = "en") -> dict:
+    """Everything a message may say; the dates come with how each was worked out. In Welsh
+    (`lang='cy'`, a bilingual record): the record's Welsh names and titles, Babel's dates, the
+    Welsh page; what the Welsh messages say so far (compose.TRANSLATED)."""
+    if lang == "cy":
+        english = mail_context(ctx, session, row, record, pub)
+        published_on = london_date(pub.requested_at) if pub else None
+        office = ctx.office_of(row)
+        return {**english, "force": record.cy.force, "title": record.cy.title,
+                "lpb_title": record.cy.local_policing_body,
+                "chief_officer_title": record.cy.chief_officer,
+                "office": office.name_cy or office.name,
+                "report_published_long": language.long_date(row.report_published_on, "cy"),
+                "statutory_last_day_long": language.long_date(row.statutory_last_day, "cy"),
+                "published_on_long": language.long_date(published_on, "cy")
+                if published_on else "",
+                "progress": language.progress(row.report_published_on, row.statutory_last_day,
+                                              published_on, "cy")
+                if published_on and pub.published_at else english["progress"],
+                "page_url": page_url(ctx, row, "cy")}
     today = ctx.today()
     published_on = london_date(pub.requested_at) if pub else None
     rules = ctx.kind(row.kind)
@@ -104,7 +123,7 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
     """Write the messages the review's stage calls for, unless written already; returns how many."""
     cancel_superseded(session, row, keep_round=not moved)
     written = 0
-    context = None  # worked out only if a message is to be written (most decisions write none)
+    context = welsh = None  # worked out only if a message is to be written (most write none)
     office = ctx.office_of(row)
     for notice in NOTICES.get(Stage(row.stage), ()):
         version = row.current_version if notice.per_version else ""
@@ -113,11 +132,19 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
         for name, email in recipients(ctx, office, notice.to):
             if repo.outbox_has(session, row.id, version, purpose, email):
                 continue
-            context = context or mail_context(ctx, session, row, repo.current_record(session, row),
-                                              pub)
-            message = compose(notice.template, {**context, "recipient": email,
-                                                "recipient_name": name},
-                              ctx.templates(office))
+            if context is None:
+                record = repo.current_record(session, row)
+                context = mail_context(ctx, session, row, record, pub)
+                # a Welsh office's messages go in both languages (those translated so far)
+                welsh = mail_context(ctx, session, row, record, pub, "cy") \
+                    if office.welsh and record.bilingual else None
+            who = {"recipient": email, "recipient_name": name}
+            if welsh is not None and notice.template in TRANSLATED:
+                message = compose_bilingual(notice.template, {**context, **who},
+                                            {**welsh, **who}, ctx.templates(office),
+                                            welsh_first=office.welsh_first)
+            else:
+                message = compose(notice.template, {**context, **who}, ctx.templates(office))
             session.add(outbox_row(
                 review_id=row.id, key=f"{row.ref}|{version}|{purpose}|{email}", version=version,
                 purpose=purpose, template=notice.template, email=email, name=name,

@@ -115,7 +115,7 @@ def test_a_welsh_review_from_import_to_copies_sent(ctx, home):
             in page
     assert "<h2 id=\"recommendations\">Argymhellion</h2>" in welsh
     assert "Ymateb cychwynnol Comisiynydd Heddlu a Throseddu Dyfed-Powys" in welsh
-    assert "Cyhoeddwyd ar Dydd Llun 2 Hydref 2023 (ar ddiwrnod 5 o 56 (mewn pryd))" in welsh
+    assert "Cyhoeddwyd ar 2 Hydref 2023 (ar ddiwrnod 5 o 56 (mewn pryd))" in welsh
     assert "Bydd yr heddlu&#39;n eu cyhoeddi bob chwarter." in welsh
     assert "Ymateb (camau arfaethedig):" in welsh and "Angen gwella" in welsh
     assert "Published on Mon 02 Oct 2023" in english and "Argymhellion" not in english
@@ -138,11 +138,30 @@ def test_a_welsh_review_from_import_to_copies_sent(ctx, home):
     assert publishing.finish_copies(ctx, ref)
     copies = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
               for p in sorted((home / "outbox").glob("*.eml"))]
-    copies = [m for m in copies if m["Subject"].startswith("Section 55 response")]
+    copies = [m for m in copies if "Section 55 response" in m["Subject"]]
     assert len(copies) == 2
-    for copy in copies:  # each statutory copy carries both languages' PDFs, Welsh first
+    for copy in copies:  # each statutory copy carries both languages, Welsh first (the
+        # office's welsh_first), and both PDFs
+        assert copy["Subject"] == ("Ymateb adran 55: Heddlu Dyfed-Powys, PEEL 2023–25: "
+                                   "Arolygiad o Heddlu Dyfed-Powys / Section 55 response: "
+                                   "Dyfed-Powys Police, PEEL 2023–25: An inspection of "
+                                   "Dyfed-Powys Police")
+        text = copy.get_body(("plain",)).get_content()
+        assert text.index("O dan adran 55(6) o Ddeddf yr Heddlu 1996") < text.index(
+            "Under section 55(6) of the Police Act 1996")
+        assert "a gyhoeddwyd ar 2 Hydref 2023" in text
+        assert f"/responses/{ref}/index.cy.html" in text
+        assert text.count("Y trywydd archwilio adeg cyhoeddi: cofnod") == 1
+        html = copy.get_body(("html",)).get_content()
+        assert '<html lang="cy">' in html and '<div lang="en-GB">' in html
         assert [a.get_filename() for a in copy.iter_attachments()] == [f"{ref}.cy.pdf",
                                                                        f"{ref}.pdf"]
+    # the office's own people are told in both languages too; the route's messages before
+    # publication go in English until their Welsh is written (compose.TRANSLATED)
+    told = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((home / "outbox").glob("*.eml"))]
+    published_notice = next(m for m in told if m["Subject"].startswith("Wedi'i gyhoeddi"))
+    assert "/ Published: " in published_notice["Subject"]
     assert reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] == "copies sent"
     assert anchoring.verify(ctx, actor=AUDITOR, sources=[
         str(anchoring.anchors_file(ctx, ctx.offices.only))]).ok

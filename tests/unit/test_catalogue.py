@@ -73,7 +73,7 @@ def test_a_welsh_text_keeps_every_place_of_its_english():
 def test_welsh_dates_and_numbers_come_from_cldr():
     from datetime import date
 
-    assert language.long_date(date(2023, 10, 2), "cy") == "Dydd Llun 2 Hydref 2023"
+    assert language.long_date(date(2023, 10, 2), "cy") == "2 Hydref 2023"
     assert language.long_date(date(2023, 10, 2), "en") == "Mon 02 Oct 2023"
     assert language.progress(date(2023, 9, 28), date(2023, 11, 22), date(2023, 11, 24),
                              "cy") == "cyhoeddwyd 2 ddiwrnod yn hwyr"
