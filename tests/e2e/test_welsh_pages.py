@@ -7,17 +7,18 @@ from __future__ import annotations
 import pytest
 
 from s55.services import publishing, route
-from tests.e2e.test_web import axe_violations, browser  # noqa: F401 (a fixture)
-from tests.integration.test_welsh import (  # noqa: F401 (fixtures)
-    OPCC, PCC, WHEN, office_file, opened, to_sign_off,
-)
 from tests.conftest import make_ctx
+from tests.e2e import test_web
+from tests.e2e.test_web import axe_violations
+from tests.integration import test_welsh
+from tests.integration.test_welsh import OPCC, PCC, WHEN, opened, to_sign_off
 
 pytestmark = pytest.mark.slow
+browser, office_file = test_web.browser, test_welsh.office_file  # their fixtures, shared
 
 
 def test_the_welsh_page_reads_in_welsh_passes_axe_and_links_to_the_english(
-        browser, home, office_file):  # noqa: F811
+        browser, home, office_file):
     ctx = make_ctx(home, when=WHEN, office_file=office_file)
     ref = opened(ctx)
     route.sign_off(ctx, actor=PCC, ref=ref, version=to_sign_off(ctx, ref))
