@@ -82,7 +82,7 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
     content). Every word is placed, or LostText names what could not be (by line, or for a
     Word document by paragraph or table row)."""
     from ..freetext import DuplicateHeading, heading_map, looks_like_house_style, parse_free_text
-    from ..housestyle import LostText, answer_kind as kind_of, parse_record
+    from ..housestyle import WELSH_MARK, LostText, answer_kind as kind_of, parse_record
 
     kind = kind_of(answer_kind)  # checked before the file is read: a typo is named first
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
@@ -109,6 +109,14 @@ def read_record(ctx, path: Path, *, title: str | None = None, force: str | None 
                     raise house from None
                 notes.append("read as free text: it has some of the house style's labels but "
                              "not its parts")
+        elif any(WELSH_MARK.fullmatch(line.strip()) for line in text.splitlines()
+                 if line.strip()):
+            # two languages are read in the bilingual house style only: read as free text,
+            # the Welsh would be taken for more of the English
+            raise InvalidInput("Welsh", f"{path.name} has a Welsh part ('Cymraeg') but is not "
+                               "in the house style; a document in Welsh and English is read in "
+                               "the bilingual house style (README, Welsh and English): `s55 "
+                               "export` a review to see it")
         else:
             record = free_text()
     except LostText as lost:

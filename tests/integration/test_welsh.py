@@ -203,6 +203,20 @@ def test_bilingual_documents_that_do_not_match_are_refused_naming_what(ctx, tmp_
         parse_record(two)
 
 
+def test_a_word_document_in_two_languages_is_refused_saying_why(ctx, tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Summary", 1)
+    document.add_paragraph("The force is good at preventing crime.")
+    document.add_heading("Cymraeg", 1)
+    document.add_heading("Crynodeb", 2)
+    document.add_paragraph("Mae'r heddlu'n dda am atal troseddau.")
+    document.save(str(tmp_path / "both.docx"))
+    with pytest.raises(InvalidInput, match="has a Welsh part .* but is not in the house style"):
+        importing.read_record(ctx, tmp_path / "both.docx", actor=OPCC)
+
+
 def test_an_english_office_refuses_welsh_and_a_welsh_review_keeps_its_welsh(
         home, ctx, seed_text):
     english = make_ctx(home / "english")
