@@ -243,7 +243,7 @@ def _parse_bilingual(parts: dict[str, tuple[int, str]], warnings: list[str] | No
             raise InvalidInput(f"{LANGUAGES[lang]} part: {bad.field}", f"{bad.rule} (its "
                                f"lines counted from line {offset + 1} of the document, where "
                                "the part begins)") from None
-    return records["en"].with_welsh(records["cy"])
+    return _untranslated(records["en"].with_welsh(records["cy"]))
 
 
 class LostText(InvalidInput):
@@ -514,7 +514,8 @@ _CY_GRADE_END = re.compile(r"^(?P<area>.+?)\s*[–—:-]\s*(?P<grade>rhagorol|da
                            r"angen gwella|angen ei wella|annigonol)\s*$", re.I)
 # 'Ymateb i'r cyhoedd' (responding to the public) is an area: a section's heading names an
 # office holder
-_HOLDER = r"(?=.*\b(?:prif|comisiynydd|cwnstabl|maer|commissioner|constable|mayor)\b)"
+_HOLDER = (r"(?=.*(?:\b(?:prif|comisiynydd|cwnstabl|maer|commissioner|constable|mayor)\b"
+           r"|\(to translate\)))")
 _CY_SECTIONS = ((re.compile(rf"^ymateb cychwynnol\s+{_HOLDER}(?P<who>[^:]+)$", re.I),
                  "{who} initial response"),
                 (re.compile(rf"^sylwadau cyffredinol\s+{_HOLDER}(?P<who>[^:]+)$", re.I),
@@ -578,9 +579,12 @@ def from_welsh(text: str) -> str:
                 line = section
             elif heading.casefold().endswith("cofnod ymateb i'r arolygiad"):
                 line = "inspection response record"
-        line = _CY_ANSWER.sub(lambda m: f"{m['lead']}Answer ({_kind_from_welsh(m['kind'])}):",
-                              line)
-        line = _CY_CAUSE.sub(lambda m: f"{m['lead']}Cause for concern:", line)
+        label, tab, value = line.partition("\t")  # (a label line's value too: its first item)
+        for part in (value if tab else label,):
+            part = _CY_ANSWER.sub(
+                lambda m: f"{m['lead']}Answer ({_kind_from_welsh(m['kind'])}):", part)
+            part = _CY_CAUSE.sub(lambda m: f"{m['lead']}Cause for concern:", part)
+            line = f"{label}\t{part}" if tab else part
         out.append(line)
     return "\n".join(out)
 
@@ -595,6 +599,32 @@ def _grade_from_welsh(text: str) -> str:
 
 def _kind_from_welsh(said: str) -> str:
     return next(str(k) for k, w in WELSH_KINDS.items() if w == " ".join(said.split()).casefold())
+
+
+# a text still to write in one language, as a bilingual export shows it (a translator
+# replaces it); read back, it is that text still to write
+UNTRANSLATED = "(to translate)"
+
+
+def _untranslated(record: Record) -> Record:
+    """The bilingual record read back, each UNTRANSLATED an empty text again."""
+    from dataclasses import replace
+
+    def text(value: str) -> str:
+        return "" if value.strip() == UNTRANSLATED else value
+
+    def item(i: Item) -> Item:
+        return replace(i, text=text(i.text), cy_text=text(i.cy_text),
+                       answer=i.answer and replace(i.answer, text=text(i.answer.text),
+                                                   cy_text=text(i.answer.cy_text)))
+
+    cy = record.cy
+    return replace(record, **{name: tuple(item(i) for i in getattr(record, name))
+                              for name in ("recommendations", "causes_of_concern",
+                                           "areas_for_improvement")},
+                   cy=replace(cy, force=text(cy.force), title=text(cy.title),
+                              local_policing_body=text(cy.local_policing_body),
+                              chief_officer=text(cy.chief_officer)))
 
 
 def format_bilingual(record: Record, *, version: str = "") -> str:
@@ -619,6 +649,16 @@ def format_part(record: Record, version: str, lang: str) -> str:
 def _format_one(record: Record, version: str, lang: str) -> str:
     """One language's part (`lang='cy'`: the Welsh part, under the Welsh labels)."""
     cy = lang == "cy"
+    if cy:  # a Welsh name or title still to write is shown as such, and read back as such
+        view = object.__new__(Record)
+        for name in Record.__dataclass_fields__:
+            object.__setattr__(view, name, getattr(record, name))
+        object.__setattr__(view, "force", record.force or UNTRANSLATED)
+        object.__setattr__(view, "title", record.title or UNTRANSLATED)
+        for holder in ("local_policing_body", "chief_officer"):
+            held = getattr(record, holder)
+            object.__setattr__(view, holder, OfficeHolder(held.title or UNTRANSLATED, held.name))
+        record = view
     label = (lambda name: WELSH_LABELS[name]) if cy else (lambda name: HEADER_LABELS[name])
     grade = (lambda g: WELSH_GRADES.get(g, g)) if cy else (lambda g: g)
     lpb, co = record.local_policing_body.title, record.chief_officer.title
@@ -663,9 +703,9 @@ def _format_items(areas: list[str], lists, grades: dict[str, str] | None = None,
             out.append(f"{area} – {grades[area]}" if area in (grades or {}) else f"{area}:")
         for prefix, items in lists:
             for item in (i for i in items if i.area == area):
-                out.append(f"- {prefix}{item.text}")
+                out.append(f"- {prefix}{item.text or UNTRANSLATED}")
                 if item.answer:
                     kind = WELSH_KINDS[item.answer.kind] if lang == "cy" else item.answer.kind
                     said = "Ateb" if lang == "cy" else "Answer"
-                    out.append(f"  {said} ({kind}): {item.answer.text}")
+                    out.append(f"  {said} ({kind}): {item.answer.text or UNTRANSLATED}")
     return "\n".join(out)

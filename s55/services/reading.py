@@ -80,10 +80,14 @@ def show(ctx: Context, *, actor: str | None, ref: str) -> dict:
             out["chief_officer_due_in"] = _due_in(row.chief_officer_due, today, ctx.holidays)
         out["outstanding"] = sign_off_blockers(record, rules.answer_every_recommendation)
         out["recommendations"] = [
-            {"number": n, "text": item.text,
+            {"number": n, "text": item.text or item.cy_text,  # (an item written in Welsh first)
              "answer": {"kind": str(item.answer.kind), "text": item.answer.text}
-             if item.answer else None}
+             if item.answer else None,
+             **({"cy_text": item.cy_text, "cy_answer": item.answer.cy_text if item.answer
+                 else None} if record.bilingual else {})}
             for n, item in enumerate(record.recommendations, 1)]
+        if record.bilingual:
+            out["languages"] = ["en", "cy"]
         out["counts"] = {"recommendations": len(record.recommendations),
                          "causes_of_concern": len(record.causes_of_concern),
                          "areas_for_improvement": len(record.areas_for_improvement),

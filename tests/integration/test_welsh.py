@@ -263,3 +263,26 @@ def test_both_pages_pass_the_nu_html_checker(ctx):
     broken = site / "broken.html"
     broken.write_text((site / files["page_cy"]["path"]).read_text().replace("</ul>", "", 1))
     assert nu_errors(broken) != []
+
+
+def test_an_export_with_texts_still_to_translate_reads_back_as_it_was(ctx, seed_text):
+    """The translator's round trip: export a review whose Welsh is partly written, fill in
+    what the export marks '(to translate)', import it back."""
+    english_only = BILINGUAL.read_text().split("=== Cymraeg ===")[0]
+    ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(english_only),
+                               published_on=PUBLISHED)
+    drafting.add_item(ctx, actor=OPCC, ref=ref, kind="recommendations", lang="cy",
+                      text="Cyhoeddi amseroedd ateb galwadau.")
+    exported = reading.export(ctx, actor=OPCC, ref=ref)
+    assert "- (to translate)" in exported  # the new item's English, and each Welsh item
+    back = parse_record(exported)
+    assert back.content_hash() == reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    assert back.recommendations[-1].text == "" and back.cy.title == ""
+    # the translator writes the Welsh title and the new item's English: those gaps close
+    filled = exported.replace("Teitl yr arolygiad\t(to translate)",
+                              "Teitl yr arolygiad\tArolygiad PEEL", 1)
+    filled = filled.replace("- (to translate)", "- Publish call answering times.", 1)
+    now = parse_record(filled)
+    assert "title: English only" not in now.language_gaps()
+    assert now.recommendations[-1].text == "Publish call answering times."
+    assert now.recommendations[-1].cy_text == "Cyhoeddi amseroedd ateb galwadau."
