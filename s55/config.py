@@ -86,7 +86,7 @@ def _read(path: Path) -> dict:
     return data
 
 
-PERSON_KEYS = {"email", "name", "role", "title", "acting_for"}
+PERSON_KEYS = {"email", "name", "role", "title", "acting_for", "language"}
 OFFICE_KEYS = {"office", "force", "force_id", "local_policing_body_title", "chief_officer_title",
                "chief_executive", "code", "site_url", "mail_from", "welsh", "people",
                "welsh_first", "force_cy", "local_policing_body_title_cy",
@@ -111,11 +111,14 @@ def _people(data: dict, where: str, office: str, roles: frozenset[Role]) -> list
         try:
             person = Person(email=row["email"], name=row["name"], role=Role(row["role"]),
                             title=row.get("title", ""), acting_for=row.get("acting_for", ""),
-                            office=office)
+                            office=office, language=str(row.get("language") or ""))
         except (KeyError, ValueError, TypeError) as err:
             raise InvalidInput(f"{where}: people[{n}]",
                                f"needs email, name and a role of "
                                f"{', '.join(sorted(roles))} ({err})") from None
+        if person.language not in ("", "en", "cy"):
+            raise InvalidInput(f"{where}: people[{n}]: language", f"must be en or cy, not "
+                               f"'{person.language}'")
         if person.role not in roles:
             raise InvalidInput(f"{where}: people[{n}]",
                                f"the role '{person.role}' belongs in "

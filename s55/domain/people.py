@@ -16,6 +16,7 @@ class Person:
     title: str = ""  # "Police and Crime Commissioner", "Staff officer to the Chief Constable"
     acting_for: str = ""  # a delegate names the office holder's email
     office: str = ""  # the id of the office they belong to; "" for a national reader
+    language: str = ""  # the web app's language for them ('cy', 'en'); "" for the office's
 
     @property
     def is_delegate(self) -> bool:

@@ -250,12 +250,15 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
                          text: str | None = None, initial_response: str | None = None,
                          overall_comments: str | None = None,
                          answers: dict[int, tuple[str, str]] | None = None,
-                         lang: str = "en") -> str | None:
+                         lang: str = "en", welsh: dict[str, str] | None = None,
+                         answers_cy: dict[int, str] | None = None) -> str | None:
     """One form's comments and answers as one decision: every part is checked, then all of it
     is stored as one version with one audit entry and one route request, or none of it (and
     the refusal is on the record, like any other).
 
-    `answers` maps a recommendation's number to (kind, text); an empty text is no answer.
+    `answers` maps a recommendation's number to (kind, text); an empty text is no answer. On
+    a bilingual record the form gives both languages: `welsh` the comments' Welsh (keys text,
+    initial_response, overall_comments) and `answers_cy` each answer's Welsh text.
     """
     person = ctx.offices.find(actor or "")
     commenting = text is not None or initial_response is not None or overall_comments is not None
@@ -266,7 +269,10 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         checked = {n: _answer(n, kind, text, field_kind=f"kind-{n}", field_text=f"answer-{n}")
                    for n, (kind, text) in sorted((answers or {}).items()) if text.strip()}
         _action, given = _comment_fields(ctx, actor, text, initial_response, overall_comments)
-        if not given and not checked:
+        _action, given_cy = _comment_fields(ctx, actor, *(
+            (welsh or {}).get(k) for k in ("text", "initial_response", "overall_comments")))
+        welsh_answers = {n: t for n, t in (answers_cy or {}).items() if t.strip()}
+        if not given and not checked and not given_cy and not welsh_answers:
             raise InvalidInput("text", "give the comments or an answer: there is nothing to "
                                        "record")
         if checked and action != Action.ANSWER_RECOMMENDATION:
@@ -282,8 +288,29 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         if lang != "en":
             d.details["lang"] = lang
         record = _with_answers(_with_comments(now, given, lang), checked, lang)
+        if given_cy or welsh_answers:
+            language("cy", record)
+            record = _with_comments(record, given_cy, "cy")
+            for n, said in sorted(welsh_answers.items()):
+                if not 1 <= n <= len(record.recommendations):
+                    raise InvalidInput(f"answer-{n}-cy", f"there is no recommendation {n}")
+                kept = record.recommendations[n - 1].answer
+                if kept is None:  # the kind comes with the English answer (or the form's)
+                    kind = (answers or {}).get(n, ("", ""))[0]
+                    kept = _answer(n, kind, said, field_kind=f"kind-{n}",
+                                   field_text=f"answer-{n}-cy")
+                    kept = Answer(kept.kind, "", "")
+                if kept.cy_text != said:
+                    record = record.with_answer(n, replace(kept, cy_text=said))
+                    parts_cy = d.details.setdefault("answered_in_welsh", [])
+                    parts_cy.append(n)
         parts = ([str(action)] if given else []) + (
             [f"answered recommendation{'s' if len(checked) > 1 else ''} "
              f"{', '.join(map(str, checked))}"] if checked else [])
+        if given_cy:
+            parts.append(f"{action} in Welsh")
+        if d.details.get("answered_in_welsh"):
+            parts.append("answered in Welsh " + ", ".join(
+                map(str, d.details["answered_in_welsh"])))
         return d.save(record, "; ".join(parts) or "no change")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,10 +18,12 @@ from ..domain.errors import (
     UnansweredRecommendations, WrongStage,
 )
 from ..render.environment import environment
+from ..render.language import HTML_LANG, LANGS, NAMES
 from ..services import signin
 from ..services.context import Context
 
 COOKIE = "s55_session"
+LANGUAGE_COOKIE = "s55_language"  # the page language a person chose on this browser
 MAX_TEXT = 50_000  # characters in one field: far more than any response needs
 STATUS = {NotPermitted: 403, NotFound: 404, InvalidInput: 400, StaleVersion: 409, Conflict: 409,
           WrongStage: 409, UnansweredRecommendations: 409}
@@ -83,6 +86,26 @@ class Web:
         return cls(ctx, environment(ctx.settings.templates_dir))
 
     @property
+    def welsh(self) -> bool:
+        """Whether any office of this service keeps its responses in Welsh too."""
+        return any(office.welsh for office in self.ctx.offices)
+
+    def language(self, request: Request, user: Person | None) -> str:
+        """The language a page is read in: the person's choice on this browser (the switch on
+        every page), else their own setting (`language` in the office's list), else their
+        office's first language; English where no office of the service is Welsh."""
+        if not self.welsh:
+            return "en"
+        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        if chosen in LANGS:
+            return chosen
+        person = self.ctx.offices.find(user.email) if user else None
+        if person is not None and person.language in LANGS:
+            return person.language
+        office = self.ctx.offices.serves(person.office) if person and person.office else None
+        return "cy" if office is not None and office.welsh_first else "en"
+
+    @property
     def name(self) -> str:
         """What the app is called before anyone signs in: the office's name, or on a
         service of many offices, s55's."""
@@ -90,9 +113,16 @@ class Web:
 
     def page(self, request: Request, name: str, status: int = 200, **values) -> HTMLResponse:
         user = values.pop("user", None)
-        body = self.pages.get_template(f"web/{name}").render(
+        lang = self.language(request, user)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        body = environment(self.ctx.settings.templates_dir, lang).get_template(
+            f"web/{name}").render(
             request=request, office=user.office if user and user.office else self.name,
-            user=user, **values)
+            user=user, switch=[{"lang": other, "hreflang": HTML_LANG[other],
+                                "name": NAMES[other],
+                                "href": f"/language/{other}?next={quote(here, safe='')}"}
+                               for other in LANGS if other != lang] if self.welsh else [],
+            **values)
         return HTMLResponse(body, status_code=status)
 
 

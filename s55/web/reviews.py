@@ -45,9 +45,13 @@ def review_page(request: Request, w: Web, ref: str, person: Person, status: int 
                                    new=data["current_version"])
         except (NotFound, InvalidInput):
             changes = []  # not a version of this review: nothing to compare
+    record = reading.record(w.ctx, actor=person.email, ref=ref)
+    lang = w.language(request, person)
     return w.page(request, "review.html", status=status, user=person, r=data,
                   allowed=set(data["allowed"]),
-                  record=reading.record(w.ctx, actor=person.email, ref=ref),
+                  # a bilingual review reads in the page's language; its forms take both
+                  record=record.in_language(lang), bilingual=record.bilingual,
+                  english=record, welsh=record.in_language("cy") if record.bilingual else None,
                   trail=reading.audit_trail(w.ctx, actor=person.email, ref=ref),
                   typed=typed or {}, problem=problem, sent=sent, changes=changes,
                   done=DONE.get(request.query_params.get("done", ""), ""),
@@ -101,11 +105,18 @@ def save_comments(request: Request, w: Web, ref: str, person: Person, fields: di
         given = {"text": fields.get("text"), "initial_response": fields.get("initial"),
                  "overall_comments": fields.get("overall")}
         numbers = sorted(int(k.split("-")[1]) for k in fields if re.fullmatch(r"answer-\d+", k))
+        # a bilingual review's form: the Welsh of each text in a field of its own ('-cy')
+        welsh = {"text": fields.get("text-cy"), "initial_response": fields.get("initial-cy"),
+                 "overall_comments": fields.get("overall-cy")}
+        welsh = {k: rich_text(v) for k, v in welsh.items() if v is not None and v.strip()}
         drafting.comments_and_answers(
             w.ctx, actor=actor, ref=ref, seen_version=fields.get("version") or None,
             **{k: rich_text(v) for k, v in given.items() if v is not None and v.strip()},
             answers={n: (fields.get(f"kind-{n}", ""), plain_text(fields.get(f"answer-{n}", "")))
-                     for n in numbers})
+                     for n in numbers},
+            welsh=welsh or None,
+            answers_cy={n: plain_text(fields.get(f"answer-{n}-cy", "")) for n in numbers
+                        if f"answer-{n}-cy" in fields} or None)
 
     return decided(request, w, ref, person, fields, decide, "saved")
 

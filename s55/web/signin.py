@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException
 
 from ..domain.errors import InvalidInput
 from ..services import signin
@@ -70,3 +71,20 @@ def signout(request: Request, w: WebDep, person: SignedIn,
 @router.get("/accessibility", response_class=HTMLResponse)
 def accessibility(request: Request, w: WebDep):
     return w.page(request, "accessibility.html", user=maybe_signed_in(request, w))
+
+
+@router.get("/language/{lang}")
+def choose_language(request: Request, w: WebDep, lang: str, next: str = "/"):
+    """The switch on every page: read the pages in this language on this browser, then go back
+    to the page it was chosen on (only ever a page of this app: never another site)."""
+    from ..render.language import LANGS
+    from .common import LANGUAGE_COOKIE
+
+    if lang not in LANGS:
+        raise HTTPException(404)
+    back = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
+    response = RedirectResponse(back, status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, lang, httponly=True, samesite="lax",
+                        secure=w.ctx.settings.web_address.startswith("https://"),
+                        max_age=365 * 24 * 3600)
+    return response

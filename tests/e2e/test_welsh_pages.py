@@ -50,3 +50,80 @@ def test_the_welsh_page_reads_in_welsh_passes_axe_and_links_to_the_english(
     index.get_by_role("link", name="Cymraeg", exact=True).first.click()
     index.wait_for_load_state()
     assert index.locator("html").get_attribute("lang") == "cy"
+
+
+@pytest.fixture
+def welsh_server(home, prefect_api, office_file):
+    """`s55 serve` for the Welsh office (its people read the web app in Welsh first)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import _free_port
+    from tests.waiting import until_up
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api,
+               S55_WEB_URL=f"http://127.0.0.1:{port}", S55_OFFICE_FILE=str(office_file))
+    proc = subprocess.Popen([sys.executable, "-m", "s55", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    url = f"http://127.0.0.1:{port}"
+    problem = until_up(f"{url}/health", proc, seconds=60)
+    if problem:
+        proc.kill()
+        pytest.fail(f"s55 serve did not start ({problem}): {proc.stderr.read()}")
+    yield url
+    proc.terminate()
+    proc.wait(30)
+
+
+def test_a_welsh_office_reads_the_web_app_in_welsh_and_switches_on_every_page(
+        browser, welsh_server, home, office_file):
+    from s55.services import reading
+    from tests.e2e.test_web import mailed_review_link, sign_in
+    from tests.integration.test_welsh import CHIEF
+
+    ctx = make_ctx(home, office_file=office_file, web_url=welsh_server)  # (links to it)
+    ref = opened(ctx)
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+
+    chief = browser.new_context().new_page()
+    sign_in(chief, welsh_server, home, CHIEF,
+            mailed_review_link(home, CHIEF, "Your comments are invited"))
+    # the office puts Welsh first: its people read the pages in Welsh unless they switch
+    assert chief.locator("html").get_attribute("lang") == "cy"
+    assert chief.get_by_role("heading", level=3, name="Argymhellion").is_visible()
+    assert chief.get_by_role("heading", level=1).inner_text().endswith(
+        "PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys")
+    assert axe_violations(chief) == []
+
+    # a bilingual review's form takes both languages, in one decision
+    chief.locator("#text").fill("We accept every recommendation.")
+    chief.locator("#text-cy").fill("Rydym yn derbyn pob argymhelliad.")
+    chief.get_by_role("button", name="Cyflwyno sylwadau").click()
+    assert "Wedi'i wneud: wedi'i gadw." in chief.content()
+    record = reading.record(ctx, actor=OPCC, ref=ref)
+    assert record.chief_officer_response == "<p>We accept every recommendation.</p>"
+    assert record.cy.chief_officer_response == "<p>Rydym yn derbyn pob argymhelliad.</p>"
+    assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "awaiting local policing body"
+
+    # the switch is on every page; the choice holds on the next page
+    chief.get_by_role("link", name="English").click()
+    chief.wait_for_load_state()
+    assert chief.locator("html").get_attribute("lang") == "en-GB"
+    assert chief.url.endswith(f"/reviews/{ref}?done=saved")  # back where it was chosen
+    assert chief.get_by_role("heading", level=3, name="Recommendations").is_visible()
+    assert axe_violations(chief) == []
+    chief.goto(f"{welsh_server}/")
+    assert chief.get_by_role("heading", level=1, name="Open reviews").is_visible()
+    chief.get_by_role("link", name="Cymraeg").click()
+    chief.wait_for_load_state()
+    assert chief.get_by_role("heading", level=1, name="Adolygiadau agored").is_visible()
+    assert axe_violations(chief) == []
+
+    # the switch goes back only to a page of this app
+    chief.goto(f"{welsh_server}/language/en?next=//attacker.invalid/")
+    assert chief.url == f"{welsh_server}/"
+    assert chief.goto(f"{welsh_server}/language/xx").status == 404

@@ -42,6 +42,16 @@ def test_every_marked_text_has_its_welsh():
 
     texts.update({g: "the PEEL grades" for g in GRADES})
     texts.update({str(k): "the kinds of answer" for k in AnswerKind})
+    from s55.domain.workflow import Stage
+
+    texts.update({str(s): "the stages" for s in Stage})
+    texts.update({mark: "the marks" for mark in ("red", "amber", "green")})
+    from s55.domain.workflow import WAITING_FOR, waiting_for
+    from s55.web.common import DONE
+
+    texts.update({said: "what a review waits for" for said in WAITING_FOR.values()})
+    texts[waiting_for(Stage.SIGNED_OFF, released=True)] = "what a review waits for"
+    texts.update({said: "what a form did" for said in DONE.values()})
     missing = []
     for message, where in texts.items():
         msgid = message[0] if isinstance(message, tuple) else message
