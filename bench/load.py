@@ -46,6 +46,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cli", type=int, default=20, help="decisions timed through the CLI")
     args = parser.parse_args()
+    import signal
+
+    # stopped with SIGTERM (or a timeout): stop the stack it started, as on any other exit
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from tests.e2e.test_service_mode import Stack
     from tests.pgcluster import Cluster, free_port
     from tests.waiting import until_up

@@ -19,8 +19,8 @@ class Composed:
 
 
 # the messages whose every text has its Welsh in the catalogue (s55/locale/cy): a Welsh office
-# sends these in both languages; the others go in English until theirs is written
-TRANSLATED = ("statutory_copy", "published")
+# sends these in both languages (all of them; a test keeps the catalogue complete)
+TRANSLATED = TEMPLATES + ("reminder", "signin")
 
 
 def compose(name: str, context: dict, office_templates: tuple[Path, ...] | Path | None = (),

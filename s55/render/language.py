@@ -102,3 +102,69 @@ def progress(published_on: date, last_day: date | None, done_on: date, lang: str
     return said % {"days": number(late, lang),
                    "day": number(day_of_period(published_on, done_on), lang),
                    "period": number(period, lang)}
+
+
+def progress_now(published_on: date, last_day: date | None, today: date, lang: str) -> str:
+    """Where a review stands against the statutory period today (deadlines.progress's
+    English, word for word, in English)."""
+    from ..domain import deadlines
+
+    if lang == "en":
+        return deadlines.progress(published_on, last_day, today)
+    if last_day is None:
+        return _(lang, "no statutory deadline")
+    if today < published_on:
+        return _(lang, "report not yet published (day 1 is %(day)s)",
+                 day=long_date(published_on, lang))
+    late = (today - last_day).days
+    if late > 0:
+        return translations(lang).ngettext("late by %(days)s day", "late by %(days)s days",
+                                           late) % {"days": number(late, lang)}
+    return _(lang, "day %(day)s of %(period)s",
+             day=number(deadlines.day_of_period(published_on, today), lang),
+             period=number((last_day - published_on).days + 1, lang))
+
+
+def statutory_rule(period_days: int | None, has_deadline: bool, lang: str) -> str:
+    if not has_deadline:
+        return _(lang, "No statutory deadline applies to this response.")
+    return _(lang, "s55(5A): publication before the end of the %(period)s days beginning with "
+                   "the day the report was published, so by the publication date plus "
+                   "%(more)s calendar days.", period=number(period_days, lang),
+             more=number(period_days - 1, lang))
+
+
+_GIVEN = "given by the OPCC on "
+_WORKING = " England and Wales working days after the invitation on "
+_PASSED = "; the statutory last day, "
+
+
+def due_rule(rule: str | None, lang: str) -> str:
+    """How the chief officer's date was worked out, as route.chief_officer_due wrote it down
+    (in English, on the trail), said in `lang`; what it does not recognise stays as written."""
+    import re
+
+    if not rule or lang == "en":
+        return rule or ""
+
+    def day(text: str) -> str:
+        try:
+            return long_date(datetime.strptime(text.strip(), "%a %d %b %Y").date(), lang)
+        except ValueError:
+            return text
+
+    how, _sep, passed = rule.partition(_PASSED)
+    said = None
+    if how.startswith(_GIVEN):
+        said = _(lang, "given by the OPCC on %(day)s", day=day(how.removeprefix(_GIVEN)))
+    elif m := re.fullmatch(r"(\d+)" + re.escape(_WORKING) + r"(.+?), skipping weekends and "
+                           r"bank holidays", how):
+        said = _(lang, "%(n)s England and Wales working days after the invitation on %(day)s, "
+                       "skipping weekends and bank holidays", n=number(int(m[1]), lang),
+                 day=day(m[2]))
+    if said is None:
+        return rule
+    if passed:
+        last = passed.removesuffix(", has already passed")
+        said += _(lang, "; the statutory last day, %(day)s, has already passed", day=day(last))
+    return said

@@ -42,13 +42,24 @@ def recipients(ctx: Context, office, to: str) -> list[tuple[str, str]]:
 def mail_context(ctx: Context, session: Session, row: Review, record: Record,
                  pub: Publication | None, lang: str = "en") -> dict:
     """Everything a message may say; the dates come with how each was worked out. In Welsh
-    (`lang='cy'`, a bilingual record): the record's Welsh names and titles, Babel's dates, the
-    Welsh page; what the Welsh messages say so far (compose.TRANSLATED)."""
+    (`lang='cy'`, a bilingual record): the record's Welsh names and titles and items, Babel's
+    dates, the rules said in Welsh, the Welsh page."""
     if lang == "cy":
         english = mail_context(ctx, session, row, record, pub)
         published_on = london_date(pub.requested_at) if pub else None
         office = ctx.office_of(row)
+        today = ctx.today()
         return {**english, "force": record.cy.force, "title": record.cy.title,
+                "statutory_rule": language.statutory_rule(
+                    ctx.kind(row.kind).statutory_period_days, row.statutory_last_day is not None,
+                    "cy"),
+                "chief_officer_due_long": language.long_date(row.chief_officer_due, "cy")
+                if row.chief_officer_due else "",
+                "chief_officer_due_rule": language.due_rule(english["chief_officer_due_rule"],
+                                                            "cy"),
+                "unanswered": [language._("cy", "recommendation %(n)s: %(text)s", n=n,
+                                          text=(item.cy_text or item.text)[:100])
+                               for n, item in record.unanswered_recommendations()],
                 "lpb_title": record.cy.local_policing_body,
                 "chief_officer_title": record.cy.chief_officer,
                 "office": office.name_cy or office.name,
@@ -58,7 +69,9 @@ def mail_context(ctx: Context, session: Session, row: Review, record: Record,
                 if published_on else "",
                 "progress": language.progress(row.report_published_on, row.statutory_last_day,
                                               published_on, "cy")
-                if published_on and pub.published_at else english["progress"],
+                if published_on and pub.published_at else
+                language.progress_now(row.report_published_on, row.statutory_last_day, today,
+                                      "cy"),
                 "page_url": page_url(ctx, row, "cy")}
     today = ctx.today()
     published_on = london_date(pub.requested_at) if pub else None

@@ -14,7 +14,8 @@ from ..domain import deadlines
 from ..domain.errors import Conflict
 from ..domain.reminders import Due, choose, plan
 from ..domain.workflow import HELD_BY, WAITING_FOR, Role, Stage
-from ..mail.compose import compose
+from ..mail.compose import compose, compose_bilingual
+from ..render import language
 from ..store import repo
 from ..store.models import Review
 from .context import Context, long_date
@@ -94,13 +95,23 @@ def _one(ctx: Context, session: Session, row: Review, rules: dict, today: date,
     decision = choose(dues, today, already={m.purpose for m in mine})
     at = ctx.now()
     # what a message says about the review: worked out only when one is to be written
-    context = mail_context(ctx, session, row, repo.current_record(session, row), None) \
-        if decision.send else {}
+    office = ctx.office_of(row)
+    record = repo.current_record(session, row) if decision.send else None
+    context = mail_context(ctx, session, row, record, None) if decision.send else {}
+    # a Welsh office's reminders go in both languages
+    welsh = mail_context(ctx, session, row, record, None, "cy") \
+        if decision.send and office.welsh and record.bilingual else None
     for due in decision.send:
-        for name, email in _recipients(ctx.office_of(row), due):
-            message = compose("reminder", {**context, **_explain(row, due, today), "recipient": email,
-                                           "recipient_name": name},
-                              ctx.templates(ctx.office_of(row)))
+        for name, email in _recipients(office, due):
+            who = {"recipient": email, "recipient_name": name}
+            english = {**context, **_explain(row, due, today), **who}
+            if welsh is not None:
+                message = compose_bilingual("reminder", english,
+                                            {**welsh, **_explain(row, due, today, "cy"), **who},
+                                            ctx.templates(office),
+                                            welsh_first=office.welsh_first)
+            else:
+                message = compose("reminder", english, ctx.templates(office))
             _add(session, row, due.key, email, name, "pending", "", at, message)
         report["planned"].append(f"{row.ref}: {due.rule.id} ({due.anchor_date.isoformat()})")
     for due, why in decision.skip:
@@ -126,7 +137,9 @@ def _recipients(office, due: Due) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
-def _explain(row: Review, due: Due, today: date) -> dict:
+def _explain(row: Review, due: Due, today: date, lang: str = "en") -> dict:
+    if lang != "en":
+        return _explain_in(row, due, today, lang)
     stage = Stage(row.stage)
     holder = HELD_BY.get(stage, Role.OPCC_OFFICER)
     if due.rule.anchor == "chief_officer_due":
@@ -147,6 +160,33 @@ def _explain(row: Review, due: Due, today: date) -> dict:
             "waiting_for": WAITING_FOR[stage], "holder": f"the {holder}",
             "command": COMMANDS.get(stage, "s55 show {ref}").format(
                 ref=row.ref, v=row.current_version[:12], to="YOUR-EMAIL")}
+
+
+def _explain_in(row: Review, due: Due, today: date, lang: str) -> dict:
+    """What _explain says, in another language (the catalogue's words, Babel's dates)."""
+    english = _explain(row, due, today)
+    stage = Stage(row.stage)
+    holder = HELD_BY.get(stage, Role.OPCC_OFFICER)
+    day = language.long_date(due.anchor_date, lang)
+    if due.rule.anchor == "chief_officer_due":
+        about = (language._(lang, "The chief officer's comments are due on %(day)s", day=day)
+                 if due.rule.days < 0 else
+                 language._(lang, "The chief officer's comments are due today")
+                 if due.rule.days == 0 else
+                 language._(lang, "The chief officer's comments are overdue: they were due on "
+                                  "%(day)s", day=day))
+    else:
+        left = deadlines.days_left(row.statutory_last_day, today)
+        about = language.translations(lang).ngettext(
+            "%(left)s day left to publish: the statutory last day is %(day)s",
+            "%(left)s days left to publish: the statutory last day is %(day)s",
+            left if left is not None else 0) % {"left": language.number(left or 0, lang),
+                                                "day": day}
+    return {**english, "about": about, "today_long": language.long_date(today, lang),
+            "progress": language.progress_now(row.report_published_on, row.statutory_last_day,
+                                              today, lang),
+            "waiting_for": language._(lang, WAITING_FOR[stage]),
+            "holder": language._(lang, f"the {holder}")}
 
 
 def _add(session, row, purpose, email, name, status, error, at: datetime, message) -> None:

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text
 
 from ..domain.errors import InvalidInput, NotPermitted
-from ..mail.compose import compose
+from ..mail.compose import compose, compose_bilingual
+from ..render import language
 from ..store import repo
 from ..store.models import SignInEvent, SignInToken, WebSession
 from .context import Context, as_utc, london
@@ -85,12 +86,19 @@ def request_link(ctx: Context, *, email: str, next_path: str, client: str) -> As
     office = ctx.offices.get(person.office) if person and person.office else None
     nonce = secrets.token_urlsafe(32)
     # composed for everyone, so that a listed address takes no longer to answer
-    message = compose(
-        "signin", {"recipient_name": person.name if person else address,
-                   "link": f"{ctx.settings.web_address}/signin/{nonce}",
-                   "expires": london(at + LINK_LIFETIME),
-                   "office": office.name if office else "s55"},
-        ctx.templates(office))
+    said = {"recipient_name": person.name if person else address,
+            "link": f"{ctx.settings.web_address}/signin/{nonce}",
+            "expires": london(at + LINK_LIFETIME), "office": office.name if office else "s55"}
+    message = compose("signin", said, ctx.templates(office))
+    if any(o.welsh for o in ctx.offices):
+        # a Welsh office's people get it in both languages; composed for everyone on such a
+        # service, again so that no address answers sooner than another
+        both = compose_bilingual("signin", said, {
+            **said, "expires": language.date_time(at + LINK_LIFETIME, "cy"),
+            "office": (office.name_cy or office.name) if office else "s55"},
+            ctx.templates(office), welsh_first=bool(office and office.welsh_first))
+        if office is not None and office.welsh:
+            message = both
     with ctx.uow() as session:
         # the limits are counted and recorded in one transaction, one request at a time
         # (SQLite: its write lock; PostgreSQL: an advisory lock), so that twenty requests at

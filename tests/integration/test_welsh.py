@@ -286,3 +286,41 @@ def test_an_export_with_texts_still_to_translate_reads_back_as_it_was(ctx, seed_
     assert "title: English only" not in now.language_gaps()
     assert now.recommendations[-1].text == "Publish call answering times."
     assert now.recommendations[-1].cy_text == "Cyhoeddi amseroedd ateb galwadau."
+
+
+def test_the_route_messages_reminders_and_sign_in_links_go_in_both_languages(ctx, home):
+    from datetime import timedelta
+
+    from s55.services import reminding, signin
+
+    ref = opened(ctx)
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    day, planned = WHEN.date(), []
+    while not planned and day < WHEN.date() + timedelta(days=40):  # the first reminder's day
+        day += timedelta(days=1)
+        planned = reminding.sweep(ctx, today=day)["planned"]
+    assert planned, "no reminder was planned for the chief officer's date"
+    signin.request_link(ctx, email=CHIEF, next_path="/", client="127.0.0.1")
+    mailing.deliver(ctx, ref)
+    mailing.deliver(ctx, None)
+
+    mail = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((home / "outbox").glob("*.eml"))]
+    by_subject = {m["Subject"].split(" / ")[0]: m for m in mail}
+    invitation = next(m for s, m in by_subject.items() if s.startswith("Gwahoddir eich sylwadau"))
+    text = invitation.get_body(("plain",)).get_content()
+    # Welsh first (the office's welsh_first), then the English; each with its own dates
+    assert text.index("O dan adran 55(4) o Ddeddf yr Heddlu 1996") < text.index(
+        "Under section 55(4) of the Police Act 1996")
+    assert "diwrnod gwaith yng Nghymru a Lloegr ar ôl y gwahoddiad ar 2 Hydref 2023" in text
+    assert "England and Wales working days after the invitation on Mon 02 Oct 2023" in text
+    assert "Heddlu Dyfed-Powys" in invitation["Subject"]
+    reminder = next(m for s, m in by_subject.items() if s.startswith("Nodyn atgoffa: "))
+    said = " ".join(reminder.get_body(("plain",)).get_content().split())
+    assert "Mae sylwadau'r prif swyddog i'w cyflwyno ar" in said
+    assert "Sut y cyfrifir y dyddiadau" in said and "How the dates are worked out" in said
+    assert "Beth sydd heb ei gwblhau: sylwadau'r prif swyddog, gan y prif swyddog." in said
+    link = next(m for s, m in by_subject.items() if s.startswith("Eich dolen fewngofnodi"))
+    assert "Defnyddiwch y ddolen hon i fewngofnodi" in link.get_body(("plain",)).get_content()
+    html = link.get_body(("html",)).get_content()
+    assert '<div lang="cy">' in html and '<div lang="en-GB">' in html

@@ -52,6 +52,9 @@ def test_every_marked_text_has_its_welsh():
     texts.update({said: "what a review waits for" for said in WAITING_FOR.values()})
     texts[waiting_for(Stage.SIGNED_OFF, released=True)] = "what a review waits for"
     texts.update({said: "what a form did" for said in DONE.values()})
+    from s55.domain.workflow import HELD_BY
+
+    texts.update({f"the {role}": "who holds a review" for role in HELD_BY.values()})
     missing = []
     for message, where in texts.items():
         msgid = message[0] if isinstance(message, tuple) else message
