@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import os
 import re
 import subprocess
@@ -23,12 +24,13 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
                                                "wcag22aa"]}}
 
 
-@pytest.fixture
-def server(home, prefect_api):
+def served(home: Path, prefect_api: str, **settings: str):
+    """`s55 serve` on a free port for the home (and any further S55_ settings); its address,
+    until the test ends."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
     env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api,
-               S55_WEB_URL=f"http://127.0.0.1:{port}")
+               S55_WEB_URL=f"http://127.0.0.1:{port}", **settings)
     proc = subprocess.Popen([sys.executable, "-m", "s55", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -39,6 +41,11 @@ def server(home, prefect_api):
     yield url
     proc.terminate()
     proc.wait(30)
+
+
+@pytest.fixture
+def server(home, prefect_api):
+    yield from served(home, prefect_api)
 
 
 @pytest.fixture
@@ -64,7 +71,7 @@ def axe_violations(page) -> list[str]:
 
 def newest_link(home: Path, to: str, subject_has: str, pattern: str) -> str | None:
     for path in sorted((home / "outbox").glob("*.eml"), reverse=True):
-        msg = email.message_from_bytes(path.read_bytes())
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if to in msg["To"] and subject_has in msg["Subject"]:
             text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
             return re.search(pattern, text.get_payload(decode=True).decode())[0]

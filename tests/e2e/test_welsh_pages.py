@@ -55,28 +55,7 @@ def test_the_welsh_page_reads_in_welsh_passes_axe_and_links_to_the_english(
 @pytest.fixture
 def welsh_server(home, prefect_api, office_file):
     """`s55 serve` for the Welsh office (its people read the web app in Welsh first)."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import _free_port
-    from tests.waiting import until_up
-
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
-    env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api,
-               S55_WEB_URL=f"http://127.0.0.1:{port}", S55_OFFICE_FILE=str(office_file))
-    proc = subprocess.Popen([sys.executable, "-m", "s55", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
-    url = f"http://127.0.0.1:{port}"
-    problem = until_up(f"{url}/health", proc, seconds=60)
-    if problem:
-        proc.kill()
-        pytest.fail(f"s55 serve did not start ({problem}): {proc.stderr.read()}")
-    yield url
-    proc.terminate()
-    proc.wait(30)
+    yield from test_web.served(home, prefect_api, S55_OFFICE_FILE=str(office_file))
 
 
 def test_a_welsh_office_reads_the_web_app_in_welsh_and_switches_on_every_page(
