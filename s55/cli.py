@@ -705,6 +705,10 @@ def audit(target: str, ref: str | None = None, output: Path | None = None,
             raise InvalidInput("REF", "name the review to export: s55 audit export REF")
         folder = export_bundle(ctx(), actor=actor, ref=ref, out=output or Path(f"audit-{ref}"))
         echo(f"wrote {folder}: check it with `python3 {folder / 'verify.py'} {folder}`")
+        disagree = json.loads((folder / "manifest.json").read_text())["anchors_disagree"]
+        if disagree:
+            echo(f"WARNING: the audit trail does not hold the site's anchors: {disagree}",
+                 err=True)
         return
     if target == "verify":
         if anchors:

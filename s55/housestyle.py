@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from .domain.errors import InvalidInput
 from .domain.record import (
-    LANGUAGES, Answer, AnswerKind, Grade, Item, OfficeHolder, Record, normalise_grade,
+    LANGUAGES, UNTRANSLATED, Answer, AnswerKind, Grade, Item, OfficeHolder, Record,
+    normalise_grade,
 )
 from .render.sanitise import (
     html_to_text, plain_text, rich_text, sanitise_html, text_with_our_tags,
@@ -601,9 +602,8 @@ def _kind_from_welsh(said: str) -> str:
     return next(str(k) for k, w in WELSH_KINDS.items() if w == " ".join(said.split()).casefold())
 
 
-# a text still to write in one language, as a bilingual export shows it (a translator
-# replaces it); read back, it is that text still to write
-UNTRANSLATED = "(to translate)"
+# a text still to write in one language is shown as UNTRANSLATED by a bilingual export (a
+# translator replaces it); read back, it is that text still to write
 
 
 def _untranslated(record: Record) -> Record:

@@ -28,7 +28,8 @@ HEADER = ("# s55 audit anchors of {office}\n"
           "# Each line: when (UTC), an audit entry's number, that entry's SHA-256, and why it was\n"
           "# recorded. Lines are only ever added. To check the audit trail against them:\n"
           "#   s55 audit verify --anchors {address}\n")
-LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ([1-9]\d*) ([0-9a-f]{64}) (\S.*)")
+LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ([1-9]\d*) ([0-9a-f]{64}) (\S.*)",
+                  re.ASCII)
 
 
 @dataclass(frozen=True)

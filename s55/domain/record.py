@@ -123,6 +123,9 @@ class Record:
     chief_officer_response: str = ""
     overall_comments: str = ""
     cy: Welsh | None = None  # set on a bilingual record (a Welsh office's): its Welsh texts
+    # texts of a bilingual record written for an earlier text of the other language ('summary:cy':
+    # the English summary changed after its Welsh was written): a gap until written or confirmed
+    stale: tuple[str, ...] = ()
 
     def __post_init__(self):
         for name in ("force", "title"):
@@ -160,24 +163,39 @@ class Record:
         'recommendations.2' (and the like), numbered from 1."""
         language(lang, self)
         item = ITEM_FIELD.fullmatch(name)
+        if item and item[3]:  # 'areas_for_improvement.2.area'
+            return self.with_item_text(item[1], int(item[2]), value, lang, key="area")
         if item:
             return self.with_item_text(item[1], int(item[2]), value, lang)
+        graded = re.fullmatch(r"grades\.(\d{1,3})", name)
+        if graded:
+            n = int(graded[1])
+            if not 1 <= n <= len(self.grades):
+                raise InvalidInput("field", f"there is no grade {n} (the record has "
+                                            f"{len(self.grades)})")
+            grades = list(self.grades)
+            grades[n - 1] = replace(grades[n - 1], **{"cy_area" if lang == "cy" else "area":
+                                                      value})
+            return replace(self, grades=tuple(grades))
         if lang == "cy":
             if name not in WELSH_FIELDS:
-                raise InvalidInput("field", f"must be one of {', '.join(WELSH_FIELDS)}, or an "
-                                            "item as recommendations.N (and the like)")
+                raise InvalidInput("field", f"must be one of {', '.join(WELSH_FIELDS)}, an "
+                                            "item as recommendations.N (its area: "
+                                            "recommendations.N.area), or grades.N")
             return replace(self, cy=replace(self.cy, **{name: value}))
         if name not in TEXT_FIELDS:
-            raise InvalidInput("field", f"must be one of {', '.join(TEXT_FIELDS)}, or an item "
-                                        "as recommendations.N (and the like)")
+            raise InvalidInput("field", f"must be one of {', '.join(TEXT_FIELDS)}, an item as "
+                                        "recommendations.N (its area: recommendations.N.area), "
+                                        "or grades.N")
         return replace(self, **{name: value})
 
-    def with_item_text(self, kind: str, number: int, value: str, lang: str = "en") -> Record:
+    def with_item_text(self, kind: str, number: int, value: str, lang: str = "en",
+                       key: str = "text") -> Record:
         items = list(getattr(self, kind))
         if not 1 <= number <= len(items):
             raise InvalidInput("field", f"there is no {kind.replace('_', ' ')} {number} (the "
                                         f"record has {len(items)})")
-        key = "cy_text" if lang == "cy" else "text"
+        key = f"cy_{key}" if lang == "cy" else key
         items[number - 1] = replace(items[number - 1], **{key: value})
         return replace(self, **{kind: tuple(items)})
 
@@ -222,7 +240,7 @@ class Record:
             **{name: items(getattr(self, name)) for name in ITEM_LISTS},
             "initial_response": cy.initial_response,
             "chief_officer_response": cy.chief_officer_response,
-            "overall_comments": cy.overall_comments, "cy": None,
+            "overall_comments": cy.overall_comments, "cy": None, "stale": (),
         }.items():
             object.__setattr__(view, name, value)
         return view
@@ -294,7 +312,47 @@ class Record:
                 pair(f"{one} {n}'s area", item.area, item.cy_area)
                 if item.answer:
                     pair(f"{one} {n}'s answer", item.answer.text, item.answer.cy_text)
+        for key in self.stale:
+            field, _sep, lang = key.rpartition(":")
+            gaps.append(f"{_pair_label(field)}: the {LANGUAGES[lang]} was written for an earlier "
+                        f"{LANGUAGES['cy' if lang == 'en' else 'en']} text (write it again, or "
+                        f"give it unchanged with --lang {lang} to confirm it)")
         return gaps
+
+    def with_stale_marked(self, before: Record, confirmed: set[str] = frozenset()) -> Record:
+        """This record (an edit of `before`) with each text whose other language changed after
+        it was written marked stale, and each text written or confirmed (`confirmed`: keys
+        'summary:cy', 'recommendations.2.answer:en') unmarked. A translated pair changed on one
+        side only cannot be signed off until the other side is written again or confirmed."""
+        if self.cy is None or before.cy is None:
+            return self
+        stale = set(before.stale)
+        old, new = _pairs(before), _pairs(self)
+        for full, (en, cy, kind) in new.items():
+            key = _key_of(full)
+            for lang in ("en", "cy"):
+                if f"{key}:{lang}" in confirmed:
+                    stale.discard(f"{key}:{lang}")
+            if full not in old:  # a new text, or a list that grew or shrank: nothing to compare
+                continue
+            was_en, was_cy, was_kind = old[full]
+            changed = {"en": en != was_en, "cy": cy != was_cy}
+            for lang in ("en", "cy"):
+                if changed[lang]:
+                    stale.discard(f"{key}:{lang}")
+            for lang, other in (("en", "cy"), ("cy", "en")):
+                # the other text moved on (not merely written for the first time, nor caught up
+                # with this one), or the kind did
+                was_other = was_en if other == "en" else was_cy
+                moved = (changed[other] and _words(was_other)
+                         and f"{key}:{other}" not in before.stale) or kind != was_kind
+                text = en if lang == "en" else cy
+                if moved and not changed[lang] and _words(text) \
+                        and f"{key}:{lang}" not in confirmed:
+                    stale.add(f"{key}:{lang}")
+        known = {_key_of(full) for full in new}
+        stale = {k for k in stale if k.rpartition(":")[0] in known}
+        return replace(self, stale=tuple(sorted(stale)))
 
     def finding_areas(self) -> list[str]:
         """The order areas are listed in: graded areas first, as the report grades them."""
@@ -337,6 +395,7 @@ class Record:
             overall_comments=data.get("overall_comments", ""),
             cy=Welsh(**{**data["cy"], "inspectorates": tuple(data["cy"].get("inspectorates", ()))})
             if data.get("cy") is not None else None,
+            stale=tuple(data.get("stale", ())),
         )
 
 
@@ -372,7 +431,45 @@ def _clean_item(item: Item) -> Item:
                 clean_line(item.cy_area))
 
 
-ITEM_FIELD = re.compile(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d{1,4})")
+def _pairs(record: Record) -> dict[str, tuple[str, str, str]]:
+    """Every text of a bilingual record as (English, Welsh, the answer's kind or ''), by key;
+    an item list's items by number only while its length is unchanged (see with_stale_marked:
+    a list that grew or shrank is compared no further)."""
+    cy = record.cy
+    out = {name: (getattr(record, name), getattr(cy, name), "")
+           for name in ("force", "title", "summary", "initial_response",
+                        "chief_officer_response", "overall_comments")}
+    out["local_policing_body"] = (record.local_policing_body.title, cy.local_policing_body, "")
+    out["chief_officer"] = (record.chief_officer.title, cy.chief_officer, "")
+    for name in ITEM_LISTS:
+        items = getattr(record, name)
+        for n, item in enumerate(items, 1):  # '#4': of a list of four
+            out[f"{name}.{n}#{len(items)}"] = (item.text, item.cy_text, "")
+            if item.answer:
+                out[f"{name}.{n}#{len(items)}.answer"] = (item.answer.text, item.answer.cy_text,
+                                                          str(item.answer.kind))
+    return out
+
+
+def _key_of(key: str) -> str:
+    """A text's key as a person names it ('recommendations.3.answer'), without the length."""
+    return re.sub(r"#\d+", "", key)
+
+
+def _pair_label(field: str) -> str:
+    m = re.fullmatch(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d+)(\.answer)?",
+                     field)
+    if m:
+        one = {"recommendations": "recommendation", "causes_of_concern": "cause of concern",
+               "areas_for_improvement": "area for improvement"}[m[1]]
+        return f"{one} {m[2]}" + ("'s answer" if m[3] else "")
+    return {"local_policing_body": "the local policing body's title",
+            "chief_officer": "the chief officer's title",
+            "force": "the force's name"}.get(field, field.replace("_", " "))
+
+
+ITEM_FIELD = re.compile(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d{1,4})"
+                        r"(\.area)?")
 
 
 def language(lang: str, record: Record | None = None) -> str:
@@ -385,9 +482,14 @@ def language(lang: str, record: Record | None = None) -> str:
     return lang
 
 
+UNTRANSLATED = "(to translate)"  # what a bilingual export shows for a text still to write
+
+
 def _words(text: str) -> bool:
-    """Whether a field holds any words (markup alone is none)."""
-    return bool(re.search(r"[^\W_]", re.sub(r"<[^>]*>", " ", text or "")))
+    """Whether a field holds any words (markup alone is none, and so is the export's mark of a
+    text still to translate, wherever it was typed)."""
+    plain = " ".join(re.sub(r"<[^>]*>", " ", text or "").split())
+    return bool(re.search(r"[^\W_]", plain)) and plain.casefold() != UNTRANSLATED
 
 
 def _norm(text: str) -> str:
@@ -436,6 +538,8 @@ def canonical(record: Record) -> dict:
         "chief_officer_response": _norm(record.chief_officer_response),
         "overall_comments": _norm(record.overall_comments),
     }
+    if record.stale:  # which texts wait for their other language (none: as before)
+        data["stale"] = list(record.stale)
     if bilingual:  # the version's hash covers both texts (issue 12)
         data["cy"] = {name: _norm(getattr(record.cy, name)) for name in WELSH_FIELDS}
         data["cy"]["inspectorates"] = [_norm(i) for i in record.cy.inspectorates]

@@ -20,6 +20,7 @@ Exit status 0 when all hold, 1 otherwise.
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -92,25 +93,43 @@ def check_publication(root, entries):
     return None
 
 
+ANCHOR = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ([1-9]\d*) ([0-9a-f]{64}) (\S.*)", re.ASCII)
+
+
 def check_anchors(path, hashes):
-    """Each line `TIME ENTRY SHA256 WHY` (lines starting with # are comments)."""
+    """Each line `TIME ENTRY SHA256 WHY` (as s55 writes them; lines starting with # are
+    comments): every anchored entry is in the chain with the anchored hash."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return f"{path} cannot be read as an anchors file ({e})", 0
     anchored = 0
     end = max(hashes, default=0)
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        parts = line.split(" ", 3)
-        if not line.strip() or line.startswith("#"):
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
             continue
-        if len(parts) < 3 or not parts[1].isdigit() or len(parts[2]) != 64:
+        found = ANCHOR.fullmatch(line)
+        if found is None:
             return f"{path.name} line {n} is not an anchor", 0
-        seq, digest = int(parts[1]), parts[2]
+        when, seq, digest = found[1], int(found[2]), found[3]
         if seq > end:
-            return (f"{path.name} line {n} anchors entry {seq} ({parts[0]}), but the chain ends "
+            return (f"{path.name} line {n} anchors entry {seq} ({when}), but the chain ends "
                     f"at entry {end}: entries were cut off after it"), 0
         if hashes[seq] != digest:
-            return (f"{path.name} line {n} anchors entry {seq} ({parts[0]}) with another hash: "
+            return (f"{path.name} line {n} anchors entry {seq} ({when}) with another hash: "
                     f"entry {seq} or one before it was rewritten"), 0
         anchored += 1
+    if not anchored:
+        return f"{path.name} holds no anchors: nothing was checked against it", 0
     return None, anchored
+
+
+def _manifest(root):
+    try:
+        return json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def main(folder=".", *anchor_files):
@@ -122,6 +141,9 @@ def main(folder=".", *anchor_files):
     if problem is None:
         problem = check_publication(root, entries)
     own = [root / "anchors.txt"] if (root / "anchors.txt").exists() else []
+    if problem is None and not own and _manifest(root).get("anchors"):
+        problem = (f"the bundle was made with {_manifest(root)['anchors']} anchors of the "
+                   "office's site, and anchors.txt is missing")
     for path in own + [Path(f) for f in anchor_files]:
         if problem is None:
             problem, count = check_anchors(path, hashes)

@@ -23,7 +23,7 @@ from ..store import repo
 from .context import Context, as_utc
 from .reading import may_read
 
-GIVEN = re.compile(r"([1-9]\d*):([0-9a-fA-F]{64})")
+GIVEN = re.compile(r"(\d{1,12}):([0-9a-fA-F]{64})")
 MAX_BYTES = 20 * 1024 * 1024  # about 150,000 anchors: a file larger than that is not ours
 
 
@@ -93,10 +93,26 @@ def _newest(path: Path) -> Anchor | None:
 def from_source(source: str) -> list[Anchor]:
     """The anchors of a path or a file, http or https address; or the one anchor given as
     ENTRY:SHA256 (as a statutory copy or an audit certificate states it)."""
+    if len(source) > 4096:
+        raise InvalidInput("--anchors", f"'{source[:40]}…' ({len(source)} characters) is not a "
+                           "file, an address or ENTRY:SHA256")
     given = GIVEN.fullmatch(source.strip())
     if given:
+        if int(given[1]) == 0:
+            raise InvalidInput("--anchors", f"{source[:80]}: entry 0 is not an anchor (entries "
+                                            "are numbered from 1)")
         return [Anchor("", int(given[1]), given[2].lower(), "given on the command line")]
-    return anchoring.parse(load(source), source)
+    found = anchoring.parse(load(source), source)
+    if not found:
+        # an empty file (or one of comments) proves nothing: a check against it must not pass
+        raise NoAnchors(source)
+    return found
+
+
+class NoAnchors(Exception):
+    def __init__(self, source: str):
+        super().__init__(f"{source} holds no anchors, so nothing was checked against it (an "
+                         "office's anchors file has one line for each publication)")
 
 
 def load(source: str) -> str:
@@ -112,10 +128,16 @@ def load(source: str) -> str:
                                             f"{getattr(e, 'reason', e)}") from None
     else:
         path = Path(source)
-        if not path.is_file():
-            raise InvalidInput("--anchors", f"{source}: no such file")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        try:
+            if not path.exists():
+                raise InvalidInput("--anchors", f"{source}: no such file")
+            if not path.is_file():
+                raise InvalidInput("--anchors", f"{source} is not a file")
+            with path.open("rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
+        except OSError as e:
+            raise InvalidInput("--anchors", f"{source[:80]} cannot be read ({e.strerror})") \
+                from None
     if len(data) > MAX_BYTES:
         raise InvalidInput("--anchors", f"{source} is larger than {MAX_BYTES // 2**20} MB; "
                                         "it is not an anchors file")
@@ -130,7 +152,10 @@ def verify(ctx: Context, *, actor: str | None, sources: list[str]) -> chain.Verd
     first that disagrees is named."""
     may_read(ctx, actor)
     # fetched before the chain is read: an anchor taken meanwhile is then within what is read
-    found = [(source, from_source(source)) for source in sources]
+    try:
+        found = [(source, from_source(source)) for source in sources]
+    except NoAnchors as empty:
+        return chain.Verdict(False, 0, str(empty))
     with ctx.uow(read=True) as session:
         head_seq, head_hash = repo.audit_head(session)
         entries = repo.audit_entries(session)

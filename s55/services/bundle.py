@@ -11,6 +11,7 @@ from pathlib import Path
 from ..domain.errors import InvalidInput
 from ..render.environment import environment
 from ..store import repo
+from ..domain.anchors import check as check_anchors
 from ..domain.anchors import parse as parse_anchors
 from .anchoring import anchors_file
 from .context import Context, london, long_date
@@ -62,8 +63,14 @@ def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Pa
     _json(out / "head.json", {"seq": head_seq, "hash": head_hash})
     for f in facts["files"]:
         shutil.copyfile(ctx.site(office) / f["path"], out / "files" / Path(f["path"]).name)
+    # a chain that no longer holds the site's anchors is still exported (it is the evidence),
+    # and says so: in the manifest, the certificate and to whoever exported it
+    agrees = check_anchors(entries, anchors) if anchors else None
     _json(out / "manifest.json", {"ref": ref, "version": facts["signed_off_version"],
-                                  "files": facts["files"], "head": head_hash})
+                                  "files": facts["files"], "head": head_hash,
+                                  "anchors": len(anchors),
+                                  "anchors_disagree": None if agrees is None or agrees.ok
+                                  else agrees.message})
     shutil.copyfile(VERIFY_SCRIPT, out / "verify.py")
     # the office's public anchors travel with the bundle; verify.py checks the chain against
     # them, and the certificate records the head it was made at (itself an anchor, once sent)
@@ -76,6 +83,7 @@ def export_bundle(ctx: Context, *, actor: str | None, ref: str, out: Path) -> Pa
             **facts, "entries": head_seq, "head": head_hash, "made_at": london(ctx.now()),
             "anchors": anchors[-5:], "anchor_count": len(anchors),
             "anchors_url": f"{ctx.site_address(office)}/audit/anchors.txt",
+            "anchors_disagree": None if agrees is None or agrees.ok else agrees.message,
             "copies": [{**c, "sent_at": london(c["sent_at"])} for c in copies],
             "decisions": [e for e in trail if e["action"].startswith(HUMAN_ACTIONS)]})
     (out / "certificate.html").write_text(certificate, encoding="utf-8")

@@ -36,8 +36,12 @@ class Decision:
     def record(self) -> Record:
         return repo.current_record(self.session, self.review)
 
-    def save(self, record: Record, reason: str) -> str | None:
-        """Store a changed record as a new version; None when the content is unchanged."""
+    def save(self, record: Record, reason: str, confirmed: set[str] = frozenset()
+             ) -> str | None:
+        """Store a changed record as a new version; None when the content is unchanged. On a
+        bilingual record a text changed in one language only leaves the other's marked stale
+        (a gap at sign-off) unless given in this decision too (`confirmed`)."""
+        record = record.with_stale_marked(self.record(), confirmed)
         new = repo.add_version(self.session, self.review, record, at=self.at,
                                by=self.person.email, reason=reason)
         if new:

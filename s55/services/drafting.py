@@ -103,7 +103,8 @@ def edit_text(ctx: Context, *, actor: str | None, ref: str, field_name: str, val
         if lang != "en":
             d.details["lang"] = lang
         return d.save(d.record().with_text(field_name, value, lang),
-                      f"edited {field_name}" + (" in Welsh" if lang == "cy" else ""))
+                      f"edited {field_name}" + (" in Welsh" if lang == "cy" else ""),
+                      confirmed={f"{field_name}:{lang}"})
 
 
 def add_item(ctx: Context, *, actor: str | None, ref: str, kind: str, text: str,
@@ -166,7 +167,8 @@ def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: 
         if lang != "en":
             d.details["lang"] = lang
         return d.save(_with_answers(d.record(), answers, lang),
-                      f"answered recommendation {number}" + (" in Welsh" if lang == "cy" else ""))
+                      f"answered recommendation {number}" + (" in Welsh" if lang == "cy" else ""),
+                      confirmed={f"recommendations.{number}.answer:{lang}"})
 
 
 def _answer(number: int, kind: str, text: str, *, field_kind: str, field_text: str) -> Answer:
@@ -237,7 +239,8 @@ def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | N
             record = _with_comments(record, given_cy, "cy")
             d.details["welsh"] = sorted(given_cy)
         return d.save(record, str(action) + (" in Welsh" if lang == "cy" else "")
-                      + (" (with the Welsh)" if given_cy and lang != "cy" else ""))
+                      + (" (with the Welsh)" if given_cy and lang != "cy" else ""),
+                      confirmed={f"{k}:{lang}" for k in given} | {f"{k}:cy" for k in given_cy})
 
 
 def _with_comments(record: Record, given: dict[str, str], lang: str) -> Record:
@@ -312,5 +315,11 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         if d.details.get("answered_in_welsh"):
             parts.append("answered in Welsh " + ", ".join(
                 map(str, d.details["answered_in_welsh"])))
-        return d.save(record, "; ".join(parts) or "no change")
+        # what this form gave that differs from what was there is written; texts shown back
+        # unchanged are not confirmations of a text whose other language moved
+        confirmed = {f"{k}:{lang}" for k, v in given.items() if v != getattr(now.in_language(lang), k)} \
+            | {f"{k}:cy" for k, v in given_cy.items() if v != getattr(now.cy, k)} \
+            | {f"recommendations.{n}.answer:{lang}" for n in checked} \
+            | {f"recommendations.{n}.answer:cy" for n in d.details.get("answered_in_welsh", [])}
+        return d.save(record, "; ".join(parts) or "no change", confirmed=confirmed)
 

@@ -182,14 +182,16 @@ def test_the_audit_bundle_carries_the_anchors_and_its_verify_script_catches_a_cu
     assert failed.returncode == 1
     assert f"anchors.txt line 6 anchors entry {seq}" in failed.stdout
     assert "cut off" in failed.stdout
-    # and an anchor kept elsewhere (here: the first bundle's certificate head) on its own
+    # whoever can also wipe the site's anchors is caught by an anchor kept elsewhere (here:
+    # the first bundle's certificate head, as the inspectorate would hold it)
+    anchoring.anchors_file(ctx, ctx.offices.only).unlink()
+    wiped = bundle.export_bundle(ctx, actor=AUDITOR, ref=ref, out=tmp_path / "wiped")
     kept = tmp_path / "kept.txt"
     kept.write_text(f"2026-01-01T00:00:00Z {seq} {digest} certificate\n")
-    (cut / "anchors.txt").unlink()
-    sums = cut / "SHA256SUMS"
-    sums.write_text("".join(line + "\n" for line in sums.read_text().splitlines()
-                            if not line.endswith("  anchors.txt")))
-    again = subprocess.run([sys.executable, str(cut / "verify.py"), str(cut), str(kept)],
+    alone = subprocess.run([sys.executable, str(wiped / "verify.py"), str(wiped)],
+                           capture_output=True, text=True)
+    assert alone.returncode == 0  # the bundle alone cannot tell
+    again = subprocess.run([sys.executable, str(wiped / "verify.py"), str(wiped), str(kept)],
                            capture_output=True, text=True)
     assert again.returncode == 1 and "kept.txt line 1 anchors entry" in again.stdout
 
@@ -267,3 +269,65 @@ def test_a_restore_from_an_older_backup_says_the_anchors_show_entries_lost(
     with ctx.uow(read=True) as session:
         restored = repo.audit_entries(session, action="restore from backup")
     assert restored[0].details["anchors_lost"] == done["anchors_lost"]
+
+
+def test_an_anchors_file_with_no_anchors_fails_and_odd_sources_are_refused_by_name(
+        home, seed_text, tmp_path):
+    ctx = make_ctx(home, when=WHEN)
+    copies_sent(ctx, seed_text)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# only comments\n   # and an indented one\n")
+    verdict = anchoring.verify(ctx, actor=AUDITOR, sources=[str(empty)])
+    assert not verdict.ok and "holds no anchors, so nothing was checked" in verdict.message
+    done = s55(home, "audit", "verify", "--anchors", str(empty))
+    assert done.returncode == 1 and "holds no anchors" in done.stderr
+    for source, said in ((f"14:{'a' * 100_000}", "is not a file, an address or ENTRY:SHA256"),
+                         (f"0:{'a' * 64}", "entry 0 is not an anchor"),
+                         (str(tmp_path), "is not a file")):
+        done = s55(home, "audit", "verify", "--anchors", source)
+        assert done.returncode == 2 and said in done.stderr, done.stderr[:300]
+        assert "Traceback" not in done.stderr and len(done.stderr) < 1000
+
+
+def test_the_bundles_verify_script_refuses_odd_anchors_by_name_and_never_crashes(
+        home, seed_text, tmp_path):
+    ctx = make_ctx(home, when=WHEN)
+    ref = copies_sent(ctx, seed_text)
+    out = bundle.export_bundle(ctx, actor=AUDITOR, ref=ref, out=tmp_path / "b")
+    hash_of_1 = anchors_of(ctx)[0].split()[2]
+    odd = {"zero.txt": f"2022-10-19T09:00:00Z 0 {hash_of_1} x\n",
+           "digit.txt": f"2022-10-19T09:00:00Z 1\u00b2 {hash_of_1} x\n",
+           "upper.txt": f"2022-10-19T09:00:00Z 1 {hash_of_1.upper()} x\n",
+           "notime.txt": f"x 1 {hash_of_1}\n", "empty.txt": "  # a comment only\n"}
+    for name, text in odd.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00garbage")
+    for name, said in (("zero.txt", "line 1 is not an anchor"),
+                       ("digit.txt", "line 1 is not an anchor"),
+                       ("upper.txt", "line 1 is not an anchor"),
+                       ("notime.txt", "line 1 is not an anchor"),
+                       ("empty.txt", "holds no anchors"), ("binary.txt", "cannot be read"),
+                       ("nowhere.txt", "cannot be read"), (".", "cannot be read")):
+        done = subprocess.run([sys.executable, str(out / "verify.py"), str(out),
+                               str(tmp_path / name)], capture_output=True, text=True)
+        assert done.returncode == 1 and said in done.stdout, (name, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+    # a bundle made with the site's anchors does not pass without them
+    (out / "anchors.txt").unlink()
+    sums = out / "SHA256SUMS"
+    sums.write_text("".join(line + "\n" for line in sums.read_text().splitlines()
+                            if not line.endswith("  anchors.txt")))
+    done = subprocess.run([sys.executable, str(out / "verify.py"), str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "anchors.txt is missing" in done.stdout
+
+
+def test_exporting_a_trail_that_contradicts_the_sites_anchors_warns(home, seed_text, tmp_path):
+    ctx = make_ctx(home, when=WHEN)
+    ref = copies_sent(ctx, seed_text)
+    cut_off_last(ctx, 2)
+    done = s55(home, "audit", "export", ref, "-o", str(tmp_path / "cut"))
+    assert done.returncode == 0  # the evidence is exported all the same
+    assert "WARNING: the audit trail does not hold the site's anchors" in done.stderr
+    assert "does not hold the office's published anchors" in (
+        tmp_path / "cut" / "certificate.html").read_text()

@@ -324,3 +324,52 @@ def test_the_route_messages_reminders_and_sign_in_links_go_in_both_languages(ctx
     assert "Defnyddiwch y ddolen hon i fewngofnodi" in link.get_body(("plain",)).get_content()
     html = link.get_body(("html",)).get_content()
     assert '<div lang="cy">' in html and '<div lang="en-GB">' in html
+
+
+def test_a_text_changed_in_one_language_holds_sign_off_until_the_other_is_written_again(ctx):
+    """A translated pair changed on one side only (the chief officer's English comments, an
+    answer's kind given in Welsh) leaves the other side stale: sign-off is refused naming it,
+    until it is written again or confirmed."""
+    from s55.domain.errors import UnansweredRecommendations
+
+    ref = opened(ctx)
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=CHIEF, ref=ref, seen_version=None,
+                      text="<p>We accept all but one recommendation.</p>")
+    drafting.answer_recommendation(ctx, actor=PCC, ref=ref, number=1, kind="no-action",
+                                   lang="cy", text="Dim camau: mae'r gwaith eisoes ar y gweill.")
+    gaps = reading.record(ctx, actor=OPCC, ref=ref).language_gaps()
+    assert any(g.startswith("chief officer response: the Welsh was written for an earlier "
+                            "English text") for g in gaps)
+    assert any(g.startswith("recommendation 1's answer: the English was written for an "
+                            "earlier Welsh text") for g in gaps)
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    with pytest.raises(UnansweredRecommendations, match="the Welsh was written for an earlier"):
+        route.sign_off(ctx, actor=PCC, ref=ref, version=version)
+    # the English answer is written again under the new kind; the Welsh comments confirmed
+    drafting.answer_recommendation(ctx, actor=PCC, ref=ref, number=1, kind="no-action",
+                                   text="No action: the work is already under way.")
+    route.send_back(ctx, actor=PCC, ref=ref, to="drafting", reason="Welsh to confirm")
+    welsh_now = reading.record(ctx, actor=OPCC, ref=ref).cy.chief_officer_response
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="chief_officer_response",
+                       lang="cy", value=welsh_now)  # given unchanged: confirmed
+    assert reading.record(ctx, actor=OPCC, ref=ref).language_gaps() == []
+
+
+def test_to_translate_typed_anywhere_is_a_text_still_to_write(ctx):
+    ref = opened(ctx)
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="initial_response", lang="cy",
+                       value="<p>(to translate)</p>")
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="grades.1", lang="cy",
+                       value="(to translate)")
+    gaps = reading.record(ctx, actor=OPCC, ref=ref).language_gaps()
+    assert "initial response: English only" in gaps
+    assert "the graded area 'Preventing crime': English only" in gaps
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="grades.1", lang="cy",
+                       value="Atal troseddau")
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="areas_for_improvement.1.area",
+                       lang="cy", value="Atal troseddau")
+    record = reading.record(ctx, actor=OPCC, ref=ref)
+    assert record.grades[0].cy_area == "Atal troseddau"
+    assert "the graded area 'Preventing crime': English only" not in record.language_gaps()
