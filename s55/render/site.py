@@ -7,9 +7,12 @@ from pathlib import Path
 from .environment import environment
 
 
-def render_index(office: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = ()) -> str:
-    return environment(templates).get_template("site/index.html").render(office=office,
-                                                                          listing=listing)
+def render_index(office: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = (),
+                 lang: str = "en", alternates: list[dict] | None = None) -> str:
+    """The site's index in a language; `alternates`: the index in each language (a Welsh
+    office's site has index.html and index.cy.html, each linking the other)."""
+    return environment(templates, lang).get_template("site/index.html").render(
+        office=office, listing=listing, alternates=alternates or [])
 
 
 def render_feed(office: str, site: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = ()) -> str:

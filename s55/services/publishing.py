@@ -121,7 +121,7 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
         office = ctx.office_of(row)
         done = [(r, p) for r, p in repo.publications_done(session, office.force_id)
                 if r.id != row.id]
-        listing = [_listing(r, p) for r, p in done]
+        listing = [_listing(r, p, session) for r, p in done]
     templates, site = ctx.templates(office), ctx.site(office)
     if record.bilingual:  # each page names the other, in its own language
         meta["alternates"] = [
@@ -145,7 +145,7 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
     for name, (path, data) in outputs.items():
         atomic_write(site / path, data)
         files[name] = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    listing.insert(0, _listing_from(row, meta, files))
+    listing.insert(0, _listing_from(row, meta, files, record, pub))
     _write_index(ctx, office, listing)
     with ctx.uow() as session:
         row = repo.review(session, ref)
@@ -177,7 +177,7 @@ def refresh_site(ctx: Context, office) -> None:
     with lock.open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with ctx.uow(read=True) as session:
-            listing = [_listing(r, p)
+            listing = [_listing(r, p, session)
                        for r, p in repo.publications_done(session, office.force_id)]
         _write_index(ctx, office, listing)
         write_compliance_page(ctx, office)
@@ -196,34 +196,58 @@ def write_compliance_page(ctx: Context, office, year: int | None = None) -> dict
     return data
 
 
-def _listing_from(row: Review, meta: dict, files: dict) -> dict:
+def _listing_from(row: Review, meta: dict, files: dict, record=None, pub=None) -> dict:
     return {"ref": row.ref, "title": row.title, "force": row.force,
             "report_published": long_date(row.report_published_on),
             "published": meta["published_on_long"], "updated": meta["published_at_iso"],
             "progress": meta["progress"], "page": files["page"]["path"],
-            "pdf": files["pdf"]["path"], **_welsh_listing(files)}
+            "pdf": files["pdf"]["path"], **_welsh_listing(
+                files, row, record, london_date(pub.requested_at) if pub else None)}
 
 
-def _listing(row: Review, pub: Publication) -> dict:
+def _listing(row: Review, pub: Publication, session=None) -> dict:
     published_on = london_date(pub.requested_at)
+    record = repo.record_at(session, row, pub.version) \
+        if session is not None and "page_cy" in (pub.files or {}) else None
     return {"ref": row.ref, "title": row.title, "force": row.force,
             "report_published": long_date(row.report_published_on),
             "published": long_date(published_on),
             "updated": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "progress": pub.progress, "page": pub.files["page"]["path"],
-            "pdf": pub.files["pdf"]["path"], **_welsh_listing(pub.files)}
+            "pdf": pub.files["pdf"]["path"], **_welsh_listing(pub.files, row, record,
+                                                              published_on)}
 
 
-def _welsh_listing(files: dict) -> dict:
-    """A bilingual response's Welsh page and PDF, for the index and the feed."""
+def _welsh_listing(files: dict, row: Review | None = None, record=None,
+                   published_on=None) -> dict:
+    """A bilingual response's Welsh page and PDF, for the index and the feed; with its record,
+    what the Welsh index says of it (its Welsh title and force, dates in Welsh)."""
     if "page_cy" not in files:
         return {}
-    return {"page_cy": files["page_cy"]["path"], "pdf_cy": files["pdf_cy"]["path"]}
+    out = {"page_cy": files["page_cy"]["path"], "pdf_cy": files["pdf_cy"]["path"]}
+    if record is not None and record.bilingual:
+        out["cy"] = {"title": record.cy.title or row.title, "force": record.cy.force or row.force,
+                     "page": out["page_cy"], "pdf": out["pdf_cy"],
+                     "report_published": language.long_date(row.report_published_on, "cy"),
+                     "published": language.long_date(published_on, "cy"),
+                     "progress": language.progress(row.report_published_on,
+                                                   row.statutory_last_day, published_on, "cy")}
+    return out
 
 
 def _write_index(ctx: Context, office, listing: list[dict]) -> None:
     site, templates = ctx.site(office), ctx.templates(office)
-    atomic_write(site / "index.html", render_index(office.name, listing, templates).encode())
+    if office.welsh:  # its site in Welsh too: the Welsh pages, titles and dates
+        alternates = [{"lang": lang, "hreflang": HTML_LANG[lang], "name": language.NAMES[lang],
+                       "href": f"{ctx.site_address(office)}/{name}"}
+                      for lang, name in (("en", "index.html"), ("cy", "index.cy.html"))]
+        welsh = [{**item, **item.get("cy", {}), "page_cy": None} for item in listing]
+        atomic_write(site / "index.cy.html", render_index(
+            office.name_cy or office.name, welsh, templates, "cy", alternates).encode())
+        atomic_write(site / "index.html", render_index(
+            office.name, listing, templates, "en", alternates).encode())
+    else:
+        atomic_write(site / "index.html", render_index(office.name, listing, templates).encode())
     atomic_write(site / "feed.atom", render_feed(office.name, ctx.site_address(office),
                                                  listing, templates).encode())
 

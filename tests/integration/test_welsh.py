@@ -130,6 +130,14 @@ def test_a_welsh_review_from_import_to_copies_sent(ctx, home):
 
     index = (site / "index.html").read_text()
     assert f'href="responses/{ref}/index.cy.html" hreflang="cy">Cymraeg</a>' in index
+    # and the site's index in Welsh: the Welsh title, dates and page, each index linking both
+    welsh_index = (site / "index.cy.html").read_text()
+    assert '<html lang="cy">' in welsh_index and "Ymatebion i adroddiadau arolygu" in welsh_index
+    assert (f'<a href="responses/{ref}/index.cy.html">PEEL 2023–25: Arolygiad o Heddlu '
+            "Dyfed-Powys</a>") in welsh_index
+    assert "2 Hydref 2023" in welsh_index and "Swyddfa Comisiynydd Heddlu" in welsh_index
+    for page in (index, welsh_index):
+        assert f'hreflang="cy" href="{ctx.settings.site_address}/index.cy.html"' in page
     feed = (site / "feed.atom").read_text()
     assert f'hreflang="cy" href="{ctx.settings.site_address}/responses/{ref}/index.cy.html"' \
         in feed
@@ -258,7 +266,7 @@ def test_both_pages_pass_the_nu_html_checker(ctx):
     files = publishing.publish_site(ctx, ref)
     site = ctx.settings.site
     assert nu_errors(site / files["page"]["path"], site / files["page_cy"]["path"],
-                     site / "index.html") == []
+                     site / "index.html", site / "index.cy.html") == []
     # the checker can fail: the same Welsh page with one element left open
     broken = site / "broken.html"
     broken.write_text((site / files["page_cy"]["path"]).read_text().replace("</ul>", "", 1))
