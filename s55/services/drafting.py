@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -254,14 +255,17 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
                          overall_comments: str | None = None,
                          answers: dict[int, tuple[str, str]] | None = None,
                          lang: str = "en", welsh: dict[str, str] | None = None,
-                         answers_cy: dict[int, str] | None = None) -> str | None:
+                         answers_cy: dict[int, str] | None = None,
+                         confirm: set[str] | None = None) -> str | None:
     """One form's comments and answers as one decision: every part is checked, then all of it
     is stored as one version with one audit entry and one route request, or none of it (and
     the refusal is on the record, like any other).
 
     `answers` maps a recommendation's number to (kind, text); an empty text is no answer. On
     a bilingual record the form gives both languages: `welsh` the comments' Welsh (keys text,
-    initial_response, overall_comments) and `answers_cy` each answer's Welsh text.
+    initial_response, overall_comments) and `answers_cy` each answer's Welsh text; `confirm`
+    the stale texts (keys as Record.stale) the person says still say the same, of those this
+    action may change.
     """
     person = ctx.offices.find(actor or "")
     commenting = text is not None or initial_response is not None or overall_comments is not None
@@ -275,7 +279,11 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         _action, given_cy = _comment_fields(ctx, actor, *(
             (welsh or {}).get(k) for k in ("text", "initial_response", "overall_comments")))
         welsh_answers = {n: t for n, t in (answers_cy or {}).items() if t.strip()}
-        if not given and not checked and not given_cy and not welsh_answers:
+        mine = (r"chief_officer_response" if action == Action.CHIEF_OFFICER_COMMENTS else
+                r"initial_response|overall_comments|recommendations\.\d+\.answer")
+        confirms = {k for k in (confirm or set()) & set(d.record().stale)
+                    if re.fullmatch(rf"(?:{mine}):(?:en|cy)", k)}
+        if not given and not checked and not given_cy and not welsh_answers and not confirms:
             raise InvalidInput("text", "give the comments or an answer: there is nothing to "
                                        "record")
         if checked and action != Action.ANSWER_RECOMMENDATION:
@@ -321,5 +329,8 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
             | {f"{k}:cy" for k, v in given_cy.items() if v != getattr(now.cy, k)} \
             | {f"recommendations.{n}.answer:{lang}" for n in checked} \
             | {f"recommendations.{n}.answer:cy" for n in d.details.get("answered_in_welsh", [])}
-        return d.save(record, "; ".join(parts) or "no change", confirmed=confirmed)
+        if confirms:
+            d.details["confirmed"] = sorted(confirms)
+            parts.append("confirmed " + ", ".join(sorted(confirms)))
+        return d.save(record, "; ".join(parts) or "no change", confirmed=confirmed | confirms)
 

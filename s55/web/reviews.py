@@ -116,7 +116,9 @@ def save_comments(request: Request, w: Web, ref: str, person: Person, fields: di
                      for n in numbers},
             welsh=welsh or None,
             answers_cy={n: plain_text(fields.get(f"answer-{n}-cy", "")) for n in numbers
-                        if f"answer-{n}-cy" in fields} or None)
+                        if f"answer-{n}-cy" in fields} or None,
+            confirm={k.removeprefix("confirm-") for k, v in fields.items()
+                     if k.startswith("confirm-") and v == "yes"})
 
     return decided(request, w, ref, person, fields, decide, "saved")
 

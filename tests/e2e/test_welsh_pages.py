@@ -4,6 +4,8 @@ followed as a reader would (issue 12)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from s55.services import publishing, route
@@ -101,6 +103,23 @@ def test_a_welsh_office_reads_the_web_app_in_welsh_and_switches_on_every_page(
     chief.wait_for_load_state()
     assert chief.get_by_role("heading", level=1, name="Adolygiadau agored").is_visible()
     assert axe_violations(chief) == []
+
+    # the commissioner changes the English of the initial response only: its Welsh is now
+    # stale, holding sign-off, until confirmed on the same form
+    from tests.integration.test_welsh import PCC
+
+    pcc = browser.new_context().new_page()
+    sign_in(pcc, welsh_server, home, PCC, f"{welsh_server}/reviews/{ref}")
+    pcc.locator("#initial").fill("I welcome this report, and its findings.")
+    pcc.get_by_role("button", name="Cadw").click()
+    gaps = reading.record(ctx, actor=OPCC, ref=ref).language_gaps()
+    assert any(g.startswith("initial response: the Welsh was written for an earlier") for g in gaps)
+    box = pcc.get_by_label(re.compile("mae'n dal i ddweud yr un peth"))
+    assert box.count() == 1 and axe_violations(pcc) == []
+    box.check()
+    pcc.get_by_role("button", name="Cadw").click()
+    assert "Wedi'i wneud: wedi'i gadw." in pcc.content()
+    assert reading.record(ctx, actor=OPCC, ref=ref).language_gaps() == []
 
     # the switch goes back only to a page of this app
     chief.goto(f"{welsh_server}/language/en?next=//attacker.invalid/")
