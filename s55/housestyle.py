@@ -650,15 +650,11 @@ def _format_one(record: Record, version: str, lang: str) -> str:
     """One language's part (`lang='cy'`: the Welsh part, under the Welsh labels)."""
     cy = lang == "cy"
     if cy:  # a Welsh name or title still to write is shown as such, and read back as such
-        view = object.__new__(Record)
-        for name in Record.__dataclass_fields__:
-            object.__setattr__(view, name, getattr(record, name))
-        object.__setattr__(view, "force", record.force or UNTRANSLATED)
-        object.__setattr__(view, "title", record.title or UNTRANSLATED)
-        for holder in ("local_policing_body", "chief_officer"):
-            held = getattr(record, holder)
-            object.__setattr__(view, holder, OfficeHolder(held.title or UNTRANSLATED, held.name))
-        record = view
+        record = record.view(
+            force=record.force or UNTRANSLATED, title=record.title or UNTRANSLATED,
+            **{holder: OfficeHolder(getattr(record, holder).title or UNTRANSLATED,
+                                    getattr(record, holder).name)
+               for holder in ("local_policing_body", "chief_officer")})
     label = (lambda name: WELSH_LABELS[name]) if cy else (lambda name: HEADER_LABELS[name])
     grade = (lambda g: WELSH_GRADES.get(g, g)) if cy else (lambda g: g)
     lpb, co = record.local_policing_body.title, record.chief_officer.title

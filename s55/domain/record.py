@@ -76,6 +76,7 @@ class OfficeHolder:
 
 
 ITEM_LISTS = ("recommendations", "causes_of_concern", "areas_for_improvement")
+ITEM_NAMES = dict(zip(ITEM_LISTS, ("recommendation", "cause of concern", "area for improvement")))
 TEXT_FIELDS = (
     "force", "title", "summary", "initial_response", "chief_officer_response", "overall_comments",
 )
@@ -229,21 +230,24 @@ class Record:
                                                                         i.answer.cy_text))
                          for i in rows)
 
-        view = object.__new__(Record)
-        for name, value in {
-            "force": cy.force, "title": cy.title, "inspectorates": cy.inspectorates,
-            "local_policing_body": OfficeHolder(cy.local_policing_body,
-                                                self.local_policing_body.name),
-            "chief_officer": OfficeHolder(cy.chief_officer, self.chief_officer.name),
-            "summary": cy.summary,
-            "grades": tuple(Grade(g.cy_area, g.grade) for g in self.grades),
+        return self.view(
+            force=cy.force, title=cy.title, inspectorates=cy.inspectorates,
+            local_policing_body=OfficeHolder(cy.local_policing_body,
+                                             self.local_policing_body.name),
+            chief_officer=OfficeHolder(cy.chief_officer, self.chief_officer.name),
+            summary=cy.summary, grades=tuple(Grade(g.cy_area, g.grade) for g in self.grades),
             **{name: items(getattr(self, name)) for name in ITEM_LISTS},
-            "initial_response": cy.initial_response,
-            "chief_officer_response": cy.chief_officer_response,
-            "overall_comments": cy.overall_comments, "cy": None, "stale": (),
-        }.items():
-            object.__setattr__(view, name, value)
-        return view
+            initial_response=cy.initial_response,
+            chief_officer_response=cy.chief_officer_response,
+            overall_comments=cy.overall_comments, cy=None, stale=())
+
+    def view(self, **changes) -> Record:
+        """A copy with `changes`, neither checked nor regrouped as a record is: one language's
+        view of a bilingual record, whose texts may still be empty."""
+        copy = object.__new__(Record)
+        for name in Record.__dataclass_fields__:
+            object.__setattr__(copy, name, changes.get(name, getattr(self, name)))
+        return copy
 
     def with_welsh(self, welsh: Record) -> Record:
         """This (English) record with `welsh`'s texts as its Welsh: a bilingual document's two
@@ -305,8 +309,7 @@ class Record:
             pair(name.replace("_", " "), getattr(self, name), getattr(self.cy, name))
         for g in self.grades:
             pair(f"the graded area '{g.area or g.cy_area}'", g.area, g.cy_area)
-        for name, one in zip(ITEM_LISTS, ("recommendation", "cause of concern",
-                                           "area for improvement")):
+        for name, one in ITEM_NAMES.items():
             for n, item in enumerate(getattr(self, name), 1):
                 pair(f"{one} {n}", item.text, item.cy_text)
                 pair(f"{one} {n}'s area", item.area, item.cy_area)
@@ -460,9 +463,7 @@ def _pair_label(field: str) -> str:
     m = re.fullmatch(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d+)(\.answer)?",
                      field)
     if m:
-        one = {"recommendations": "recommendation", "causes_of_concern": "cause of concern",
-               "areas_for_improvement": "area for improvement"}[m[1]]
-        return f"{one} {m[2]}" + ("'s answer" if m[3] else "")
+        return f"{ITEM_NAMES[m[1]]} {m[2]}" + ("'s answer" if m[3] else "")
     return {"local_policing_body": "the local policing body's title",
             "chief_officer": "the chief officer's title",
             "force": "the force's name"}.get(field, field.replace("_", " "))

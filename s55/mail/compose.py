@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..render.environment import environment
+from ..render.language import HTML_LANG
 
 TEMPLATES = ("invitation", "comments_received", "comments_requested", "sign_off_request",
              "published", "statutory_copy")
@@ -16,11 +17,6 @@ class Composed:
     subject: str
     text: str
     html: str
-
-
-# the messages whose every text has its Welsh in the catalogue (s55/locale/cy): a Welsh office
-# sends these in both languages (all of them; a test keeps the catalogue complete)
-TRANSLATED = TEMPLATES + ("reminder", "signin")
 
 
 def compose(name: str, context: dict, office_templates: tuple[Path, ...] | Path | None = (),
@@ -53,7 +49,7 @@ def compose_bilingual(name: str, english: dict, welsh: dict,
         return (found[1] if found else page).strip()
 
     subject = f"{first.subject} / {second.subject}"
-    tags = {"en": "en-GB", "cy": "cy"}
+    tags = HTML_LANG
     sections = "\n<hr>\n".join(f'<div lang="{tags[lang]}">\n{body(parts[lang].html)}\n</div>'
                                 for lang in order)
     page = (f'<!DOCTYPE html>\n<html lang="{tags[order[0]]}">\n<head><meta charset="utf-8">'

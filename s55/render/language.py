@@ -17,8 +17,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from ..domain.record import LANGUAGES
+
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
-LANGS = ("en", "cy")
+LANGS = tuple(LANGUAGES)  # ("en", "cy")
 HTML_LANG = {"en": "en-GB", "cy": "cy"}  # the `lang` and `hreflang` each language is given
 NAMES = {"en": "English", "cy": "Cymraeg"}  # each language named in itself, for a switch
 

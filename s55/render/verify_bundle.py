@@ -141,9 +141,10 @@ def main(folder=".", *anchor_files):
     if problem is None:
         problem = check_publication(root, entries)
     own = [root / "anchors.txt"] if (root / "anchors.txt").exists() else []
-    if problem is None and not own and _manifest(root).get("anchors"):
-        problem = (f"the bundle was made with {_manifest(root)['anchors']} anchors of the "
-                   "office's site, and anchors.txt is missing")
+    made_with = _manifest(root).get("anchors")
+    if problem is None and not own and made_with:
+        problem = (f"the bundle was made with {made_with} anchors of the office's site, and "
+                   "anchors.txt is missing")
     for path in own + [Path(f) for f in anchor_files]:
         if problem is None:
             problem, count = check_anchors(path, hashes)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from ..config import BankHolidays, Office, Offices, ResponseKind, kind, load_offices
 from ..domain.errors import NotPermitted
 from ..domain.people import Directory, Person
+from ..render import language
 from ..settings import Settings
 from ..store.db import UnitOfWork, ensure_schema
 
@@ -125,7 +126,7 @@ def as_utc(value: datetime | str) -> datetime:
 
 def london(value: datetime | str) -> str:
     """A stored UTC time as people read it: Europe/London, with the zone named."""
-    return as_utc(value).astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+    return language.date_time(as_utc(value))
 
 
 def london_date(value: datetime | str) -> date:
@@ -133,4 +134,4 @@ def london_date(value: datetime | str) -> date:
 
 
 def long_date(day: date | None) -> str:
-    return day.strftime("%a %d %b %Y") if day else "none"
+    return language.long_date(day)

@@ -32,16 +32,21 @@ class Decision:
     at: datetime
     details: dict = field(default_factory=dict)
     version: str = ""  # the version the decision concerns; default: the current one
+    before: Record | None = field(default=None, repr=False)  # read once, by record()
 
     def record(self) -> Record:
-        return repo.current_record(self.session, self.review)
+        """The review's current record, as the decision found it."""
+        if self.before is None:
+            self.before = repo.current_record(self.session, self.review)
+        return self.before
 
     def save(self, record: Record, reason: str, confirmed: set[str] = frozenset()
              ) -> str | None:
         """Store a changed record as a new version; None when the content is unchanged. On a
         bilingual record a text changed in one language only leaves the other's marked stale
         (a gap at sign-off) unless given in this decision too (`confirmed`)."""
-        record = record.with_stale_marked(self.record(), confirmed)
+        if record.bilingual:
+            record = record.with_stale_marked(self.record(), confirmed)
         new = repo.add_version(self.session, self.review, record, at=self.at,
                                by=self.person.email, reason=reason)
         if new:

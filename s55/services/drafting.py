@@ -279,9 +279,10 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         _action, given_cy = _comment_fields(ctx, actor, *(
             (welsh or {}).get(k) for k in ("text", "initial_response", "overall_comments")))
         welsh_answers = {n: t for n, t in (answers_cy or {}).items() if t.strip()}
+        now = d.record()
         mine = (r"chief_officer_response" if action == Action.CHIEF_OFFICER_COMMENTS else
                 r"initial_response|overall_comments|recommendations\.\d+\.answer")
-        confirms = {k for k in (confirm or set()) & set(d.record().stale)
+        confirms = {k for k in (confirm or set()) & set(now.stale)
                     if re.fullmatch(rf"(?:{mine}):(?:en|cy)", k)}
         if not given and not checked and not given_cy and not welsh_answers and not confirms:
             raise InvalidInput("text", "give the comments or an answer: there is nothing to "
@@ -290,7 +291,6 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
             # the answers are a second action in the same decision: the table decides it too
             transition(Action.ANSWER_RECOMMENDATION, d.person.role, Stage(d.review.stage))
         d.details["given_version"] = d.version
-        now = d.record()
         shown = now.in_language(language(lang, now))
         checked = {n: a for n, a in checked.items()  # a form shows the answers already given
                    if n > len(shown.recommendations) or shown.recommendations[n - 1].answer != a}
@@ -323,14 +323,10 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         if d.details.get("answered_in_welsh"):
             parts.append("answered in Welsh " + ", ".join(
                 map(str, d.details["answered_in_welsh"])))
-        # what this form gave that differs from what was there is written; texts shown back
-        # unchanged are not confirmations of a text whose other language moved
-        confirmed = {f"{k}:{lang}" for k, v in given.items() if v != getattr(now.in_language(lang), k)} \
-            | {f"{k}:cy" for k, v in given_cy.items() if v != getattr(now.cy, k)} \
-            | {f"recommendations.{n}.answer:{lang}" for n in checked} \
-            | {f"recommendations.{n}.answer:cy" for n in d.details.get("answered_in_welsh", [])}
         if confirms:
             d.details["confirmed"] = sorted(confirms)
             parts.append("confirmed " + ", ".join(sorted(confirms)))
-        return d.save(record, "; ".join(parts) or "no change", confirmed=confirmed | confirms)
+        # a text the form changed is written; one shown back unchanged confirms nothing (a
+        # stale one is confirmed by its box: `confirm`)
+        return d.save(record, "; ".join(parts) or "no change", confirmed=confirms)
 

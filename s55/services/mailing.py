@@ -16,7 +16,7 @@ from ..config import load_recipients
 from ..domain import deadlines
 from ..domain.record import Record
 from ..domain.workflow import NOTICES, Role, Stage
-from ..mail.compose import TRANSLATED, Composed, compose, compose_bilingual
+from ..mail.compose import Composed, compose, compose_bilingual
 from ..render import language
 from ..mail.transport import Result, transport_for
 from ..store import repo
@@ -148,11 +148,12 @@ def enqueue(ctx: Context, session: Session, row: Review, *, at: datetime,
             if context is None:
                 record = repo.current_record(session, row)
                 context = mail_context(ctx, session, row, record, pub)
-                # a Welsh office's messages go in both languages (those translated so far)
+                # a Welsh office's messages go in both languages (every text of every message
+                # has its Welsh in the catalogue: tests/unit/test_catalogue.py)
                 welsh = mail_context(ctx, session, row, record, pub, "cy") \
                     if office.welsh and record.bilingual else None
             who = {"recipient": email, "recipient_name": name}
-            if welsh is not None and notice.template in TRANSLATED:
+            if welsh is not None:
                 message = compose_bilingual(notice.template, {**context, **who},
                                             {**welsh, **who}, ctx.templates(office),
                                             welsh_first=office.welsh_first)

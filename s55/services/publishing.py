@@ -62,7 +62,10 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
         return row.current_version
 
 
-def _meta(ctx: Context, session, row: Review, pub: Publication, lang: str = "en") -> dict:
+def _meta(ctx: Context, session, row: Review, pub: Publication, *, welsh: bool = False
+          ) -> tuple[dict, dict]:
+    """What the published files say of the publication, in English, and (`welsh`) the same
+    facts in Welsh: Babel's dates and numbers, the catalogue's words ({} when not asked)."""
     published_on = london_date(pub.requested_at)
     office = ctx.office_of(row)
     directory = office.directory
@@ -70,26 +73,7 @@ def _meta(ctx: Context, session, row: Review, pub: Publication, lang: str = "en"
                  if e.action == str(Action.SIGN_OFF) and e.version == pub.version)
     person = directory.find(entry.actor)
     holder = directory.find(entry.acting_for) if entry.acting_for else person
-    if lang == "cy":  # the same facts in Welsh: Babel's dates and numbers, the catalogue's words
-        return {
-            "ref": row.ref, "version": pub.version, "office": office.name_cy or office.name,
-            "published_at_iso": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "published_on_long": language.long_date(published_on, "cy"),
-            "progress": language.progress(row.report_published_on, row.statutory_last_day,
-                                          published_on, "cy"),
-            "progress_short": language.progress(row.report_published_on,
-                                                row.statutory_last_day, published_on, "cy",
-                                                short=True),
-            "signed_off_by": (language._("cy", "%(who)s for %(holder)s", who=person.name,
-                                         holder=holder.name)
-                              if person and holder is not person else
-                              person.name if person else entry.actor),
-            "signed_off_at": language.date_time(as_utc(entry.at), "cy"),
-            "report_published_long": language.long_date(row.report_published_on, "cy"),
-            "statutory_last_day_long": language.long_date(row.statutory_last_day, "cy"),
-            "page_url": page_url(ctx, row, "cy"),
-        }
-    return {
+    meta = {
         "ref": row.ref, "version": pub.version, "office": office.name,
         "published_at_iso": as_utc(pub.requested_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "published_on_long": long_date(published_on),
@@ -100,6 +84,24 @@ def _meta(ctx: Context, session, row: Review, pub: Publication, lang: str = "en"
         "report_published_long": long_date(row.report_published_on),
         "statutory_last_day_long": long_date(row.statutory_last_day),
         "page_url": page_url(ctx, row),
+    }
+    if not welsh:
+        return meta, {}
+    return meta, {
+        **meta, "office": office.name_cy or office.name,
+        "published_on_long": language.long_date(published_on, "cy"),
+        "progress": language.progress(row.report_published_on, row.statutory_last_day,
+                                      published_on, "cy"),
+        "progress_short": language.progress(row.report_published_on, row.statutory_last_day,
+                                            published_on, "cy", short=True),
+        "signed_off_by": (language._("cy", "%(who)s for %(holder)s", who=person.name,
+                                     holder=holder.name)
+                          if person and holder is not person else
+                          person.name if person else entry.actor),
+        "signed_off_at": language.date_time(as_utc(entry.at), "cy"),
+        "report_published_long": language.long_date(row.report_published_on, "cy"),
+        "statutory_last_day_long": language.long_date(row.statutory_last_day, "cy"),
+        "page_url": page_url(ctx, row, "cy"),
     }
 
 
@@ -116,8 +118,7 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
         if row.stage != Stage.SIGNED_OFF or pub is None or pub.published_at is not None:
             return None
         record = repo.record_at(session, row, pub.version)
-        meta = _meta(ctx, session, row, pub)
-        meta_cy = _meta(ctx, session, row, pub, "cy") if record.bilingual else {}
+        meta, meta_cy = _meta(ctx, session, row, pub, welsh=record.bilingual)
         office = ctx.office_of(row)
         done = [(r, p) for r, p in repo.publications_done(session, office.force_id)
                 if r.id != row.id]
@@ -134,7 +135,7 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
     if record.bilingual:
         # Welsh Language Standards: the Welsh record published as the English is, beside it
         # (names of their own, so that a bundle's files/ holds both)
-        meta_cy = {**meta_cy, "alternates": meta["alternates"]}
+        meta_cy["alternates"] = meta["alternates"]
         welsh = render_html(record.in_language("cy"), meta_cy, templates, lang="cy")
         outputs |= {
             "page_cy": (f"responses/{ref}/index.cy.html", welsh.encode()),

@@ -164,8 +164,7 @@ def test_a_welsh_review_from_import_to_copies_sent(ctx, home):
         assert '<html lang="cy">' in html and '<div lang="en-GB">' in html
         assert [a.get_filename() for a in copy.iter_attachments()] == [f"{ref}.cy.pdf",
                                                                        f"{ref}.pdf"]
-    # the office's own people are told in both languages too; the route's messages before
-    # publication go in English until their Welsh is written (compose.TRANSLATED)
+    # the office's own people are told in both languages too
     told = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted((home / "outbox").glob("*.eml"))]
     published_notice = next(m for m in told if m["Subject"].startswith("Wedi'i gyhoeddi"))
