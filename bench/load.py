@@ -8,7 +8,8 @@ report).
     .venv/bin/python bench/load.py [--reviews 1000] [--workers 2] [--cli 20]
 
 Each flow run on a process worker is a new Python process (about 3 s of start-up on this
-2-core machine), so the run is bound by that: requests for one review coalesce into one run.
+2-core machine), so `s55 serve` hands waiting reviews over in batches (`advance-many`, up to
+S55_ROUTE_BATCH reviews a flow run, --batch here); --batch 1 measures one flow run a review.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cli", type=int, default=20, help="decisions timed through the CLI")
+    parser.add_argument("--batch", type=int, default=20, help="S55_ROUTE_BATCH")
     args = parser.parse_args()
     import signal
 
@@ -90,7 +92,7 @@ def main() -> None:
             web = free_port()
             stack.start("s55-serve", [sys.executable, "-m", "s55", "serve", "--port", str(web)], {
                 **office, "S55_ORCHESTRATION": "deployment", "S55_WEB_WORKERS": "1",
-                "S55_ROUTE_WORKERS": str(4 * args.workers),
+                "S55_ROUTE_WORKERS": str(2 * args.workers), "S55_ROUTE_BATCH": str(args.batch),
                 "S55_WEB_URL": f"http://127.0.0.1:{web}"})
 
             os.environ.update(S55_HOME=str(home), S55_DATABASE_URL=url)
@@ -127,7 +129,7 @@ def main() -> None:
                 return ref
 
             print(f"load: {args.reviews} reviews to publication, {args.workers} Prefect process "
-                  "workers, PostgreSQL 15", flush=True)
+                  f"workers, PostgreSQL 15, batches of up to {args.batch}", flush=True)
             started = time.perf_counter()
             with ThreadPoolExecutor(8) as pool:  # eight people at once
                 refs = list(pool.map(one_review, range(args.reviews)))
@@ -154,15 +156,12 @@ def main() -> None:
             # About 8 s a review on this 2-core machine; allow twice that, and never under 2 h.
             stack.until("every review at 'copies sent'", all_done, max(7200, 16 * len(refs)))
             took = time.perf_counter() - started
-            with ctx.uow(read=True) as session:
-                from sqlalchemy import text
-
-                runs = session.execute(text(
-                    "select count(distinct run) from route_requests where status = 'done'"
-                )).scalar()
+            runs = {name: stack.call("/flow_runs/count", {"deployments": {"name": {"any_": [
+                name]}}}) for name in ("advance", "advance-many")}
             print(f"  all {len(refs)} at 'copies sent' {took:.1f} s after the first opening: "
-                  f"{len(refs) / took:.2f} reviews a second; {runs} route runs on the workers",
-                  flush=True)
+                  f"{len(refs) / took:.2f} reviews a second; flow runs on the workers: "
+                  f"{runs['advance']} of advance (one review), {runs['advance-many']} of "
+                  "advance-many (a batch)", flush=True)
 
             cli_env = {**office, "S55_WAIT_SECONDS": "60"}
             waits = []

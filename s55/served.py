@@ -6,8 +6,9 @@ Europe/London) and `open-thematic` deployments; and a dispatcher that claims the
 requests that decisions commit and runs `advance` for them, one run per review at a time,
 several reviews at once. It talks to the Prefect API at PREFECT_API_URL, or starts and owns
 a Prefect server whose database lives in $S55_HOME/prefect. With S55_ORCHESTRATION=deployment
-the dispatcher hands each run to the `advance/advance` deployment of config/prefect.yaml,
-and Prefect workers run it.
+the dispatcher hands the runs to the deployments of config/prefect.yaml and Prefect workers
+run them: `advance/advance` for one review, `advance-many/advance-many` for a batch of
+reviews when many wait at once (each flow run on a process worker is a new process).
 
 SIGINT or SIGTERM stops the whole tree: the web app, the runner, the dispatcher (runs in
 flight are given a moment to finish) and the Prefect server it started. After SIGKILL the
@@ -37,6 +38,7 @@ log = logging.getLogger("s55.serve")
 PURGE_SECONDS = 3600.0
 POLL_SECONDS = 0.1  # how often an idle dispatcher looks for requests (a cheap read)
 RENEW_SECONDS = 30
+WATCH_SECONDS = 5  # how often the flow runs on workers are looked at (deployment mode)
 RETRY_MAIL_SECONDS = 60
 HEARTBEAT_SECONDS = 2
 STOP_GRACE_SECONDS = 20
@@ -163,13 +165,6 @@ class Served:
                 requests.finish(self.ctx, claim.run, {"ref": None, "done": [
                     f"sent {line}" for line in outcome["sent"]], "stage": "", "waiting_for": "",
                     "unsent": len(outcome["retry"]) + len(outcome["failed"])})
-            elif self.mode == "deployment":
-                from prefect.deployments import run_deployment
-
-                run = run_deployment("advance/advance",
-                                     parameters={"ref": claim.ref, "run": claim.run},
-                                     timeout=0, tags=[f"review:{claim.ref}", "s55"])
-                self.deployed[claim.run] = run.id
             else:
                 from prefect import tags
 
@@ -181,19 +176,67 @@ class Served:
             log.warning("route run for %s failed: %s", claim.ref, err)
             requests.fail(self.ctx, claim.run, f"{type(err).__name__}: {err}")
 
+    def _hand_over(self, batch: list[requests.Claim]) -> None:
+        """Deployment mode: one flow run for the batch, on a worker; `advance` for one review,
+        `advance-many` for several (each review's requests are reported on as it is done)."""
+        try:
+            from prefect.deployments import run_deployment
+
+            refs = [f"review:{claim.ref}" for claim in batch]
+            if len(batch) == 1:
+                run = run_deployment("advance/advance", timeout=0, tags=[*refs, "s55"],
+                                     parameters={"ref": batch[0].ref, "run": batch[0].run})
+            else:
+                run = run_deployment("advance-many/advance-many", timeout=0, tags=[*refs, "s55"],
+                                     parameters={"claims": [{"ref": c.ref, "run": c.run}
+                                                            for c in batch]})
+            for claim in batch:
+                self.deployed[claim.run] = run.id
+        except BaseException as err:  # the requests wait and are tried again: nothing is lost
+            log.warning("could not hand %d reviews to a worker: %s", len(batch), err)
+            for claim in batch:
+                requests.fail(self.ctx, claim.run, f"{type(err).__name__}: {err}")
+
+    def _claim(self, pool: ThreadPoolExecutor) -> list[requests.Claim]:
+        """Claim what there is room for, and start it. In deployment mode the room is counted
+        in flow runs (S55_ROUTE_WORKERS at once), each taking up to S55_ROUTE_BATCH reviews,
+        so that a queue of many reviews is not a queue of as many process start-ups."""
+        if self.mode != "deployment":
+            free = self.workers() - len(self.active)
+            claims = requests.claim(self.ctx, owner=self.owner, limit=free) if free > 0 else []
+            for claim in claims:
+                self.active[claim.run] = pool.submit(self._run, claim)
+            return claims
+        if self.deployed:  # forget the claims that were reported on (or handed back)
+            going = requests.running(self.ctx, list(self.deployed))
+            self.deployed = {c: r for c, r in self.deployed.items() if c in going}
+        free = self.workers() - len(self.active) - len(set(self.deployed.values()))
+        if free <= 0:
+            return []
+        claims = requests.claim(self.ctx, owner=self.owner, limit=free * self.ctx.settings.route_batch)
+        mail = [claim for claim in claims if claim.ref is None]
+        for claim in mail:  # sign-in links are sent from here, at once
+            self.active[claim.run] = pool.submit(self._run, claim)
+        reviews = [claim for claim in claims if claim.ref is not None]
+        size = min(self.ctx.settings.route_batch, -(-len(reviews) // free)) if reviews else 1
+        for start in range(0, len(reviews), size):
+            batch = reviews[start:start + size]
+            self.active[batch[0].run] = pool.submit(self._hand_over, batch)
+        return claims
+
     def _dispatch(self) -> None:
         pool = ThreadPoolExecutor(self.workers(), thread_name_prefix="s55-route")
-        renewed = retried = time.monotonic()
+        renewed = retried = watched = time.monotonic()
         while not self.stopping.is_set():
             try:
                 self.active = {r: f for r, f in self.active.items() if not f.done()}
-                free = self.workers() - len(self.active)
-                claims = requests.claim(self.ctx, owner=self.owner, limit=free) if free > 0 else []
-                for claim in claims:
-                    self.active[claim.run] = pool.submit(self._run, claim)
+                claims = self._claim(pool)
                 now = time.monotonic()
+                if now - watched > WATCH_SECONDS:  # a flow run that died: its claims go back
+                    self._deployed_going_on()
+                    watched = now
                 if now - renewed > RENEW_SECONDS:
-                    requests.renew(self.ctx, list(self.active) + self._deployed_going_on())
+                    requests.renew(self.ctx, list(self.active) + list(self.deployed))
                     renewed = now
                 if now - retried > RETRY_MAIL_SECONDS:
                     requests.retry_unsent(self.ctx, by="s55 serve")
@@ -214,15 +257,17 @@ class Served:
     def _deployed_going_on(self) -> list[str]:
         """Claims whose flow runs (on workers) are waiting or running: their leases go on, so a
         run that waits for a worker is not handed out twice. A run that ended without
-        reporting (crashed before its body, cancelled) hands its requests back now."""
+        reporting (crashed before its body, killed, cancelled) hands its requests back now."""
         if not self.deployed:
             return []
         from prefect import get_client
 
-        going_on = []
+        going_on, states = [], {}
         with get_client(sync_client=True) as client:
             for claim, run_id in list(self.deployed.items()):
-                state = client.read_flow_run(run_id).state
+                if run_id not in states:
+                    states[run_id] = client.read_flow_run(run_id).state
+                state = states[run_id]
                 if state is not None and state.is_final():
                     del self.deployed[claim]
                     if requests.still_running(self.ctx, claim):

@@ -185,6 +185,8 @@ class Settings:
     orchestration: str = field(default="embedded",
                                metadata={"read": _one_of("embedded", "deployment")})
     route_workers: int = field(default=0, metadata={"read": _whole(0, 64)})  # 0: chosen for you
+    # in deployment mode: the most reviews one flow run takes, one after another, when many wait
+    route_batch: int = field(default=20, metadata={"read": _whole(1, 500)})
     # processes answering the web app under `s55 serve`: two use both of a small machine's cores
     web_workers: int = field(default=2, metadata={"read": _whole(1, 32)})
     prefect_port: int = field(default=4200, metadata={"read": _whole(1, 65535)})

@@ -181,6 +181,13 @@ def still_running(ctx: Context, run: str) -> bool:
             RouteRequest.run == run, RouteRequest.status == "running")) > 0
 
 
+def running(ctx: Context, runs: list[str]) -> set[str]:
+    """Which of these runs still hold requests (have not reported, nor been handed back)."""
+    with ctx.uow(read=True) as session:
+        return set(session.scalars(select(RouteRequest.run).distinct().where(
+            RouteRequest.run.in_(runs), RouteRequest.status == "running")))
+
+
 def finish(ctx: Context, run: str, outcome: dict) -> int:
     """Record the outcome for every request the run served; returns how many."""
     with ctx.uow() as session:

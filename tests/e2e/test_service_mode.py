@@ -150,6 +150,12 @@ def _marked(mark: str) -> list[tuple[int, str]]:
 def office(home, tmp_path, postgres_server, postgres_url):
     """PostgreSQL, a Prefect server on PostgreSQL, the deployments, a worker and `s55 serve`;
     yields a function that runs `s55` commands against them."""
+    yield from _service(home, tmp_path, postgres_server, postgres_url)
+
+
+def _service(home, tmp_path, postgres_server, postgres_url, before_serve=None, **serve_env):
+    """The stack of `office`; `before_serve(stack)` runs once the deployments and the worker
+    are up and before `s55 serve` starts (so whatever it asks for waits for the route)."""
     folder = tmp_path / "stack"
     folder.mkdir()
     stack = Stack(folder)
@@ -171,11 +177,15 @@ def office(home, tmp_path, postgres_server, postgres_url):
 
         office_env = {**base, "S55_HOME": str(home), "S55_DATABASE_URL": postgres_url,
                       "PREFECT_API_URL": stack.api}
-        # `s55 serve` needs only the API: it starts while the deployments are made
         web = free_port()
-        stack.start("s55-serve", [sys.executable, "-m", "s55", "serve", "--port", str(web)], {
-            **office_env, "S55_ORCHESTRATION": "deployment",
-            "S55_WEB_URL": f"http://127.0.0.1:{web}"})
+
+        def serve():
+            stack.start("s55-serve", [sys.executable, "-m", "s55", "serve", "--port", str(web)], {
+                **office_env, "S55_ORCHESTRATION": "deployment",
+                "S55_WEB_URL": f"http://127.0.0.1:{web}", **serve_env})
+
+        if before_serve is None:
+            serve()  # `s55 serve` needs only the API: it starts while the deployments are made
 
         # as config/prefect.yaml's header says, from the repository root
         deployer = {**office_env, "PREFECT_HOME": str(folder / "prefect-cli"),
@@ -201,6 +211,9 @@ def office(home, tmp_path, postgres_server, postgres_url):
 
         stack.until("the worker did not make the s55 pool ready",
                     lambda: stack.call("/work_pools/s55")["status"] == "READY", 60)
+        if before_serve is not None:
+            before_serve(stack)
+            serve()
         stack.until("`s55 serve --status` did not say the route is served",
                     lambda: s55("serve", "--status", ok=False).returncode == 0, 60)
         print(f"\nservice mode up in {time.monotonic() - started:.1f} s")
@@ -317,3 +330,75 @@ def test_the_whole_route_runs_on_a_prefect_worker_in_service_mode(office, home):
     assert (sweep["work_pool_name"], thematic["work_pool_name"]) == ("s55", "s55")
     print(f"route: {route_seconds:.1f} s for {len(runs)} worker runs; commands that stopped "
           f"waiting and were polled: {s55.waited or 'none'}")
+
+
+def test_many_waiting_reviews_go_to_workers_in_batches_and_a_killed_batch_hands_back_the_rest(
+        home, tmp_path, postgres_server, postgres_url):
+    """Eight reviews released for publication while nothing serves the route: once `s55 serve`
+    starts, it hands them to the workers in batches (`advance-many`, two flow runs at once), not
+    one flow run (one process start) each. The flow-run process of a batch is SIGKILLed once a
+    review is at copies sent and others are not: the reviews it had not reported on are handed
+    back, and every review reaches copies sent, each message once."""
+    from s55.services import publishing, reading
+    from tests.conftest import make_ctx
+    from tests.routes import signed_off
+
+    ctx = make_ctx(home, postgres_url)
+    seed = SEED.read_text(encoding="utf-8")
+    refs: list[str] = []
+
+    def release(stack):
+        for _ in range(8):
+            ref = signed_off(ctx, seed, date.today() - timedelta(days=3))
+            publishing.request_publication(ctx, actor=OPCC, ref=ref)
+            refs.append(ref)
+
+    service = _service(home, tmp_path, postgres_server, postgres_url, before_serve=release,
+                       S55_ROUTE_WORKERS="2", S55_ROUTE_BATCH="20")
+    s55 = next(service)
+    try:
+        stack = s55.stack
+
+        def stages() -> list[str]:  # read here: eight commands would take seconds a look
+            return [reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] for ref in refs]
+
+        def some_done() -> list[str]:
+            now = stages()
+            return now if "copies sent" in now and set(now) != {"copies sent"} else []
+
+        stack.until("a review of a batch at copies sent while others are not", some_done, 180)
+        marked = _marked(stack.mark)
+        engines = [pid for pid, cmdline in marked if "prefect.engine" in cmdline]
+        assert engines, f"no flow-run process to kill among {marked}"
+        os.kill(engines[0], signal.SIGKILL)
+
+        stack.until("every review at copies sent after the kill",
+                    lambda: set(stages()) == {"copies sent"}, 240)
+        runs = [run for ref in refs for run in stack.call("/flow_runs/filter", {
+            "flow_runs": {"tags": {"all_": [f"review:{ref}"]}}})]
+        runs = list({run["id"]: run for run in runs}.values())
+        batches = [run for run in runs if run["parameters"].get("claims")]
+        assert batches and len(runs) < len(refs), [run["name"] for run in runs]
+        assert max(len(run["parameters"]["claims"]) for run in batches) >= 2
+        assert "CRASHED" in {run["state_type"] for run in runs}, \
+            [(run["name"], run["state_type"]) for run in runs]
+        for run in batches:  # each claimed review's tag is on the batch's run
+            assert {f"review:{c['ref']}" for c in run["parameters"]["claims"]} <= set(run["tags"])
+
+        # the invitations and requests of rounds the reviews had left before anything served
+        # the route stay on the record, cancelled as superseded; everything else went, once
+        messages = [m for m in outbox(s55) if m["status"] != "cancelled"]
+        assert messages and {m["status"] for m in messages} == {"sent"}
+        keys = [(m["ref"], m["template"], m["recipient"]) for m in messages]
+        assert len(keys) == len(set(keys)), keys
+        assert len(list((home / "outbox").glob("*.eml"))) == len(messages)
+        copies = [k for k in keys if k[1] == "statutory_copy"]
+        assert len(copies) == 2 * len(refs)
+        for ref in refs:
+            files = show(s55, ref)["publication"]["files"].values()
+            for f in files:
+                assert hashlib.sha256((home / "site" / f["path"]).read_bytes()).hexdigest() \
+                    == f["sha256"]
+        assert "intact" in s55("audit", "verify", actor=AUDITOR).stdout
+    finally:
+        next(service, None)  # stop the stack, and check that nothing was left running
