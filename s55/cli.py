@@ -84,6 +84,11 @@ Version = option("--version", "The version hash you were given (at least its fir
 NoWait = option("--no-wait", "Return once the decision is saved; the route reports in `s55 show`.",
                 action="store_true")
 Kind = option("--kind", "The kind of response (config/response_kinds.yaml).", default="police-s55")
+WelshOption = option(
+    "--welsh", "The Welsh of the document, as a document of its own (a Welsh office's two "
+    "documents: house style, free text, Markdown or .docx, its headings in Welsh); the two "
+    "are made one record in both languages, item for item, or refused naming what differs.",
+    type=Path, metavar="DOCUMENT")
 AnswerKindOption = option(
     "--answer-kind", "The kind of every answer written under an item as a bare 'Response:' "
     "(action-taken, action-proposed or no-action); without it such an import is refused, "
@@ -286,11 +291,12 @@ DEPLOYMENT_WAIT_SECONDS = 20.0
          option("--rest-to", "Put text under no recognised heading into this field (summary, "
                 "initial_response, chief_officer_response, overall_comments); otherwise it "
                 "is reported and nothing is imported.", metavar="FIELD"),
-         AnswerKindOption)
+         AnswerKindOption, WelshOption)
 def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str | None = None,
             dry_run: bool = False, again: bool = False, title: str | None = None,
             force: str | None = None, inspectorate: str | None = None,
-            rest_to: str | None = None, answer_kind: str | None = None):
+            rest_to: str | None = None, answer_kind: str | None = None,
+            welsh: Path | None = None):
     """Open a review from a response document; prints its reference and where every word went.
     Nothing is lost: a record that would not keep every word of the file is refused, with the
     passages it could not place."""
@@ -301,7 +307,7 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
     context = ctx()
     record, notes, warnings = read_record(context, file, title=title, force=force,
                                           inspectorate=inspectorate, rest_to=rest_to,
-                                          answer_kind=answer_kind, actor=actor)
+                                          answer_kind=answer_kind, actor=actor, welsh=welsh)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     if dry_run:
@@ -311,7 +317,7 @@ def import_(file: Path, published_on: str, kind: str = "police-s55", actor: str 
         echo("nothing stored (--dry-run)")
         return
     ref = open_review(context, actor=actor, record=record, published_on=day, kind=kind,
-                      source=file.name, again=again)
+                      source=file.name + (f" + {welsh.name}" if welsh else ""), again=again)
     echo(ref)  # alone on stdout, for scripts; where the words went is for the person
     for line in summary(record):
         echo(line, err=True)
@@ -365,14 +371,24 @@ def open_thematic(title: str, published_on: str, kind: str = "police-s55",
     echo(f"{len(result['opened'])} opened, {len(result['existing'])} already open")
 
 
-@command("export", Ref, Actor, Arg("-o", "--output", type=Path, help="Write it to this file."))
+@command("export", Ref, Actor, Arg("-o", "--output", type=Path,
+                                   help="Write it to this file (a Word document if it ends "
+                                        ".docx: a line a paragraph, each language a section)."))
 def export(ref: str, actor: str | None = None, output: Path | None = None):
-    """Write the current version back in the house style."""
+    """Write the current version back in the house style (import it again, edited, with
+    `s55 edit REF --from FILE`)."""
     from .services.reading import export as export_record
 
     text = export_record(ctx(), actor=actor, ref=ref)
     if output:
-        output.write_text(text, encoding="utf-8")
+        data = text.encode("utf-8")
+        if output.suffix.lower() == ".docx":
+            from .worddoc import house_style_docx
+
+            data = house_style_docx(text, title=f"{ref}: response record")
+        partial = output.with_name(f".{output.name}.partial")
+        partial.write_bytes(data)  # whole, or not at all: never half a file where it was
+        os.replace(partial, output)
         echo(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -436,11 +452,11 @@ def add_item(ref: str, text: list[str], kind: str, area: str = "", lang: str = "
                 "it: house style, free text, Markdown or .docx) and show what changed.",
                 dest="source", type=Path, metavar="DOCUMENT"),
          option("--rest-to", "With --from: where text under no heading goes.", metavar="FIELD"),
-         AnswerKindOption, Lang, Version, Actor, NoWait)
+         AnswerKindOption, WelshOption, Lang, Version, Actor, NoWait)
 def edit(ref: str, field: str | None = None, text: str | None = None, file: Path | None = None,
          source: Path | None = None, rest_to: str | None = None, answer_kind: str | None = None,
-         lang: str = "en", version: str | None = None, actor: str | None = None,
-         no_wait: bool = False):
+         welsh: Path | None = None, lang: str = "en", version: str | None = None,
+         actor: str | None = None, no_wait: bool = False):
     """Replace one field of the draft (HTML is sanitised), or all of it from a document."""
     from .render.sanitise import plain_text, rich_text
     from .services.drafting import edit_text
@@ -450,7 +466,11 @@ def edit(ref: str, field: str | None = None, text: str | None = None, file: Path
         if field or text is not None or file is not None:
             raise InvalidInput("--from", "replaces the whole draft: give it without --field, "
                                "--text or --file")
-        return edit_from(context, ref, source, rest_to, answer_kind, version, actor, no_wait)
+        return edit_from(context, ref, source, rest_to, answer_kind, version, actor, no_wait,
+                         welsh)
+    if welsh is not None:
+        raise InvalidInput("--welsh", "goes with --from (the Welsh of that document); to "
+                           "replace one field's Welsh, give --lang cy")
     if not field:
         raise InvalidInput("--field", "name the field to replace (or give --from DOCUMENT)")
     value = read_text(text, file, "--text/--file")
@@ -465,7 +485,8 @@ def edit(ref: str, field: str | None = None, text: str | None = None, file: Path
 
 
 def edit_from(context, ref: str, source: Path, rest_to: str | None, answer_kind: str | None,
-              version: str | None, actor: str | None, no_wait: bool) -> None:
+              version: str | None, actor: str | None, no_wait: bool,
+              welsh: Path | None = None) -> None:
     from .services.drafting import replace_content
     from .services.importing import read_record
     from .services.reading import diff, record as current
@@ -474,11 +495,12 @@ def edit_from(context, ref: str, source: Path, rest_to: str | None, answer_kind:
     record, notes, warnings = read_record(context, source, title=now.title, force=now.force,
                                           inspectorate="; ".join(now.inspectorates),
                                           rest_to=rest_to, answer_kind=answer_kind,
-                                          actor=actor)
+                                          actor=actor, welsh=welsh)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     before, new = replace_content(context, actor=actor, ref=ref, record=record,
-                                  source=source.name, seen_version=version)
+                                  source=source.name + (f" + {welsh.name}" if welsh else ""),
+                                  seen_version=version)
     if new is None:
         echo(f"{ref}: {source.name} holds the draft as it is; nothing changed")
         return

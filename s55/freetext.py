@@ -464,3 +464,63 @@ def heading_split(line: str, headings: dict[str, str]) -> tuple[str | None, str]
     """(field, the text after the heading) when the line is a heading; (None, line) if not."""
     name, value, _kind = _heading(line, headings)
     return (name, value) if name else (None, line)
+
+
+# --- Welsh ---------------------------------------------------------------------------------
+# A Welsh document (or the Welsh part of one) written the way offices write: its headings are
+# in the heading map (config/headings.yaml lists Welsh ones beside the English); its item
+# markers, answer labels and grades are put in the English form the reader knows, line for
+# line, the content untouched (as housestyle.from_welsh does for the house style).
+
+_CY_KINDS = r"camau a gymerwyd|camau arfaethedig|dim camau"
+_CY_KIND = {"camau a gymerwyd": "action taken", "camau arfaethedig": "action proposed",
+            "dim camau": "no action"}
+_CY_MARKER = re.compile(r"^(?P<lead>\s*(?:#{1,6}\s+|\*\*|[-•*]\s+)?)(?P<what>argymhelliad|"
+                        r"maes i['’]w wella|achos pryder)(?P<n>\s*\d{1,3}(?:\.\d{1,2})?)", re.I)
+_CY_MARKERS = {"argymhelliad": "Recommendation", "maes i'w wella": "Area for improvement",
+               "maes i’w wella": "Area for improvement", "achos pryder": "Cause of concern"}
+# the office's own answer: 'Ymateb:', 'Ymateb y Comisiynydd:', 'Ymateb (camau a gymerwyd):',
+# 'Camau a gymerwyd:' ... ('Ymateb yr heddlu:', the force's words, is left as it is written)
+_CY_RESPONSE = re.compile(
+    r"^(?P<lead>\s*(?:[-•*]\s+)?)(?P<label>ymateb|ateb)(?:\s+(?:y|yr)?\s*(?:comisiynydd|chth|"
+    r"swyddfa)[^:(]{0,80}?)?\s*(?:\((?P<kind>" + _CY_KINDS + r")\))?\s*:(?=\s*\S)", re.I)
+_CY_KIND_LABEL = re.compile(r"^(?P<lead>\s*(?:[-•*]\s+)?)(?P<kind>" + _CY_KINDS
+                            + r")\s*:(?=\s*\S)", re.I)
+# (a label with its text: alone on its line, 'Ymateb y Comisiynydd' is the section's heading)
+_CY_CAUSE_LABEL = re.compile(r"^(?P<lead>\s*(?:[-•*]\s+)?)achos pryder\s*:", re.I)
+_CY_GRADE = re.compile(r"^(?P<lead>\s*(?:[-•*]\s+)?)gradd\s*[:–—-]\s*(?P<grade>rhagorol|da|"
+                       r"digonol|angen gwella|angen ei wella|annigonol)\.?\s*$", re.I)
+
+
+def from_welsh_free(text: str) -> str:
+    """A Welsh free-text document as the free-text reader reads it."""
+    from .housestyle import _CY_GRADE_END, _GRADES_FROM_WELSH, _grade_from_welsh
+
+    def grade(said: str) -> str:
+        return _GRADES_FROM_WELSH[" ".join(said.split()).casefold()]
+
+    def kind(said: str | None) -> str:
+        return _CY_KIND[" ".join(said.split()).casefold()] if said else ""
+
+    def answer(m: re.Match) -> str:
+        label = "Answer" if m["label"].casefold() == "ateb" else "Response"
+        said = f" ({kind(m['kind'])})" if m["kind"] else ""
+        return f"{m['lead']}{label}{said}:"
+
+    out = []
+    for line in _lines(text):
+        lead = line[:len(line) - len(line.lstrip())]
+        mark = re.match(r"(?:[-•*]\s+|#{1,6}\s+)?", line.strip())[0]
+        body = line.strip()[len(mark):]
+        labelled = _CY_GRADE.match(line)
+        if labelled:  # 'Gradd: Da'
+            line = f"{labelled['lead']}Grade: {grade(labelled['grade'])}"
+        elif len(body) < 160 and _CY_GRADE_END.match(body):  # 'Atal troseddu – Da'
+            line = f"{lead}{mark}{_grade_from_welsh(body)}"
+        line = _CY_MARKER.sub(lambda m: m["lead"] + _CY_MARKERS[
+            m["what"].casefold().replace("’", "'")] + m["n"], line)
+        line = _CY_RESPONSE.sub(answer, line)
+        line = _CY_KIND_LABEL.sub(lambda m: f"{m['lead']}{kind(m['kind']).capitalize()}:", line)
+        line = _CY_CAUSE_LABEL.sub(lambda m: f"{m['lead']}Cause for concern:", line)
+        out.append(line)
+    return "\n".join(out)

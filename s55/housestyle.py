@@ -244,7 +244,7 @@ def _parse_bilingual(parts: dict[str, tuple[int, str]], warnings: list[str] | No
             raise InvalidInput(f"{LANGUAGES[lang]} part: {bad.field}", f"{bad.rule} (its "
                                f"lines counted from line {offset + 1} of the document, where "
                                "the part begins)") from None
-    return _untranslated(records["en"].with_welsh(records["cy"]))
+    return untranslated(records["en"].with_welsh(records["cy"]))
 
 
 class LostText(InvalidInput):
@@ -606,7 +606,7 @@ def _kind_from_welsh(said: str) -> str:
 # translator replaces it); read back, it is that text still to write
 
 
-def _untranslated(record: Record) -> Record:
+def untranslated(record: Record) -> Record:
     """The bilingual record read back, each UNTRANSLATED an empty text again."""
     from dataclasses import replace
 

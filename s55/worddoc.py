@@ -16,6 +16,10 @@ docx2python flattens lists and tables into nested lists that lose the heading st
     any other table     -> one line per row, its cells joined by ' – '
 Text in text boxes, footnotes or comments is not read yet: such a document is refused with
 the first words of that text, rather than imported without it.
+
+A document that `s55 export -o FILE.docx` wrote (house_style_docx: one paragraph a line of
+the house style, marked so in its properties) is read back line for line, tabs kept, so that
+a record sent out in Word (to a translator, say) comes back as the same record.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
         raise InvalidInput(str(path), f"is not a Word document that can be read ({err})") \
             from None
     _refuse_hidden_text(document, path)
+    if HOUSE_STYLE_MARK in (document.core_properties.keywords or ""):
+        return _house_style_lines(document, path)
     lines: list[str] = []
     where: dict[int, str] = {}
     notes: list[str] = []
@@ -95,11 +101,7 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
             add(text, f"paragraph {paragraph}")
             add("", "")
     text = "\n".join(lines)
-    body = document.element.body
-    if next(body.iter(f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"), None) is not None:
-        notes.append("it has tracked changes: read as if all were accepted (insertions kept, "
-                     "moved text where it went, deletions left out); accept or reject them in "
-                     "Word to be sure of what is imported")
+    notes += _tracked_changes(document)
     _refuse_unread(document, text, notes, path)
     notes += _page_furniture(document)
     return text, where, notes
@@ -150,6 +152,15 @@ def _item_table(rows: list[list[str]]) -> list[list[str]] | None:
                   for i in answers if row[i]]
         out.append(lines)
     return out
+
+
+def _tracked_changes(document) -> list[str]:
+    body = document.element.body
+    if next(body.iter(f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"), None) is None:
+        return []
+    return ["it has tracked changes: read as if all were accepted (insertions kept, moved "
+            "text where it went, deletions left out); accept or reject them in Word to be sure "
+            "of what is imported"]
 
 
 def _blocks(document):
@@ -308,3 +319,91 @@ def _refuse_hidden_text(document, path: Path) -> None:
     if found:
         raise InvalidInput(str(path), "has text that import does not read yet, so nothing was "
                            "imported (move it into the body, or delete it): " + "; ".join(found))
+
+
+# --- the house style in Word (s55 export -o FILE.docx) ---------------------------------------
+
+HOUSE_STYLE_MARK = "s55 house style"  # in the document's keywords: read back line for line
+LANG_TAGS = {"en": "en-GB", "cy": "cy"}
+
+
+def house_style_docx(text: str, *, title: str) -> bytes:
+    """The house-style text as a Word document: a paragraph a line (a label's tab kept, with a
+    tab stop so the values line up), each language's part in a section of its own that starts
+    on a new page, its language set on every run (so Word checks the spelling of each in its
+    own language, and a screen reader speaks it so)."""
+    import io
+
+    import docx
+    from docx.enum.section import WD_SECTION
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    from .housestyle import ENGLISH_MARK, WELSH_MARK
+
+    document = docx.Document()
+    props = document.core_properties
+    props.title, props.keywords, props.language = title, HOUSE_STYLE_MARK, "en-GB"
+    props.comments = ("Written by s55 export in the house style: edit the text after each "
+                      "label's tab, keep the labels and the lines, and import it again.")
+    normal = document.styles["Normal"]
+    normal.font.name, normal.font.size = "Arial", Pt(11)
+    normal.paragraph_format.space_after = Pt(0)
+
+    def lang_of(run, lang: str) -> None:
+        rpr = run._r.get_or_add_rPr()
+        tag = OxmlElement("w:lang")
+        tag.set(qn("w:val"), LANG_TAGS[lang])
+        rpr.append(tag)
+
+    lang, first = "en", True
+    for line in text.split("\n"):
+        mark = line.strip() and (WELSH_MARK.fullmatch(line.strip()) and "cy"
+                                 or ENGLISH_MARK.fullmatch(line.strip()) and "en")
+        if mark:
+            lang = mark
+            if not first:
+                document.add_section(WD_SECTION.NEW_PAGE)
+            paragraph = document.add_heading(level=1)
+            lang_of(paragraph.add_run(line), lang)
+        else:
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(7))
+            if line:
+                lang_of(paragraph.add_run(line), lang)  # python-docx writes '\t' as w:tab
+        first = False
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _house_style_lines(document, path: Path) -> tuple[str, dict[int, str], list[str]]:
+    """A document s55 wrote: its paragraphs are the house style's lines, read as they are."""
+    lines, where = [], {}
+    for number, block in enumerate(_blocks(document), 1):
+        if block._element.tag != f"{W}p":
+            raise InvalidInput(str(path), "was written by `s55 export` in the house style, but "
+                               "a table has been added to it; write the table's text as lines")
+        lines.append(_line(block._element))
+        where[len(lines)] = f"paragraph {number}"
+    text = "\n".join(lines)
+    notes = ["read line for line: a Word document in the house style, as `s55 export` writes",
+             *_tracked_changes(document)]
+    _refuse_unread(document, text, notes, path)
+    return text, where, notes + _page_furniture(document)
+
+
+def _line(element) -> str:
+    """A paragraph's text with its tabs, as the house style's line it holds."""
+    parts = []
+    for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
+        run = node.getparent()
+        if run is None or run.tag == f"{W}tabs":  # a tab stop of the paragraph, not a tab
+            continue
+        if run.getparent() is not None and run.getparent().tag in (f"{W}moveFrom", f"{W}del"):
+            continue
+        parts.append(node.text or "" if node.tag == f"{W}t" else
+                     "-" if node.tag == f"{W}noBreakHyphen" else
+                     "\t" if node.tag == f"{W}tab" else " ")
+    return "".join(parts)  # as written: an empty field is its label and a tab

@@ -76,73 +76,158 @@ def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
 
 def read_record(ctx, path: Path, *, title: str | None = None, force: str | None = None,
                 inspectorate: str | None = None, rest_to: str | None = None,
-                answer_kind: str | None = None, actor: str | None = None
-                ) -> tuple[Record, list[str], list[str]]:
+                answer_kind: str | None = None, actor: str | None = None,
+                welsh: Path | None = None) -> tuple[Record, list[str], list[str]]:
     """A document as a Record: (record, notes on how the file was read, warnings about its
     content). Every word is placed, or LostText names what could not be (by line, or for a
-    Word document by paragraph or table row)."""
-    from ..freetext import DuplicateHeading, heading_map, looks_like_house_style, parse_free_text
-    from ..housestyle import WELSH_MARK, LostText, answer_kind as kind_of, parse_record
+    Word document by paragraph or table row). `welsh` names a second document, the Welsh of
+    the first (a Welsh office's two documents): the two are made one bilingual record, item
+    for item."""
+    from ..housestyle import answer_kind as kind_of, untranslated
 
-    kind = kind_of(answer_kind)  # checked before the file is read: a typo is named first
+    kind = kind_of(answer_kind)  # checked before the files are read: a typo is named first
+    reader = _Reader(ctx, title=title, force=force, inspectorate=inspectorate, rest_to=rest_to,
+                     kind=kind, actor=actor)
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
-    warnings: list[str] = []
-
-    def free_text() -> Record:
-        defaults = office_defaults(ctx, title=title, force=force, inspectorate=inspectorate,
-                                   actor=actor)
-        return parse_free_text(text, heading_map(ctx.settings.config_dir, defaults), defaults,
-                               rest_to=rest_to, warnings=warnings, answer_kind=kind)
-
+    record = reader.read(path, text, where, notes)
+    if welsh is None:
+        return record, notes, reader.warnings
+    if record.cy is not None:
+        raise InvalidInput("--welsh", f"{path.name} is in Welsh and English already; give "
+                           "--welsh only with a document in English")
+    if welsh.resolve() == path.resolve():
+        raise InvalidInput("--welsh", "names the same file as the English document")
+    text, cy_notes, where = read_document(welsh, max_bytes=ctx.settings.import_max_mb * 1048576)
+    notes += cy_notes
+    cy = reader.read(welsh, text, where, notes, lang="cy")
     try:
+        return untranslated(record.with_welsh(cy)), notes, reader.warnings
+    except InvalidInput as bad:
+        raise InvalidInput(bad.field, bad.rule.replace(
+            "the Welsh part does not match the English part",
+            f"{welsh.name} (the Welsh) does not match {path.name} (the English)")) from None
+
+
+class _Reader:
+    """How one import reads its documents: the house style, or free text through the heading
+    map, in English or in Welsh, every word placed."""
+
+    def __init__(self, ctx, *, title, force, inspectorate, rest_to, kind, actor):
+        self.ctx, self.rest_to, self.kind, self.actor = ctx, rest_to, kind, actor
+        self.asked = {"title": title, "force": force, "inspectorate": inspectorate}
+        self.warnings: list[str] = []
+
+    def read(self, path: Path, text: str, where: dict[int, str], notes: list[str],
+             lang: str = "en") -> Record:
+        from ..freetext import DuplicateHeading
+        from ..housestyle import LostText
+
+        try:
+            return self._read(path, text, notes, lang)
+        except LostText as lost:
+            # a Word document: say which paragraph or table row, not a line of our own text;
+            # the Welsh document of two: say which file
+            passages = [(where.get(n, f"line {n}") if where else n, t) for n, t in lost.passages]
+            if lang == "cy":
+                passages = [(f"{path.name}, {n if isinstance(n, str) else f'line {n}'}", t)
+                            for n, t in passages]
+            raise LostText(passages) from None
+        except DuplicateHeading as twice:
+            if not where and lang == "en":
+                raise
+            raise DuplicateHeading(twice.name, *twice.lines, where=where or None) from None
+        except InvalidInput as bad:
+            if lang == "en":
+                raise
+            rule = bad.rule
+            if bad.field == "answer_kind":  # the labels as a Welsh document writes them
+                rule = rule.replace("label each 'Action taken:', 'Action proposed:' or 'No "
+                                    "action:'", "label each 'Camau a gymerwyd:', 'Camau "
+                                    "arfaethedig:' or 'Dim camau:'")
+            raise InvalidInput(f"{path.name} (the Welsh): {bad.field}", rule) from None
+
+    def _read(self, path: Path, text: str, notes: list[str], lang: str) -> Record:
+        from ..freetext import from_welsh_free, looks_like_house_style
+        from ..housestyle import (
+            WELSH_MARK, LostText, from_welsh, parse_record, split_languages, untranslated,
+        )
+
+        if lang == "cy" and looks_like_house_style(from_welsh(text)):
+            return parse_record(from_welsh(text), self.warnings, answer_kind=self.kind)
         if looks_like_house_style(text):
+            return self._house_style(text, notes)
+        if lang == "cy":
+            if any(WELSH_MARK.fullmatch(line.strip()) for line in text.splitlines()
+                   if line.strip()):
+                raise InvalidInput("--welsh", f"{path.name} has two parts, English and Welsh; "
+                                   "import it alone, without --welsh")
+            return self._free_text(from_welsh_free(text), "cy")
+        parts = split_languages(text)
+        if parts is None:
+            return self._free_text(text, "en")
+        # one document, its Welsh in a part of its own ('Cymraeg' heading): each part read as
+        # a document of its own, then the two made one record, item for item
+        records = {}
+        for part, (offset, body) in parts.items():
             try:
-                record = parse_record(text, warnings, answer_kind=kind)
-            except InvalidInput as house:
-                # 'Force<TAB>...' and 'Grade<TAB>...' in a document written some other way:
-                # if it lacks most of the house style's parts, it is read as free text
-                if house.field != "record" or "required parts are missing" not in str(house):
-                    raise
-                try:
-                    record = free_text()
-                except InvalidInput:
-                    raise house from None
-                notes.append("read as free text: it has some of the house style's labels but "
-                             "not its parts")
-        elif any(WELSH_MARK.fullmatch(line.strip()) for line in text.splitlines()
-                 if line.strip()):
-            # two languages are read in the bilingual house style only: read as free text,
-            # the Welsh would be taken for more of the English
-            raise InvalidInput("Welsh", f"{path.name} has a Welsh part ('Cymraeg') but is not "
-                               "in the house style; a document in Welsh and English is read in "
-                               "the bilingual house style (README, Welsh and English): `s55 "
-                               "export` a review to see it")
-        else:
-            record = free_text()
-    except LostText as lost:
-        if not where:
-            raise
-        # a Word document: say which paragraph or table row, not a line of our own text
-        raise LostText([(where.get(n, f"line {n}"), t) for n, t in lost.passages]) from None
-    except DuplicateHeading as twice:
-        if not where:
-            raise
-        raise DuplicateHeading(twice.name, *twice.lines, where=where) from None
-    return record, notes, warnings
+                records[part] = self._free_text(from_welsh_free(body) if part == "cy" else body,
+                                                part)
+            except LostText as lost:
+                raise LostText([(n + offset if isinstance(n, int) else n, t)
+                                for n, t in lost.passages]) from None
+        return untranslated(records["en"].with_welsh(records["cy"]))
+
+    def _house_style(self, text: str, notes: list[str]) -> Record:
+        from ..housestyle import parse_record
+
+        try:
+            return parse_record(text, self.warnings, answer_kind=self.kind)
+        except InvalidInput as house:
+            # 'Force<TAB>...' and 'Grade<TAB>...' in a document written some other way: if it
+            # lacks most of the house style's parts, it is read as free text
+            if house.field != "record" or "required parts are missing" not in str(house):
+                raise
+            try:
+                record = self._free_text(text, "en")
+            except InvalidInput:
+                raise house from None
+            notes.append("read as free text: it has some of the house style's labels but not "
+                         "its parts")
+            return record
+
+    def _free_text(self, text: str, lang: str) -> Record:
+        from ..freetext import heading_map, parse_free_text
+
+        defaults = office_defaults(self.ctx, **self.asked, actor=self.actor, lang=lang)
+        return parse_free_text(text, heading_map(self.ctx.settings.config_dir, defaults),
+                               defaults, rest_to=self.rest_to, warnings=self.warnings,
+                               answer_kind=self.kind)
 
 
 HMICFRS = "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services"
 
 
 def office_defaults(ctx, *, title: str | None, force: str | None, inspectorate: str | None,
-                    actor: str | None = None):
+                    actor: str | None = None, lang: str = "en"):
     """What a free-text document need not say: the actor's office's force and office
-    holders."""
+    holders (in Welsh, their Welsh names; a title not given is one still to translate)."""
+    from ..domain.record import INSPECTORATES_CY, UNTRANSLATED, OfficeHolder
     from ..domain.workflow import Role
     from ..freetext import Defaults
     from ..render.sanitise import plain_text
 
     office = ctx.home_office(actor)
+    if lang == "cy":
+        force_cy, lpb_cy, co_cy = office.welsh_names
+        names = [plain_text(x) for x in (inspectorate or HMICFRS).split(";")]
+        return Defaults(
+            force=force_cy or UNTRANSLATED,
+            local_policing_body=OfficeHolder(lpb_cy or UNTRANSLATED, office.holder(
+                Role.LOCAL_POLICING_BODY).name),
+            chief_officer=OfficeHolder(co_cy or UNTRANSLATED, office.holder(
+                Role.CHIEF_OFFICER).name),
+            title=UNTRANSLATED,
+            inspectorates=tuple(INSPECTORATES_CY.get(n, UNTRANSLATED) for n in names if n))
     return Defaults(
         force=plain_text(force or "") or office.force,
         local_policing_body=office.holder(Role.LOCAL_POLICING_BODY,

@@ -380,3 +380,139 @@ def test_to_translate_typed_anywhere_is_a_text_still_to_write(ctx):
     record = reading.record(ctx, actor=OPCC, ref=ref)
     assert record.grades[0].cy_area == "Atal troseddau"
     assert "the graded area 'Preventing crime': English only" not in record.language_gaps()
+
+
+# --- Word, and the two documents a Welsh office writes ---------------------------------------
+
+EN_DOC, CY_DOC = ROOT / "tests" / "data" / "dyfed-powys-en.md", ROOT / "tests" / "data" / \
+    "dyfed-powys-cy.md"
+
+
+def as_word(markdown: Path, path: Path) -> Path:
+    """The document as an office writes it in Word: headings in Heading 2, lists in List
+    Bullet, everything else a paragraph."""
+    import docx
+
+    document = docx.Document()
+    for line in markdown.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            document.add_heading(line[3:], level=2)
+        elif line.startswith("# "):
+            document.add_heading(line[2:], level=1)
+        elif line.startswith("- "):
+            document.add_paragraph(line[2:], style="List Bullet")
+        elif line.strip():
+            document.add_paragraph(line)
+    document.save(path)
+    return path
+
+
+def cli(home, db_url, office_file, *args, who=OPCC):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
+    env.update(S55_HOME=str(home), S55_OFFICE_FILE=str(office_file))
+    if db_url:
+        env["S55_DATABASE_URL"] = db_url
+    return subprocess.run([sys.executable, "-m", "s55", *map(str, args), "--as", who], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_welsh_office_imports_its_two_documents_as_one_bilingual_record(ctx, tmp_path):
+    """The English and the Welsh written as two documents, free text with headings, the way
+    offices write them (in Markdown, and in Word): one record, item for item, no gap."""
+    record, notes, warnings = importing.read_record(ctx, EN_DOC, actor=OPCC, welsh=CY_DOC)
+    assert (notes, warnings, record.language_gaps()) == ([], [], [])
+    assert record.cy.title == "PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys"
+    assert record.cy.local_policing_body == "Comisiynydd Heddlu a Throseddu Dyfed-Powys"
+    first = record.recommendations[0]
+    assert first.cy_text.startswith("O fewn chwe mis") and first.answer.kind == "action proposed"
+    assert first.answer.cy_text.startswith("Bydd y Comisiynydd")
+    assert [(g.grade, g.cy_area) for g in record.grades] == [
+        ("Good", "Atal troseddau"), ("Requires improvement", "Ymateb i'r cyhoedd")]
+    assert record.causes_of_concern[0].cy_text.startswith("Nid yw'r heddlu'n ateb")
+    assert record.cy.overall_comments == \
+        "<p>Byddaf yn dal y Prif Gwnstabl i gyfrif am y gwelliannau.</p>"
+    # the same two documents in Word, and the two in one document with a 'Cymraeg' heading:
+    # the same record
+    words = importing.read_record(ctx, as_word(EN_DOC, tmp_path / "en.docx"), actor=OPCC,
+                                  welsh=as_word(CY_DOC, tmp_path / "cy.docx"))[0]
+    both = tmp_path / "both.md"
+    both.write_text(EN_DOC.read_text() + "\n# Cymraeg\n\n" + CY_DOC.read_text())
+    together = importing.read_record(ctx, both, actor=OPCC)[0]
+    assert words.content_hash() == together.content_hash() == record.content_hash()
+    ref = drafting.open_review(ctx, actor=OPCC, record=record, published_on=PUBLISHED)
+    assert reading.show(ctx, actor=OPCC, ref=ref)["current_version"] == record.content_hash()
+
+
+def test_two_documents_that_do_not_match_are_refused_naming_the_file_and_what(ctx, tmp_path):
+    welsh = CY_DOC.read_text(encoding="utf-8")
+    fewer = tmp_path / "cy-fewer.md"
+    fewer.write_text(welsh.replace("- Maes i'w wella 2: Dylai'r heddlu wella sut mae'n adnabod "
+                                   "galwyr agored i niwed.\n", ""))
+    with pytest.raises(InvalidInput, match="cy-fewer.md \\(the Welsh\\) does not match "
+                       "dyfed-powys-en.md \\(the English\\) item for item, so nothing was "
+                       "imported: areas for improvement: 2 in English, 1 in Welsh"):
+        importing.read_record(ctx, EN_DOC, actor=OPCC, welsh=fewer)
+    lost = tmp_path / "cy-lost.md"
+    lost.write_text("Nodyn rhydd heb bennawd\n\n" + welsh)
+    with pytest.raises(LostText) as refused:
+        importing.read_record(ctx, EN_DOC, actor=OPCC, welsh=lost)
+    assert refused.value.passages == [("cy-lost.md, line 1", "Nodyn rhydd heb bennawd")]
+    unkinded = tmp_path / "cy-unkinded.md"
+    unkinded.write_text(welsh.replace("Camau a gymerwyd:", "Ymateb:"))
+    with pytest.raises(InvalidInput, match="label each 'Camau a gymerwyd:'") as refused:
+        importing.read_record(ctx, EN_DOC, actor=OPCC, welsh=unkinded)
+    assert refused.value.field == "cy-unkinded.md (the Welsh): answer_kind"
+    with pytest.raises(InvalidInput, match="in Welsh and English already"):
+        importing.read_record(ctx, BILINGUAL, actor=OPCC, welsh=CY_DOC)
+    with ctx.uow(read=True) as session:  # nothing was opened by any of them
+        from s55.store import repo
+
+        assert repo.reviews(session) == []
+
+
+def test_a_translator_fills_in_the_welsh_in_word_and_it_comes_back(home, db_url, office_file,
+                                                                  tmp_path):
+    """`s55 export -o FILE.docx`: the house style in Word, the Welsh in a section of its own on
+    a new page, every run in it marked Welsh. Untouched, it comes back as the same version;
+    with the translator's Welsh typed in Word, as a new version holding it."""
+    import docx
+
+    english = tmp_path / "english.txt"
+    english.write_text(BILINGUAL.read_text(encoding="utf-8").split("=== Cymraeg ===")[0])
+    done = cli(home, db_url, office_file, "import", english, "--published-on", "2023-09-28")
+    assert done.returncode == 0, done.stderr
+    ref = done.stdout.strip()
+    word = tmp_path / f"{ref}.docx"
+    done = cli(home, db_url, office_file, "export", ref, "-o", word)
+    assert done.returncode == 0 and done.stdout.strip() == f"wrote {word}", done.stderr
+    document = docx.Document(str(word))
+    assert len(document.sections) == 2
+    paragraphs = document.paragraphs
+    mark = next(n for n, p in enumerate(paragraphs) if p.style.name == "Heading 1")
+    assert paragraphs[mark].text == "=== Cymraeg ===" and mark > 10
+
+    def langs(paragraph):
+        return {r._r.rPr.find(docx.oxml.ns.qn("w:lang")).get(docx.oxml.ns.qn("w:val"))
+                for r in paragraph.runs}
+
+    assert set().union(*map(langs, paragraphs[:mark])) == {"en-GB"}
+    assert set().union(*map(langs, paragraphs[mark:])) == {"cy"}
+
+    done = cli(home, db_url, office_file, "edit", ref, "--from", word)
+    assert done.returncode == 0 and "holds the draft as it is; nothing changed" in done.stdout
+
+    title = next(p for p in paragraphs if p.text == "Teitl yr arolygiad\t(to translate)")
+    title.runs[0].text = "Teitl yr arolygiad\tPEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys"
+    document.save(str(word))
+    done = cli(home, db_url, office_file, "edit", ref, "--from", word)
+    assert done.returncode == 0, done.stderr
+    assert "+ Teitl yr arolygiad\tPEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys" in done.stdout
+    ctx = make_ctx(home, db_url, office_file=office_file)
+    record = reading.record(ctx, actor=OPCC, ref=ref)
+    assert record.cy.title == "PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys"
+    assert "title: English only" not in record.language_gaps()
+    assert record.summary == parse_record(english.read_text()).summary
