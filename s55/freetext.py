@@ -89,8 +89,13 @@ def _map(path: Path, _mtime: float, lpb: str, co: str) -> dict[str, str]:
     return found
 
 
-def heading_map(config_dir: Path, defaults: Defaults) -> dict[str, str]:
-    path = config_dir / "headings.yaml"
+def heading_map(config_dir: Path, defaults: Defaults, lang: str = "en") -> dict[str, str]:
+    """The heading map of a document in English (headings.yaml) or Welsh (headings.cy.yaml)."""
+    path = config_dir / ("headings.cy.yaml" if lang == "cy" else "headings.yaml")
+    if lang == "cy" and not path.exists():  # an office's own config folder from before Welsh
+        from .settings import PROJECT_CONFIG
+
+        path = PROJECT_CONFIG / "headings.cy.yaml"
     mtime = path.stat().st_mtime_ns if path.exists() else 0  # an edited map is read again
     return _map(path, mtime, defaults.local_policing_body.title, defaults.chief_officer.title)
 
@@ -332,7 +337,8 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
     placed = place(_markers_joined(text), headings, rest_to)
     if not placed.fields and placed.unplaced:
         raise InvalidInput("headings", "none of the document's headings is one s55 knows "
-                           "(config/headings.yaml lists them; an office adds its own there), "
+                           "(config/headings.yaml lists them, headings.cy.yaml the Welsh; an "
+                           "office adds its own there), "
                            "so nothing was imported; or give --rest-to FIELD to put all of it "
                            "in one field")
     if placed.unplaced:
@@ -468,7 +474,7 @@ def heading_split(line: str, headings: dict[str, str]) -> tuple[str | None, str]
 
 # --- Welsh ---------------------------------------------------------------------------------
 # A Welsh document (or the Welsh part of one) written the way offices write: its headings are
-# in the heading map (config/headings.yaml lists Welsh ones beside the English); its item
+# in the Welsh heading map (config/headings.cy.yaml); its item
 # markers, answer labels and grades are put in the English form the reader knows, line for
 # line, the content untouched (as housestyle.from_welsh does for the house style).
 

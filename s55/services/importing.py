@@ -199,7 +199,7 @@ class _Reader:
         from ..freetext import heading_map, parse_free_text
 
         defaults = office_defaults(self.ctx, **self.asked, actor=self.actor, lang=lang)
-        return parse_free_text(text, heading_map(self.ctx.settings.config_dir, defaults),
+        return parse_free_text(text, heading_map(self.ctx.settings.config_dir, defaults, lang),
                                defaults, rest_to=self.rest_to, warnings=self.warnings,
                                answer_kind=self.kind)
 

@@ -210,18 +210,39 @@ def test_bilingual_documents_that_do_not_match_are_refused_naming_what(ctx, tmp_
         parse_record(two)
 
 
-def test_a_word_document_in_two_languages_is_refused_saying_why(ctx, tmp_path):
+def test_a_word_document_with_its_welsh_in_a_section_of_its_own_is_one_record(ctx, tmp_path):
     import docx
 
-    document = docx.Document()
-    document.add_heading("Summary", 1)
-    document.add_paragraph("The force is good at preventing crime.")
-    document.add_heading("Cymraeg", 1)
-    document.add_heading("Crynodeb", 2)
-    document.add_paragraph("Mae'r heddlu'n dda am atal troseddau.")
-    document.save(str(tmp_path / "both.docx"))
-    with pytest.raises(InvalidInput, match="has a Welsh part .* but is not in the house style"):
-        importing.read_record(ctx, tmp_path / "both.docx", actor=OPCC)
+    def word(extra_welsh_item: bool) -> Path:
+        document = docx.Document()
+        document.add_paragraph("Title: PEEL 2023–25")
+        document.add_heading("Summary", 1)
+        document.add_paragraph("The force is good at preventing crime.")
+        document.add_heading("Recommendations", 1)
+        document.add_paragraph("The force should answer calls faster.", style="List Number")
+        document.add_paragraph("Action taken: A new call centre opened in May.")
+        document.add_heading("Cymraeg", 1)
+        document.add_paragraph("Teitl: PEEL 2023–25 (Cymraeg)")
+        document.add_heading("Crynodeb", 2)
+        document.add_paragraph("Mae'r heddlu'n dda am atal troseddau.")
+        document.add_heading("Argymhellion", 2)
+        document.add_paragraph("Dylai'r heddlu ateb galwadau'n gyflymach.", style="List Number")
+        document.add_paragraph("Camau a gymerwyd: Agorodd canolfan alwadau newydd ym mis Mai.")
+        if extra_welsh_item:
+            document.add_paragraph("Dylai'r heddlu gyhoeddi'r amseroedd.", style="List Number")
+        document.save(str(tmp_path / "both.docx"))
+        return tmp_path / "both.docx"
+
+    record = importing.read_record(ctx, word(False), actor=OPCC)[0]
+    assert record.cy.summary == "<p>Mae'r heddlu'n dda am atal troseddau.</p>"
+    assert record.cy.title == "PEEL 2023–25 (Cymraeg)"
+    only = record.recommendations[0]
+    assert (only.text, only.cy_text, only.answer.kind, only.answer.cy_text) == (
+        "The force should answer calls faster.", "Dylai'r heddlu ateb galwadau'n gyflymach.",
+        "action taken", "Agorodd canolfan alwadau newydd ym mis Mai.")
+    assert record.language_gaps() == []
+    with pytest.raises(InvalidInput, match="recommendations: 1 in English, 2 in Welsh"):
+        importing.read_record(ctx, word(True), actor=OPCC)
 
 
 def test_an_english_office_refuses_welsh_and_a_welsh_review_keeps_its_welsh(
