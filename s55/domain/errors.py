@@ -1,4 +1,55 @@
-"""Named refusals. Each carries a message a person can act on."""
+"""Named refusals. Each carries a message a person can act on.
+
+A message a person may read in Welsh (on the web) is a `Said`: the English, as a str, that
+also keeps its catalogue text and values, so that s55.render.language.say puts it in the
+page's language (the values that are Said themselves, such as a stage or a role, too).
+"""
+
+
+class Said(str):
+    """`said("the review is '%(stage)s'", stage=said(stage))`: the English, formatted; its
+    text (the msgid of s55/locale) and values kept for another language."""
+
+    msgid: str
+    values: dict
+
+    def __new__(cls, msgid: str, **values):
+        self = super().__new__(cls, msgid % {k: str(v) for k, v in values.items()}
+                               if values else msgid)
+        self.msgid, self.values = msgid, values
+        return self
+
+
+said = Said
+
+
+class Day(str):
+    """A date in a message: `Day(day, long_date(day))`, said in the page's language's form."""
+
+    day: object
+
+    def __new__(cls, day, english: str):
+        self = super().__new__(cls, english)
+        self.day = day
+        return self
+
+
+class DueRule(str):
+    """How a chief officer's date was worked out (route.chief_officer_due), in a message."""
+
+
+class Listed(str):
+    """Several texts said as one value: `Listed(items, said(" or "))`; each item (and the
+    joiner) in the page's language when it is Said."""
+
+    items: tuple
+    joiner: str
+
+    def __new__(cls, items, joiner: str = ", "):
+        items = tuple(items)
+        self = super().__new__(cls, str(joiner).join(map(str, items)))
+        self.items, self.joiner = items, joiner
+        return self
 
 
 class S55Error(Exception):

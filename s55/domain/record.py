@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from .errors import InvalidInput
+from .errors import InvalidInput, said
 
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
 
@@ -296,30 +296,36 @@ class Record:
 
         def pair(label, en, cy):
             if bool(_words(en)) != bool(_words(cy)):
-                gaps.append(f"{label}: {'English' if _words(en) else 'Welsh'} only")
+                gaps.append(said("%(what)s: English only", what=label) if _words(en)
+                            else said("%(what)s: Welsh only", what=label))
 
-        pair("the force's name", self.force, self.cy.force)
-        pair("the local policing body's title", self.local_policing_body.title,
+        pair(said("the force's name"), self.force, self.cy.force)
+        pair(said("the local policing body's title"), self.local_policing_body.title,
              self.cy.local_policing_body)
-        pair("the chief officer's title", self.chief_officer.title, self.cy.chief_officer)
-        pair("the inspectorate", "; ".join(self.inspectorates), "; ".join(
+        pair(said("the chief officer's title"), self.chief_officer.title, self.cy.chief_officer)
+        pair(said("the inspectorate"), "; ".join(self.inspectorates), "; ".join(
             i for i in self.cy.inspectorates if i))
         for name in ("title", "summary", "initial_response", "chief_officer_response",
                      "overall_comments"):
-            pair(name.replace("_", " "), getattr(self, name), getattr(self.cy, name))
+            pair(said(name.replace("_", " ")), getattr(self, name), getattr(self.cy, name))
         for g in self.grades:
-            pair(f"the graded area '{g.area or g.cy_area}'", g.area, g.cy_area)
+            pair(said("the graded area '%(area)s'", area=g.area or g.cy_area), g.area, g.cy_area)
         for name, one in ITEM_NAMES.items():
             for n, item in enumerate(getattr(self, name), 1):
-                pair(f"{one} {n}", item.text, item.cy_text)
-                pair(f"{one} {n}'s area", item.area, item.cy_area)
+                pair(said("%(item)s %(n)s", item=said(one), n=n), item.text, item.cy_text)
+                pair(said("%(item)s %(n)s's area", item=said(one), n=n), item.area, item.cy_area)
                 if item.answer:
-                    pair(f"{one} {n}'s answer", item.answer.text, item.answer.cy_text)
+                    pair(said("%(item)s %(n)s's answer", item=said(one), n=n), item.answer.text,
+                         item.answer.cy_text)
         for key in self.stale:
             field, _sep, lang = key.rpartition(":")
-            gaps.append(f"{_pair_label(field)}: the {LANGUAGES[lang]} was written for an earlier "
-                        f"{LANGUAGES['cy' if lang == 'en' else 'en']} text (write it again, or "
-                        f"give it unchanged with --lang {lang} to confirm it)")
+            what = _pair_label(field)
+            gaps.append(said("%(what)s: the Welsh was written for an earlier English text (write "
+                             "it again, or give it unchanged with --lang cy to confirm it)",
+                             what=what) if lang == "cy" else
+                        said("%(what)s: the English was written for an earlier Welsh text "
+                             "(write it again, or give it unchanged with --lang en to confirm "
+                             "it)", what=what))
         return gaps
 
     def with_stale_marked(self, before: Record, confirmed: set[str] = frozenset()) -> Record:
@@ -462,11 +468,16 @@ def _key_of(key: str) -> str:
 def _pair_label(field: str) -> str:
     m = re.fullmatch(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d+)(\.answer)?",
                      field)
+    if m and m[3]:
+        return said("%(item)s %(n)s's answer", item=said(ITEM_NAMES[m[1]]), n=m[2])
     if m:
-        return f"{ITEM_NAMES[m[1]]} {m[2]}" + ("'s answer" if m[3] else "")
-    return {"local_policing_body": "the local policing body's title",
-            "chief_officer": "the chief officer's title",
-            "force": "the force's name"}.get(field, field.replace("_", " "))
+        return said("%(item)s %(n)s", item=said(ITEM_NAMES[m[1]]), n=m[2])
+    return _HEADER_LABELS.get(field) or said(field.replace("_", " "))
+
+
+_HEADER_LABELS = {"local_policing_body": said("the local policing body's title"),
+                  "chief_officer": said("the chief officer's title"),
+                  "force": said("the force's name")}
 
 
 ITEM_FIELD = re.compile(r"(recommendations|causes_of_concern|areas_for_improvement)\.(\d{1,4})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import NotPermitted, WrongStage
+from .errors import Listed, NotPermitted, WrongStage, said
 
 
 class Stage(StrEnum):
@@ -144,7 +144,8 @@ def route_transition(action: Action, stage: Stage | str) -> Stage:
     if not rule.automated:
         raise ValueError(f"{action} is taken by a person, not by the route")
     if Stage(stage) not in rule.stages:
-        raise WrongStage(f"refused: the route cannot {action} while the review is '{stage}'")
+        raise WrongStage(said("refused: the route cannot %(action)s while the review is "
+                              "'%(stage)s'", action=said(str(action)), stage=said(str(stage))))
     return rule.to
 
 
@@ -156,11 +157,13 @@ def may(action: Action, role: Role, stage: Stage | None) -> bool:
 def check_role(action: Action, role: Role) -> None:
     rule = RULES[action]
     if role not in rule.roles:
-        allowed = " or ".join(sorted(f"an {r}" if r[0] in "aeiou" else f"a {r}"
-                                     for r in rule.roles)) or "the route (automated)"
-        raise NotPermitted(
-            f"refused: the role '{role}' may not {action}; only {allowed} may"
-        )
+        allowed = Listed(sorted((said("an %(role)s", role=said(str(r))) if r[0] in "aeiou"
+                                 else said("a %(role)s", role=said(str(r)))
+                                 for r in rule.roles), key=str),
+                         said(" or ")) if rule.roles else said("the route (automated)")
+        raise NotPermitted(said("refused: the role '%(role)s' may not %(action)s; only "
+                                "%(allowed)s may", role=said(str(role)),
+                                action=said(str(action)), allowed=allowed))
 
 
 def transition(action: Action, role: Role, stage: Stage | None) -> Stage:
@@ -168,10 +171,11 @@ def transition(action: Action, role: Role, stage: Stage | None) -> Stage:
     rule = RULES[action]
     check_role(action, role)
     if rule.stages and stage not in rule.stages:
-        wanted = ", ".join(f"'{s}'" for s in Stage if s in rule.stages)
-        raise WrongStage(
-            f"refused: cannot {action} while the review is '{stage}'; it must be {wanted}"
-        )
+        wanted = Listed((said("'%(stage)s'", stage=said(str(s))) for s in Stage
+                         if s in rule.stages), said(", "))
+        raise WrongStage(said("refused: cannot %(action)s while the review is '%(stage)s'; it "
+                              "must be %(wanted)s", action=said(str(action)),
+                              stage=said(str(stage)), wanted=wanted))
     return rule.to or stage
 
 

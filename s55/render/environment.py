@@ -9,7 +9,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 from ..files import bundled
-from .language import HTML_LANG, translations
+from .language import HTML_LANG, say, translations
 from .sanitise import sanitise_html
 
 BUILT_IN = bundled("templates")
@@ -47,6 +47,7 @@ def _environment(folders: tuple[Path, ...], lang: str = "en") -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["rich"] = rich
+    env.filters["say"] = lambda text: say(text, lang)  # a Said message in this language
     env.install_gettext_translations(translations(lang), newstyle=True)
     env.globals.update(lang=lang, html_lang=HTML_LANG[lang])
     return env

@@ -48,6 +48,24 @@ def _(lang: str, message: str, **values) -> str:
     return text % values if values else text
 
 
+def say(text, lang: str) -> str:
+    """A message in a language: a Said (s55.domain.errors) through the catalogue, its values
+    too; any other text as it is."""
+    from ..domain.errors import Day, DueRule, Listed, Said
+
+    if lang == "en":
+        return str(text)
+    if isinstance(text, Day):
+        return long_date(text.day, lang)
+    if isinstance(text, DueRule):
+        return due_rule(str(text), lang)
+    if isinstance(text, Listed):
+        return say(text.joiner, lang).join(say(item, lang) for item in text.items)
+    if isinstance(text, Said):
+        return _(lang, text.msgid, **{k: say(v, lang) for k, v in text.values.items()})
+    return str(text)
+
+
 def long_date(day: date | None, lang: str = "en") -> str:
     """'Wed 19 Oct 2022' in English (as s55 has always written it); '19 Hydref 2022' in Welsh,
     from CLDR (without the day's name, which a Welsh sentence would mutate: 'ar ddydd

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..domain.errors import (
-    InvalidInput, NotPermitted, S55Error, StaleVersion, UnansweredRecommendations, WrongStage,
+    InvalidInput, Listed, NotPermitted, S55Error, StaleVersion, UnansweredRecommendations,
+    WrongStage, said,
 )
 from ..domain.people import Person
 from ..domain.record import Record
@@ -126,15 +127,19 @@ def check_current(session: Session, row: Review, given: str) -> str:
     """The full hash of `given` (a hash or a prefix of 8 or more), if it is the current version."""
     given = given.strip().lower()
     if len(given) < 8 or any(c not in "0123456789abcdef" for c in given):
-        raise InvalidInput("version", "must be a version hash (at least its first 8 characters)")
+        raise InvalidInput("version", said("must be a version hash (at least its first 8 "
+                                           "characters)"))
     if row.current_version.startswith(given):
         return row.current_version
     later = [v for v in repo.versions(session, row.id)]
     seen = next((v.number for v in later if v.hash.startswith(given)), None)
     if seen is None:
-        raise InvalidInput("version", f"{given} is not a version of {row.ref}")
-    changes = "; ".join(f"version {v.number} by {v.created_by} on {london(v.created_at)}: {v.reason}"
-                        for v in later if v.number > seen)
-    raise StaleVersion(
-        f"refused: version {given[:12]} of {row.ref} is no longer current; the current version is "
-        f"{row.current_version[:12]}. Changed since: {changes or 'reverted to an earlier text'}")
+        raise InvalidInput("version", said("%(given)s is not a version of %(ref)s",
+                                           given=given, ref=row.ref))
+    changes = [said("version %(n)s by %(who)s on %(when)s: %(why)s", n=v.number, who=v.created_by,
+                    when=london(v.created_at), why=v.reason) for v in later if v.number > seen]
+    raise StaleVersion(said(
+        "refused: version %(given)s of %(ref)s is no longer current; the current version is "
+        "%(current)s. Changed since: %(changes)s", given=given[:12], ref=row.ref,
+        current=row.current_version[:12],
+        changes=Listed(changes, "; ") if changes else said("reverted to an earlier text")))

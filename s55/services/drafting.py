@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.errors import Conflict, InvalidInput, NotPermitted
+from ..domain.errors import Conflict, InvalidInput, NotPermitted, said
 from ..domain.record import Answer, AnswerKind, Item, Record, Welsh, language
 from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
@@ -120,7 +120,7 @@ def add_items(ctx: Context, *, actor: str | None, ref: str, kind: str, texts: li
     bilingual record an item is written in one language, and the other waits for its
     translation (`edit --field KIND.N --lang ...`)."""
     if not texts or any(not t.strip() for t in texts):
-        raise InvalidInput("text", "must not be empty")
+        raise InvalidInput("text", said("must not be empty"))
     with deciding(ctx, ref, actor, Action.EDIT) as d:
         d.details.update(kind=kind, text=texts[0] if len(texts) == 1 else texts)
         record = d.record()
@@ -175,7 +175,8 @@ def answer_recommendation(ctx: Context, *, actor: str | None, ref: str, number: 
 def _answer(number: int, kind: str, text: str, *, field_kind: str, field_text: str) -> Answer:
     answer_kind = AnswerKind.read(kind, field_kind)
     if not text.strip():
-        raise InvalidInput(field_text, "an answer must explain the action, or why there is none")
+        raise InvalidInput(field_text, said("an answer must explain the action, or why there "
+                                             "is none"))
     return Answer(answer_kind, text)
 
 
@@ -185,8 +186,9 @@ def _with_answers(record: Record, answers: dict[int, Answer], lang: str = "en") 
     language(lang, record)
     for number in sorted(answers):
         if not 1 <= number <= len(record.recommendations):
-            raise InvalidInput(f"answer-{number}", f"there is no recommendation {number} "
-                               f"(the record has {len(record.recommendations)})")
+            raise InvalidInput(f"answer-{number}", said(
+                "there is no recommendation %(n)s (the record has %(count)s)", n=number,
+                count=len(record.recommendations)))
         given, old = answers[number], record.recommendations[number - 1].answer
         if lang == "cy":
             given = Answer(given.kind, old.text if old else "", given.text)
@@ -230,7 +232,7 @@ def comments(ctx: Context, *, actor: str | None, ref: str, seen_version: str | N
     _action, given_cy = _comment_fields(ctx, actor, *(
         (welsh or {}).get(k) for k in ("text", "initial_response", "overall_comments")))
     if not given and not given_cy:
-        raise InvalidInput("text", "give the comments: there is nothing to record")
+        raise InvalidInput("text", said("give the comments: there is nothing to record"))
     with deciding(ctx, ref, actor, action, seen_version=seen_version) as d:
         d.details["given_version"] = d.version
         if lang != "en":
@@ -285,8 +287,8 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         confirms = {k for k in (confirm or set()) & set(now.stale)
                     if re.fullmatch(rf"(?:{mine}):(?:en|cy)", k)}
         if not given and not checked and not given_cy and not welsh_answers and not confirms:
-            raise InvalidInput("text", "give the comments or an answer: there is nothing to "
-                                       "record")
+            raise InvalidInput("text", said("give the comments or an answer: there is "
+                                            "nothing to record"))
         if checked and action != Action.ANSWER_RECOMMENDATION:
             # the answers are a second action in the same decision: the table decides it too
             transition(Action.ANSWER_RECOMMENDATION, d.person.role, Stage(d.review.stage))
@@ -302,17 +304,18 @@ def comments_and_answers(ctx: Context, *, actor: str | None, ref: str, seen_vers
         if given_cy or welsh_answers:
             language("cy", record)
             record = _with_comments(record, given_cy, "cy")
-            for n, said in sorted(welsh_answers.items()):
+            for n, welsh_text in sorted(welsh_answers.items()):
                 if not 1 <= n <= len(record.recommendations):
-                    raise InvalidInput(f"answer-{n}-cy", f"there is no recommendation {n}")
+                    raise InvalidInput(f"answer-{n}-cy", said(
+                        "there is no recommendation %(n)s", n=n))
                 kept = record.recommendations[n - 1].answer
                 if kept is None:  # the kind comes with the English answer (or the form's)
                     kind = (answers or {}).get(n, ("", ""))[0]
-                    kept = _answer(n, kind, said, field_kind=f"kind-{n}",
+                    kept = _answer(n, kind, welsh_text, field_kind=f"kind-{n}",
                                    field_text=f"answer-{n}-cy")
                     kept = Answer(kept.kind, "", "")
-                if kept.cy_text != said:
-                    record = record.with_answer(n, replace(kept, cy_text=said))
+                if kept.cy_text != welsh_text:
+                    record = record.with_answer(n, replace(kept, cy_text=welsh_text))
                     parts_cy = d.details.setdefault("answered_in_welsh", [])
                     parts_cy.append(n)
         parts = ([str(action)] if given else []) + (

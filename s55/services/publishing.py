@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 
 from ..domain import deadlines
-from ..domain.errors import InvalidInput, WrongStage
+from ..domain.errors import Day, InvalidInput, WrongStage, said
 from ..domain.people import acting_phrase
 from ..domain.workflow import Action, Stage, route_transition
 from ..mail.transport import atomic_write
@@ -36,18 +36,22 @@ def request_publication(ctx: Context, *, actor: str | None, ref: str, late_reaso
         row = d.review
         released = repo.publication(d.session, row.id)
         if released is not None and released.version == row.current_version:
-            raise WrongStage(
-                f"refused: version {released.version[:12]} of {ref} was released for publication "
-                f"by {released.requested_by} on {london(released.requested_at)}; the route is "
-                f"publishing it (`s55 show {ref}`; `s55 advance {ref}` runs it now)")
+            raise WrongStage(said(
+                "refused: version %(version)s of %(ref)s was released for publication by "
+                "%(who)s on %(when)s; the route is publishing it (`s55 show %(ref)s`; `s55 "
+                "advance %(ref)s` runs it now)", version=released.version[:12], ref=ref,
+                who=released.requested_by, when=london(released.requested_at)))
         late = deadlines.days_left(row.statutory_last_day, ctx.today())
         if late is not None and late <= 0 and not late_reason.strip():
-            raise InvalidInput("reason", f"{ref} is late by {1 - late} days (the statutory last "
-                               f"day was {long_date(row.statutory_last_day)}): say why")
+            raise InvalidInput("reason", said(
+                "%(ref)s is late by %(days)s days (the statutory last day was %(last)s): say "
+                "why", ref=ref, days=1 - late, last=Day(row.statutory_last_day,
+                                                       long_date(row.statutory_last_day))))
         if row.current_version != row.signed_off_version:
-            raise WrongStage(
-                f"refused: the current version {row.current_version[:12]} is not the signed-off "
-                f"version {(row.signed_off_version or 'none')[:12]}; only signed-off text is published")
+            raise WrongStage(said(
+                "refused: the current version %(current)s is not the signed-off version "
+                "%(signed)s; only signed-off text is published",
+                current=row.current_version[:12], signed=(row.signed_off_version or "none")[:12]))
         refuse_incomplete(d.record(), ctx.kind(row.kind).answer_every_recommendation,
                           "publication")
         if released is not None:  # an earlier release never carried out (cannot stand now)

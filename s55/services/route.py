@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.errors import InvalidInput, OneLanguageOnly, UnansweredRecommendations
+from ..domain.errors import (
+    Day, DueRule, InvalidInput, Listed, OneLanguageOnly, UnansweredRecommendations, said,
+)
 from ..domain.record import Record
 from ..domain.workflow import Action, Stage
 from ..store import repo
@@ -24,14 +26,18 @@ def chief_officer_due(ctx: Context, row: Review, due: date | None, today: date) 
         how = (f"{working_days} England and Wales working days after the invitation on "
                f"{long_date(today)}, skipping weekends and bank holidays")
     if due <= today:
-        raise InvalidInput("due", f"must be after today ({long_date(today)}), not {long_date(due)}")
+        raise InvalidInput("due", said("must be after today (%(today)s), not %(due)s",
+                                       today=Day(today, long_date(today)),
+                                       due=Day(due, long_date(due))))
     last = row.statutory_last_day
     if last is not None and today >= last:
         # nothing can fall before a last day that has passed; the response is still owed
         return due, f"{how}; the statutory last day, {long_date(last)}, has already passed"
     if last is not None and due >= last:
-        raise InvalidInput("due", f"{long_date(due)} ({how}) does not fall before the statutory "
-                           f"last day, {long_date(last)}; give an earlier date")
+        raise InvalidInput("due", said(
+            "%(due)s (%(how)s) does not fall before the statutory last day, %(last)s; give an "
+            "earlier date", due=Day(due, long_date(due)), how=DueRule(how),
+            last=Day(last, long_date(last))))
     return due, how
 
 
@@ -65,7 +71,8 @@ def request_sign_off(ctx: Context, *, actor: str | None, ref: str) -> list[str]:
 def sign_off(ctx: Context, *, actor: str | None, ref: str, version: str) -> str:
     """Sign off one exact version; refused if it is stale or any recommendation lacks its answer."""
     if not version:
-        raise InvalidInput("version", "sign-off must name the version hash being signed off")
+        raise InvalidInput("version", said("sign-off must name the version hash being signed "
+                                           "off"))
     with deciding(ctx, ref, actor, Action.SIGN_OFF, seen_version=version) as d:
         refuse_incomplete(d.record(), ctx.kind(d.review.kind).answer_every_recommendation,
                           "sign-off")
@@ -77,19 +84,20 @@ def sign_off_blockers(record: Record, answer_every_recommendation: bool) -> list
     """What stops sign-off: an unanswered recommendation (s55(5B)), and on a bilingual record
     any text written in one language only."""
     return _unanswered(record, answer_every_recommendation) + [
-        f"in one language only: {gap}" for gap in record.language_gaps()]
+        said("in one language only: %(gap)s", gap=gap) for gap in record.language_gaps()]
 
 
 def _unanswered(record: Record, answer_every_recommendation: bool) -> list[str]:
     if not answer_every_recommendation:
         return []
-    blockers = [f"recommendation {n} has no answer: {(item.text or item.cy_text)[:90]}"
+    blockers = [said("recommendation %(n)s has no answer: %(text)s", n=n,
+                     text=(item.text or item.cy_text)[:90])
                 for n, item in record.unanswered_recommendations()]
     if record.causes_of_concern and not record.recommendations:
-        blockers.append(
-            f"{len(record.causes_of_concern)} causes of concern but no recommendations recorded; "
-            "a cause of concern always carries recommendations: record them "
-            "(s55 add-item --kind recommendations) so that each can be answered")
+        blockers.append(said(
+            "%(n)s causes of concern but no recommendations recorded; a cause of concern always "
+            "carries recommendations: record them (s55 add-item --kind recommendations) so that "
+            "each can be answered", n=len(record.causes_of_concern)))
     return blockers
 
 
@@ -97,17 +105,20 @@ def refuse_incomplete(record: Record, answer_every_recommendation: bool, what: s
     """Refuse `what` (sign-off, publication) while a recommendation is unanswered or, on a
     bilingual record, a text is in one language only; the message lists every one."""
     unanswered = _unanswered(record, answer_every_recommendation)
-    if unanswered:
-        raise UnansweredRecommendations(
-            f"refused: s55(5B) requires an answer to every recommendation before {what}:\n  "
-            + "\n  ".join(unanswered + [f"in one language only: {g}"
-                                        for g in record.language_gaps()]))
     gaps = record.language_gaps()
+    if unanswered:
+        raise UnansweredRecommendations(said(
+            "refused: s55(5B) requires an answer to every recommendation before %(what)s:\n  "
+            "%(items)s", what=said(what), items=Listed(
+                unanswered + [said("in one language only: %(gap)s", gap=g) for g in gaps],
+                "\n  ")))
     if gaps:
-        raise OneLanguageOnly(
-            f"refused: this response is published in Welsh and English, so {what} waits for "
-            f"both; {len(gaps)} text{'s are' if len(gaps) != 1 else ' is'} in one language "
-            "only (write the other with --lang cy or --lang en):\n  " + "\n  ".join(gaps))
+        raise OneLanguageOnly(said(
+            "refused: this response is published in Welsh and English, so %(what)s waits for "
+            "both; %(count)s in one language only (write the other with --lang cy or --lang "
+            "en):\n  %(gaps)s", what=said(what),
+            count=said("1 text is") if len(gaps) == 1 else said("%(n)s texts are", n=len(gaps)),
+            gaps=Listed(gaps, "\n  ")))
 
 
 def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str) -> Stage:
@@ -115,9 +126,9 @@ def send_back(ctx: Context, *, actor: str | None, ref: str, to: str, reason: str
     actions = {"chief-officer": Action.SEND_BACK_TO_CHIEF_OFFICER,
                "drafting": Action.SEND_BACK_TO_DRAFTING}
     if to not in actions:
-        raise InvalidInput("to", "must be chief-officer or drafting")
+        raise InvalidInput("to", said("must be chief-officer or drafting"))
     if not reason.strip():
-        raise InvalidInput("reason", "a send-back must say why")
+        raise InvalidInput("reason", said("a send-back must say why"))
     with deciding(ctx, ref, actor, actions[to]) as d:
         d.details["reason"] = reason
         d.review.signed_off_version = None
@@ -140,7 +151,7 @@ def cancel_release(d) -> None:
 def withdraw(ctx: Context, *, actor: str | None, ref: str, reason: str) -> Stage:
     """Withdraw a review (e.g. opened in error, or superseded by a force report)."""
     if not reason.strip():
-        raise InvalidInput("reason", "a withdrawal must say why")
+        raise InvalidInput("reason", said("a withdrawal must say why"))
     with deciding(ctx, ref, actor, Action.WITHDRAW) as d:
         d.details["reason"] = reason
         cancel_release(d)

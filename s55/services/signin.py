@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 
-from ..domain.errors import InvalidInput, NotPermitted
+from ..domain.errors import InvalidInput, NotPermitted, said
 from ..mail.compose import compose, compose_bilingual
 from ..render import language
 from ..store import repo
@@ -68,10 +68,11 @@ def safe_next(path: str | None) -> str:
 
 ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # (key prefix, kind, limit setting or number, what the person is told)
-ASKING = (("email", "asked", "signin_limit", "sign-in links have been asked for that address"),
+ASKING = (("email", "asked", "signin_limit",
+           said("sign-in links have been asked for that address")),
           ("client", "asked", "signin_client_limit",
-           "sign-in links have been asked for from your network"),
-          ("client", "failed", MAX_FAILURES, "sign-ins have failed from your network"))
+           said("sign-in links have been asked for from your network")),
+          ("client", "failed", MAX_FAILURES, said("sign-ins have failed from your network")))
 FAILING = (ASKING[2],)
 
 
@@ -81,20 +82,20 @@ def request_link(ctx: Context, *, email: str, next_path: str, client: str) -> As
     at = ctx.now()
     address = email.strip()
     if len(address) > 320 or not ADDRESS.fullmatch(address):
-        raise InvalidInput("email", "give your email address, e.g. name@example.org")
+        raise InvalidInput("email", said("give your email address, e.g. name@example.org"))
     person = ctx.offices.find(address)
     office = ctx.offices.get(person.office) if person and person.office else None
     nonce = secrets.token_urlsafe(32)
     # composed for everyone, so that a listed address takes no longer to answer
-    said = {"recipient_name": person.name if person else address,
+    values = {"recipient_name": person.name if person else address,
             "link": f"{ctx.settings.web_address}/signin/{nonce}",
             "expires": london(at + LINK_LIFETIME), "office": office.name if office else "s55"}
-    message = compose("signin", said, ctx.templates(office))
+    message = compose("signin", values, ctx.templates(office))
     if any(o.welsh for o in ctx.offices):
         # a Welsh office's people get it in both languages; composed for everyone on such a
         # service, again so that no address answers sooner than another
-        both = compose_bilingual("signin", said, {
-            **said, "expires": language.date_time(at + LINK_LIFETIME, "cy"),
+        both = compose_bilingual("signin", values, {
+            **values, "expires": language.date_time(at + LINK_LIFETIME, "cy"),
             "office": (office.name_cy or office.name) if office else "s55"},
             ctx.templates(office), welsh_first=bool(office and office.welsh_first))
         if office is not None and office.welsh:
@@ -148,8 +149,8 @@ def _held_back(session, ctx: Context, at: datetime, limits, *, email: str = "",
         if len(times) >= limit:
             until = as_utc(times[-1]) + window(ctx)
             minutes = ctx.settings.signin_window_minutes
-            return Asked(f"{limit} or more {what} in the last {minutes} minutes, so no link "
-                         "was sent", until)
+            return Asked(said("%(limit)s or more %(what)s in the last %(minutes)s minutes",
+                              limit=limit, what=what, minutes=minutes), until)
     return Asked()
 
 
@@ -160,9 +161,9 @@ def link_problem(ctx: Context, nonce: str) -> str:
 
 
 def _problem(token: SignInToken | None, at: datetime) -> str:
-    return ("this sign-in link is not valid" if token is None
-            else "this sign-in link has been used already" if token.used_at
-            else "this sign-in link has expired" if as_utc(token.expires_at) < at else "")
+    return (said("this sign-in link is not valid") if token is None
+            else said("this sign-in link has been used already") if token.used_at
+            else said("this sign-in link has expired") if as_utc(token.expires_at) < at else "")
 
 
 def use_link(ctx: Context, *, nonce: str, client: str) -> tuple[str, str, str]:
@@ -172,8 +173,8 @@ def use_link(ctx: Context, *, nonce: str, client: str) -> tuple[str, str, str]:
     with ctx.uow(read=True) as session:
         held = _held_back(session, ctx, at, FAILING, client=client)
     if held.held_back:
-        raise NotPermitted(f"refused: {held.held_back.split(', so')[0]}; try again after "
-                           f"{london(held.until)}")
+        raise NotPermitted(said("refused: %(why)s; try again after %(when)s",
+                                why=held.held_back, when=london(held.until)))
     with ctx.uow() as session:
         token = session.get(SignInToken, _digest(nonce), with_for_update=True)
         problem = _problem(token, at)
@@ -188,7 +189,7 @@ def use_link(ctx: Context, *, nonce: str, client: str) -> tuple[str, str, str]:
                               details={"client": client})
             return cookie, token.email, token.next_path
     failure(ctx, "(link)", client, problem)
-    raise NotPermitted(f"refused: {problem}; ask for a new one")
+    raise NotPermitted(said("refused: %(problem)s; ask for a new one", problem=problem))
 
 
 def current(ctx: Context, cookie: str | None) -> tuple[str, str] | None:

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
 from ..domain.errors import S55Error
+from ..render.language import _
 from ..services.context import Context
 from . import reports, reviews, signin
 from .common import STATUS, SecurityHeaders, SignInNeeded, Web, maybe_signed_in, worded
@@ -34,23 +35,26 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(S55Error)
     def _refused(request: Request, exc: S55Error):  # reads the session: off the loop
+        user = maybe_signed_in(request, web)
         return web.page(request, "refused.html", status=STATUS.get(type(exc), 400),
-                        message=worded(exc), user=maybe_signed_in(request, web))
+                        message=worded(exc, web.language(request, user)), user=user)
 
     @app.exception_handler(RequestValidationError)
     def _malformed(request: Request, exc: RequestValidationError):
         # a form a browser of ours would never send: said in words, not as JSON
-        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()})) or "the request"
-        return web.page(request, "refused.html", status=400,
-                        message=f"The form was not filled in as expected ({fields}); go back, "
-                                "reload the page and try again.",
-                        user=maybe_signed_in(request, web))
+        user = maybe_signed_in(request, web)
+        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()})) or "?"
+        return web.page(request, "refused.html", status=400, user=user, message=_(
+            web.language(request, user), "The form was not filled in as expected "
+            "(%(fields)s); go back, reload the page and try again.", fields=fields))
 
     @app.exception_handler(HTTPException)
     def _http(request: Request, exc: HTTPException):
-        message = {404: "There is no such page.", 405: "That page cannot be used that way."}
-        return web.page(request, "refused.html", status=exc.status_code,
-                        message=message.get(exc.status_code, str(exc.detail)),
-                        user=maybe_signed_in(request, web))
+        user = maybe_signed_in(request, web)
+        lang = web.language(request, user)
+        message = {404: _(lang, "There is no such page."),
+                   405: _(lang, "That page cannot be used that way.")}
+        return web.page(request, "refused.html", status=exc.status_code, user=user,
+                        message=message.get(exc.status_code, str(exc.detail)))
 
     return app

@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from ..domain.errors import (
-    Conflict, InvalidInput, NotFound, NotPermitted, S55Error, StaleVersion,
-    UnansweredRecommendations, WrongStage,
+    Conflict, InvalidInput, NotFound, NotPermitted, OneLanguageOnly, S55Error, StaleVersion,
+    UnansweredRecommendations, WrongStage, said,
 )
 from ..render.environment import environment
-from ..render.language import HTML_LANG, LANGS, NAMES
+from ..render.language import HTML_LANG, LANGS, NAMES, say
 from ..services import signin
 from ..services.context import Context
 
@@ -26,7 +26,7 @@ COOKIE = "s55_session"
 LANGUAGE_COOKIE = "s55_language"  # the page language a person chose on this browser
 MAX_TEXT = 50_000  # characters in one field: far more than any response needs
 STATUS = {NotPermitted: 403, NotFound: 404, InvalidInput: 400, StaleVersion: 409, Conflict: 409,
-          WrongStage: 409, UnansweredRecommendations: 409}
+          WrongStage: 409, UnansweredRecommendations: 409, OneLanguageOnly: 409}
 # Every response, pages, errors, the chart and JSON alike, carries these.
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -48,25 +48,27 @@ DONE = {
 }
 # The services name fields; people on the web see the words on the form.
 FIELD_WORDS = {
-    "text": "Your comments", "initial_response": "The comments on the report",
-    "overall_comments": "The response to the chief officer's comments",
-    "due": "The due date", "reason": "Why", "version": "The version", "to": "Send back to",
-    "recommendation": "The recommendation",
+    "text": said("Your comments"), "initial_response": said("The comments on the report"),
+    "overall_comments": said("The response to the chief officer's comments"),
+    "due": said("The due date"), "reason": said("Why"), "version": said("The version"),
+    "to": said("Send back to"), "recommendation": said("The recommendation"),
+    "email": said("Your email address"),
 }
 
 
-def worded(err: S55Error) -> str:
-    """A refusal in the words of the web form (fields by their labels, never CLI flags)."""
+def worded(err: S55Error, lang: str = "en") -> str:
+    """A refusal in the words of the web form (fields by their labels, never CLI flags), in
+    the page's language where the refusal is one the catalogue holds."""
     if not isinstance(err, InvalidInput):
-        return str(err)
+        return say(err.args[0] if err.args else str(err), lang)
     field = err.field
     if m := re.fullmatch(r"kind-(\d+)", field):
-        label = f"The kind of answer to recommendation {m[1]}"
+        label = said("The kind of answer to recommendation %(n)s", n=m[1])
     elif m := re.fullmatch(r"answer-(\d+)", field):
-        label = f"The answer to recommendation {m[1]}"
+        label = said("The answer to recommendation %(n)s", n=m[1])
     else:
         label = FIELD_WORDS.get(field, field.replace("_", " ").capitalize())
-    return f"{label}: {err.rule}"
+    return f"{say(label, lang)}: {say(err.rule, lang)}"
 
 
 class SignInNeeded(Exception):

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.errors import Conflict, InvalidInput, NotFound, StaleVersion, WrongStage
+from ..domain.errors import Conflict, InvalidInput, NotFound, StaleVersion, WrongStage, said
+from ..render.language import _
 from ..render.sanitise import html_to_text, plain_text, rich_text
 from ..services import drafting, reading, route
 from ..services.compliance import finished, status as open_reviews
@@ -64,12 +65,14 @@ def decided(request: Request, w: Web, ref: str, person: Person, fields: dict, de
     try:
         decide(person.checked(fields.get("csrf")))
     except (InvalidInput, StaleVersion, Conflict, WrongStage) as refused:
-        why = worded(refused)
+        lang = w.language(request, person)
+        why = worded(refused, lang)
         if isinstance(refused, (StaleVersion, Conflict)):
-            why = (f"The review changed while you were writing, so nothing was saved. Your text "
-                   f"is below; look at what changed and save again. ({refused})")
+            why = _(lang, "The review changed while you were writing, so nothing was saved. "
+                    "Your text is below; look at what changed and save again. (%(why)s)",
+                    why=why)
         else:
-            why = f"Nothing was saved. {why}"
+            why = _(lang, "Nothing was saved. %(why)s", why=why)
         return review_page(request, w, ref, person, status=STATUS[type(refused)],
                            typed={k: v for k, v in fields.items() if k != "csrf"},
                            problem=why, sent=fields.get("version", ""))
@@ -100,8 +103,9 @@ def save_comments(request: Request, w: Web, ref: str, person: Person, fields: di
     def decide(actor: str) -> None:
         for name, value in fields.items():
             if len(value) > MAX_TEXT:
-                raise InvalidInput(name, f"is {len(value)} characters long; the most one field "
-                                         f"may hold is {MAX_TEXT}")
+                raise InvalidInput(name, said("is %(n)s characters long; the most one "
+                                              "field may hold is %(most)s", n=len(value),
+                                              most=MAX_TEXT))
         given = {"text": fields.get("text"), "initial_response": fields.get("initial"),
                  "overall_comments": fields.get("overall")}
         numbers = sorted(int(k.split("-")[1]) for k in fields if re.fullmatch(r"answer-\d+", k))
@@ -130,7 +134,8 @@ def invite(request: Request, w: WebDep, ref: str, person: SignedIn,
         try:
             day = date.fromisoformat(due) if due.strip() else None
         except ValueError:
-            raise InvalidInput("due", f"'{due}' is not a date (YYYY-MM-DD)") from None
+            raise InvalidInput("due", said("'%(due)s' is not a date (YYYY-MM-DD)",
+                                           due=due)) from None
         route.invite_chief_officer(w.ctx, actor=actor, ref=ref, due=day)
 
     return decided(request, w, ref, person, {"csrf": csrf, "due": due}, decide,

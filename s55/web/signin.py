@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from ..domain.errors import InvalidInput
+from ..render.language import date_time, say
 from ..services import signin
 from ..services.context import london
 from .common import COOKIE, SignedIn, WebDep, client_address, maybe_signed_in
@@ -30,11 +31,14 @@ def signin_request(request: Request, w: WebDep, email: Annotated[str, Form(max_l
             w.ctx, email=email, next_path=next,
             client=client_address(request, w.ctx.settings.trusted_proxies))
     except InvalidInput as bad:
+        problem = say(bad.rule, w.language(request, None))
         return w.page(request, "signin.html", status=400, next=signin.safe_next(next),
-                      asked=None, problem=bad.rule[:1].upper() + bad.rule[1:])
+                      asked=None, problem=problem[:1].upper() + problem[1:])
+    lang = w.language(request, None)
     return w.page(request, "signin.html", status=200 if asked.sent else 429,
                   next=signin.safe_next(next), asked=asked,
-                  until=london(asked.until) if asked.until else "",
+                  until=(london(asked.until) if lang == "en" else date_time(asked.until, lang))
+                  if asked.until else "",
                   minutes=int(signin.LINK_LIFETIME.total_seconds() // 60))
 
 

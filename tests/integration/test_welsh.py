@@ -537,3 +537,62 @@ def test_a_translator_fills_in_the_welsh_in_word_and_it_comes_back(home, db_url,
     assert record.cy.title == "PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys"
     assert "title: English only" not in record.language_gaps()
     assert record.summary == parse_record(english.read_text()).summary
+
+
+def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_url, office_file):
+    """What the rules refuse on the web (the sign-in address, a stale version, sign-off while a
+    text is in one language only) and what a review still waits for, in the page's language:
+    Welsh where the person reads Welsh, English where they switch."""
+    import warnings
+    from html import unescape
+
+    from tests.integration.test_web_routes import form, newest_token
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from s55.web.app import create_app
+
+    ctx = make_ctx(home, db_url, when=WHEN, office_file=office_file,
+                   web_url="https://s55.dyfed-powys.example.org")
+    english = parse_record(BILINGUAL.read_text(encoding="utf-8").split("=== Cymraeg ===")[0])
+    ref = drafting.open_review(ctx, actor=OPCC, record=english, published_on=PUBLISHED)
+    first = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="title", lang="cy",
+                       value="PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys")
+    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
+    drafting.comments(ctx, actor=CHIEF, ref=ref, seen_version=None,
+                      text="<p>The force accepts every recommendation.</p>")
+    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+
+    web = TestClient(create_app(ctx), base_url="http://127.0.0.1:8055", client=("127.0.0.1", 1))
+    web.cookies.set("s55_language", "cy")
+    page = unescape(web.post("/signin", data={"email": "not an address"}).text)
+    assert "Rhowch eich cyfeiriad e-bost, e.e. enw@example.org." in page
+    assert web.post("/signin", data={"email": PCC}).status_code == 200
+    answer = web.post(f"/signin/{newest_token(ctx)}", follow_redirects=False)
+    web.cookies.set("s55_session", answer.cookies["s55_session"])
+
+    page = web.get(f"/reviews/{ref}").text
+    assert "Heb ei gwblhau: mewn un iaith yn unig: crynodeb: Saesneg yn unig" in unescape(page)
+    assert "English only" not in unescape(page)
+    fields = form(page, f"/reviews/{ref}/sign-off")
+    refused = web.post(f"/reviews/{ref}/sign-off", data=fields)
+    said = unescape(refused.text)
+    assert refused.status_code == 409
+    assert ("gwrthodwyd: cyhoeddir yr ymateb hwn yn Gymraeg ac yn Saesneg, felly mae "
+            "cymeradwyaeth yn aros am y ddwy") in said and "Ni wnaed hynny" in said
+    assert "ateb argymhelliad 1: Saesneg yn unig" in said and "teitl:" not in said
+
+    stale = web.post(f"/reviews/{ref}/sign-off", data={**fields, "version": first})
+    said = unescape(stale.text)
+    assert stale.status_code == 409
+    assert "Newidiodd yr adolygiad tra oeddech chi'n ysgrifennu, felly ni chadwyd dim." in said
+    assert f"gwrthodwyd: nid fersiwn {first[:12]} o {ref} yw'r un gyfredol mwyach" in said
+
+    web.cookies.set("s55_language", "en")
+    said = unescape(web.post(f"/reviews/{ref}/sign-off", data=fields).text)
+    assert ("refused: this response is published in Welsh and English, so sign-off waits for "
+            "both") in said
+    assert "recommendation 1's answer: English only" in said
+    assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "awaiting sign-off"

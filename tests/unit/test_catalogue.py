@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 from s55.render import language
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON_KEYWORDS = {"_": (2,), "gettext": None, "ngettext": (1, 2)}  # language._(lang, text)
+# language._(lang, text), and said(text, ...): a refusal a person may read in Welsh
+PYTHON_KEYWORDS = {"_": (2,), "gettext": None, "ngettext": (1, 2), "said": None}
 
 
 def marked() -> dict[str, str]:
@@ -55,6 +56,16 @@ def test_every_marked_text_has_its_welsh():
     from s55.domain.workflow import HELD_BY
 
     texts.update({f"the {role}": "who holds a review" for role in HELD_BY.values()})
+    # the values a refusal names (said(str(action)) and the like), said in Welsh too
+    from s55.domain.record import ITEM_NAMES
+    from s55.domain.workflow import Action, Role
+
+    texts.update({str(a): "the actions (refusals)" for a in Action})
+    texts.update({str(r): "the roles (refusals)" for r in Role})
+    texts.update({one: "the items (refusals)" for one in ITEM_NAMES.values()})
+    texts.update({name: "the fields (language gaps)" for name in (
+        "title", "summary", "initial response", "chief officer response", "overall comments")})
+    texts.update({what: "what waits (refusals)" for what in ("sign-off", "publication")})
     missing = []
     for message, where in texts.items():
         msgid = message[0] if isinstance(message, tuple) else message
