@@ -108,11 +108,14 @@ def report(ctx: Context, *, actor: str | None, year: int | None = None,
                              for r in rows if not r["on_time"]]}
 
 
-def chart_svg(data: dict, title: str) -> bytes:
-    """Days taken by each response, against the 56-day line (matplotlib, imported only here)."""
+def chart_svg(data: dict, title: str, lang: str = "en") -> bytes:
+    """Days taken by each response, against the 56-day line (matplotlib, imported only here),
+    its words in `lang`."""
     import io
 
     import matplotlib
+
+    from ..render.language import _
 
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "s55"  # the same drawing gives the same file
@@ -123,11 +126,13 @@ def chart_svg(data: dict, title: str) -> bytes:
     labels = [f"{r['force'][:28]} ({r['published_on']})" for r in rows]
     colours = ["#1d70b8" if r["on_time"] else "#d4351c" for r in rows]
     ax.barh(labels, [r["day"] for r in rows], color=colours)
-    ax.axvline(56, color="#0b0c0c", linestyle="--", linewidth=1.5, label="day 56: the last day")
+    ax.axvline(56, color="#0b0c0c", linestyle="--", linewidth=1.5,
+               label=_(lang, "day 56: the last day"))
     ax.invert_yaxis()
-    ax.set_xlabel("day of the 56-day period on which the response was published")
+    ax.set_xlabel(_(lang, "day of the 56-day period on which the response was published"))
     rate = data["on_time_rate"]
-    ax.set_title(f"{title}: {'no responses' if rate is None else f'{rate}% on time'}")
+    ax.set_title(_(lang, "%(title)s: no responses", title=title) if rate is None else
+                 _(lang, "%(title)s: %(rate)s%% on time", title=title, rate=rate))
     ax.legend(loc="lower right")
     fig.tight_layout()
     out = io.StringIO()
@@ -136,6 +141,9 @@ def chart_svg(data: dict, title: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def describe_year(year: int | None) -> str:
-    return f"responses published in {year}" if year else "all published responses"
+def describe_year(year: int | None, lang: str = "en") -> str:
+    from ..render.language import _
+
+    return _(lang, "responses published in %(year)s", year=year) if year else \
+        _(lang, "all published responses")
 

@@ -189,16 +189,48 @@ def refresh_site(ctx: Context, office) -> None:
 
 
 def write_compliance_page(ctx: Context, office, year: int | None = None) -> dict:
-    """An office's timeliness page and its chart on its site, regenerated from the database."""
+    """An office's timeliness page and its chart on its site, regenerated from the database;
+    a Welsh office's in Welsh too (compliance.cy.html: the Welsh titles, dates and words),
+    each page linking the other."""
     from .compliance import chart_svg, describe_year, report
 
     data = report(ctx, actor=None, year=year, check=False, office=office.force_id)
     site, templates = ctx.site(office), ctx.templates(office)
-    atomic_write(site / "compliance.svg", chart_svg(data, office.name))
-    page = environment(templates).get_template("site/compliance.html").render(
-        office=office.name, data=data, scope=describe_year(year))
-    atomic_write(site / "compliance.html", page.encode())
+    pages = [("en", "", office.name, data)]
+    alternates = []
+    if office.welsh:
+        alternates = [{"lang": lang, "hreflang": HTML_LANG[lang], "name": language.NAMES[lang],
+                       "href": f"{ctx.site_address(office)}/{name}"}
+                      for lang, name in (("en", "compliance.html"), ("cy", "compliance.cy.html"))]
+        pages.append(("cy", ".cy", office.name_cy or office.name, _in_welsh(ctx, office, data)))
+    for lang, suffix, name, shown in pages:
+        atomic_write(site / f"compliance{suffix}.svg", chart_svg(shown, name, lang))
+        page = environment(templates, lang).get_template("site/compliance.html").render(
+            office=name, data=shown, scope=describe_year(year, lang), suffix=suffix,
+            alternates=alternates)
+        atomic_write(site / f"compliance{suffix}.html", page.encode())
     return data
+
+
+def _in_welsh(ctx: Context, office, data: dict) -> dict:
+    """The timeliness rows as the Welsh page gives them: a bilingual response's Welsh title,
+    force and page; every date in Welsh."""
+    from datetime import date as day
+
+    with ctx.uow(read=True) as session:
+        welsh = {row.ref: _listing(row, pub, session).get("cy", {})
+                 for row, pub in repo.publications_done(session, office.force_id)}
+    rows = []
+    for row in data["rows"]:
+        cy = welsh.get(row["ref"], {})
+        rows.append({**row, "title": cy.get("title", row["title"]),
+                     "force": cy.get("force", row["force"]),
+                     "page": cy.get("page", f"responses/{row['ref']}/index.html"),
+                     "report_published_on": language.long_date(
+                         day.fromisoformat(row["report_published_on"]), "cy"),
+                     "published_on": language.long_date(
+                         day.fromisoformat(row["published_on"]), "cy")})
+    return {**data, "rows": rows}
 
 
 def _listing_from(row: Review, meta: dict, files: dict, record=None, pub=None) -> dict:

@@ -52,6 +52,14 @@ def test_the_welsh_page_reads_in_welsh_passes_axe_and_links_to_the_english(
     index.get_by_role("link", name="Cymraeg", exact=True).first.click()
     index.wait_for_load_state()
     assert index.locator("html").get_attribute("lang") == "cy"
+    assert axe_violations(index) == []
+    # the Welsh timeliness page, from the Welsh index: in Welsh, and as accessible
+    index.locator('a[href="compliance.cy.html"]').click()
+    index.wait_for_load_state()
+    assert index.locator("html").get_attribute("lang") == "cy"
+    assert index.get_by_role("heading", level=1).inner_text() == \
+        "Prydlondeb ymatebion i adroddiadau arolygu"
+    assert axe_violations(index) == []
 
 
 @pytest.fixture

@@ -141,6 +141,20 @@ def test_a_welsh_review_from_import_to_copies_sent(ctx, home):
     feed = (site / "feed.atom").read_text()
     assert f'hreflang="cy" href="{ctx.settings.site_address}/responses/{ref}/index.cy.html"' \
         in feed
+    # the timeliness page and its chart in Welsh too, linked from the Welsh index
+    assert '<a href="compliance.cy.html">' in welsh_index
+    assert '<a href="compliance.html">' in index
+    timely = (site / "compliance.cy.html").read_text()
+    assert '<html lang="cy">' in timely and "Prydlondeb ymatebion i adroddiadau arolygu" in timely
+    assert (f'<a href="responses/{ref}/index.cy.html">PEEL 2023–25: Arolygiad o Heddlu '
+            "Dyfed-Powys</a>") in timely
+    assert "<td>28 Medi 2023</td><td>2 Hydref 2023</td>" in timely and "5 o 56" in timely
+    assert '<img src="compliance.cy.svg"' in timely and '<a href="index.cy.html">' in timely
+    for page in ((site / "compliance.html").read_text(), timely):
+        assert f'hreflang="cy" href="{ctx.settings.site_address}/compliance.cy.html"' in page
+        assert f'hreflang="en-GB" href="{ctx.settings.site_address}/compliance.html"' in page
+    assert "100.0% mewn pryd" in (site / "compliance.cy.svg").read_text()
+    assert "100.0% on time" in (site / "compliance.svg").read_text()
 
     mailing.deliver(ctx, ref)
     assert publishing.finish_copies(ctx, ref)
@@ -286,7 +300,8 @@ def test_both_pages_pass_the_nu_html_checker(ctx):
     files = publishing.publish_site(ctx, ref)
     site = ctx.settings.site
     assert nu_errors(site / files["page"]["path"], site / files["page_cy"]["path"],
-                     site / "index.html", site / "index.cy.html") == []
+                     site / "index.html", site / "index.cy.html", site / "compliance.html",
+                     site / "compliance.cy.html") == []
     # the checker can fail: the same Welsh page with one element left open
     broken = site / "broken.html"
     broken.write_text((site / files["page_cy"]["path"]).read_text().replace("</ul>", "", 1))
