@@ -387,8 +387,13 @@ def export(ref: str, actor: str | None = None, output: Path | None = None):
 
             data = house_style_docx(text, title=f"{ref}: response record")
         partial = output.with_name(f".{output.name}.partial")
-        partial.write_bytes(data)  # whole, or not at all: never half a file where it was
-        os.replace(partial, output)
+        try:
+            partial.write_bytes(data)  # whole, or not at all: never half a file where it was
+            os.replace(partial, output)
+        except OSError as err:
+            partial.unlink(missing_ok=True)
+            raise InvalidInput("--output", f"{output} cannot be written ({err.strerror})") \
+                from None
         echo(f"wrote {output}")
     else:
         sys.stdout.write(text)

@@ -69,6 +69,19 @@ def test_a_refusal_names_the_flag_on_the_command_line(tmp_path):
                                    "YYYY-MM-DD, e.g. 2022-09-22")
 
 
+def test_an_export_to_a_folder_that_is_not_there_is_refused_naming_it(tmp_path):
+    from tests.conftest import SEED
+
+    home, opcc = tmp_path / "home", "opcc.officer@example.org"
+    ref = run(home, "import", SEED, "--published-on", "2022-09-22", "--as", opcc).stdout.strip()
+    for name in ("x.docx", "x.txt"):
+        target = tmp_path / "no-such-folder" / name
+        done = run(home, "export", ref, "-o", target, "--as", opcc)
+        assert (done.returncode, done.stderr.strip()) == (
+            2, f"s55: --output: {target} cannot be written (No such file or directory)")
+    assert not (tmp_path / "no-such-folder").exists()
+
+
 def test_a_reader_that_leaves_early_is_no_fault(tmp_path):
     home = tmp_path / "home"
     run(home, "import", str(SEED), "--published-on", "2022-09-22", "--as",
