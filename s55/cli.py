@@ -65,7 +65,8 @@ FLAGS = {"published_on": "--published-on", "text": "--text", "kind": "--kind", "
          "title": "--title", "today": "--today", "field": "--field", "stage": "--stage",
          "file": "FILE", "forces": "--forces", "lang": "--lang", "number": "NUMBER",
          "status": "--status", "year": "--year", "area": "--area", "rest_to": "--rest-to",
-         "answer_kind": "--answer-kind"}
+         "answer_kind": "--answer-kind", "owner": "--owner", "target": "--target",
+         "note": "--note", "evidence": "--evidence", "action": "ACTION"}
 
 
 def command(name: str, *args: Arg) -> Callable[[Callable], Callable]:
@@ -397,6 +398,109 @@ def export(ref: str, actor: str | None = None, output: Path | None = None):
         echo(f"wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+# --- the follow-up of published answers ------------------------------------------------------
+
+ActionName = Arg("name", metavar="ACTION", help="The action, as `s55 actions` names it: "
+                 "REF/R2 (recommendation 2), REF/C1 (cause of concern 1), REF/A3 (area for "
+                 "improvement 3).")
+ActionVersion = option("--version", "The action's version you read (`s55 actions`); refused if "
+                       "it changed since.", type=whole_number("version"), metavar="N")
+
+
+@command("actions", option("--report", "Only this review's actions.", metavar="REF"),
+         option("--owner", "Only this owner's actions.", metavar="EMAIL"),
+         option("--overdue", "Only open actions past their target date.", action="store_true"),
+         Actor, AsJson)
+def actions(report: str | None = None, owner: str | None = None, overdue: bool = False,
+            actor: str | None = None, as_json: bool = False):
+    """The follow-up of published answers: every action with its owner, target date, status
+    and RAG mark today (config/actions.yaml), overdue first."""
+    from .services.actions import listing
+
+    rows = listing(ctx(), actor=actor, report=report, owner=owner, overdue_only=overdue)
+    if as_json:
+        echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        echo("no actions" + (" overdue" if overdue else "") + ": a review's actions open "
+             "once its copies have gone (`s55 open-actions REF` for one that went before)")
+    for a in rows:
+        late = f", {a['days_overdue']} days overdue" if a["overdue"] else ""
+        echo(f"{a['action']:<18} {a['rag']:<6} {a['status']:<27} "
+             f"{(a['target'] or 'no target'):<10} {a['owner'] or '(no owner)'}{late}")
+        echo(f"    {a['item']}: {a['text'][:100]}")
+
+
+@command("action", ActionName, Actor, AsJson)
+def action(name: str, actor: str | None = None, as_json: bool = False):
+    """One action: the item, its published answer, and every dated update."""
+    from .domain.actions import parse_name
+    from .services.actions import listing, updates
+
+    ref = parse_name(name)[0]
+    context = ctx()
+    found = [a for a in listing(context, actor=actor, report=ref) if a["action"] == name]
+    history = updates(context, actor=actor, name=name)
+    if as_json:
+        echo(json.dumps({**found[0], "updates": history}, indent=2))
+        return
+    a = found[0]
+    echo(f"{a['action']}: {a['item']} of {a['ref']} (version {a['version']})")
+    echo(f"  {a['text']}")
+    if a["answer"]:
+        echo(f"  published answer ({a['answer_kind']}): {a['answer']}")
+    echo(f"  owner {a['owner'] or '(none)'}; target {a['target'] or '(none)'}; {a['status']}; "
+         f"{a['rag']}" + (f"; not accepted: {a['reason']}" if a["reason"] else ""))
+    for u in history:
+        changed = "; ".join(f"{k} {v[0] or '-'} -> {v[1]}" for k, v in u["changes"].items())
+        echo(f"  {u['at'][:16]} {u['by']} (version {u['version']})"
+             + (f": {changed}" if changed else ""))
+        for label in ("note", "evidence"):
+            if u[label]:
+                echo(f"      {label}: {u[label]}")
+
+
+@command("open-actions", Ref, Actor)
+def open_actions(ref: str, actor: str | None = None):
+    """Open the follow-up of a review whose copies went before actions were opened with them
+    (safe to run again: none is opened twice)."""
+    from .services.actions import open_actions as opening
+
+    echo(f"{ref}: {opening(ctx(), actor=actor, ref=ref)} actions opened")
+
+
+@command("assign-action", ActionName,
+         option("--owner", "Who answers for it: a person of the office or of the chief "
+                "officer's side.", metavar="EMAIL"),
+         option("--target", "The date it is to be done by (YYYY-MM-DD).", metavar="DATE"),
+         option("--note", "Why, for the record.", default=""), ActionVersion, Actor)
+def assign_action(name: str, owner: str | None = None, target: str | None = None,
+                  note: str = "", version: int | None = None, actor: str | None = None):
+    """Give an action its owner and target date (an OPCC officer)."""
+    from .services.actions import assign
+
+    new = assign(ctx(), actor=actor, name=name, owner=owner,
+                 target=parse_date(target, "target"), note=note, seen_version=version)
+    echo(f"{name}: version {new}")
+
+
+@command("update-action", ActionName,
+         option("--status", "not-started, in-progress, complete, closed (by the inspectorate: "
+                "the office only), not-accepted (with --reason)."),
+         option("--note", "What was done since the last update.", default=""),
+         option("--evidence", "Where the evidence is (a document, a link, a meeting).",
+                default=""),
+         option("--reason", "Why it is not accepted.", default=""), ActionVersion, Actor)
+def update_action(name: str, status: str | None = None, note: str = "", evidence: str = "",
+                  reason: str = "", version: int | None = None, actor: str | None = None):
+    """A dated update of an action, by its owner or the office."""
+    from .services.actions import update
+
+    new = update(ctx(), actor=actor, name=name, status=status, note=note, evidence=evidence,
+                 reason=reason, seen_version=version)
+    echo(f"{name}: version {new}")
 
 
 @command("list", Actor, AsJson, option("--stage", "Only reviews in this stage."))

@@ -59,6 +59,11 @@ class Action(StrEnum):
     # taken by the route (automated), never by a person
     RECORD_PUBLICATION = "record the publication"
     RECORD_COPIES_SENT = "record the copies sent"
+    # after publication: each recommendation, cause of concern and area for improvement is
+    # followed up as an action (s55/domain/actions.py) until it is done or closed
+    OPEN_ACTIONS = "open the follow-up actions"
+    ASSIGN_ACTION = "assign an action"
+    UPDATE_ACTION = "update an action"
 
 
 S = Stage
@@ -126,6 +131,13 @@ RULES: dict[Action, Rule] = {
     # s55(6) copy has gone
     Action.RECORD_PUBLICATION: _rule(set(), {S.SIGNED_OFF}, S.PUBLISHED, automated=True),
     Action.RECORD_COPIES_SENT: _rule(set(), {S.PUBLISHED}, S.COPIES_SENT, automated=True),
+    # the follow-up of a review whose copies have gone: opened by the route with the copies
+    # (or by an OPCC officer, for a review that went before), given an owner and a date by
+    # the office, updated by its owner (either side) or the office
+    Action.OPEN_ACTIONS: _rule({R.OPCC_OFFICER}, {S.COPIES_SENT}),
+    Action.ASSIGN_ACTION: _rule({R.OPCC_OFFICER}, {S.COPIES_SENT}),
+    Action.UPDATE_ACTION: _rule({R.OPCC_OFFICER, R.CHIEF_OFFICER, R.LOCAL_POLICING_BODY},
+                                {S.COPIES_SENT}),
 }
 # What a person can do to one review (not reading, opening or sweeping).
 REVIEW_ACTIONS = tuple(a for a, rule in RULES.items()

@@ -34,6 +34,7 @@ class Decision:
     details: dict = field(default_factory=dict)
     version: str = ""  # the version the decision concerns; default: the current one
     before: Record | None = field(default=None, repr=False)  # read once, by record()
+    route: bool = True  # a request for the route goes with it (not for a follow-up action)
 
     def record(self) -> Record:
         """The review's current record, as the decision found it."""
@@ -119,8 +120,9 @@ def _decision(ctx: Context, ref: str, person: Person, holder: Person, action: Ac
         enqueue(ctx, session, row, at=decision.at, moved=moved)
         # and so is the request for the route that delivers it (DESIGN.md: decisions are
         # durable requests; the served process runs the route)
-        ctx.last_request = requests.request(session, row.id, cause=str(action),
-                                            by=person.email, at=decision.at).id
+        if decision.route:
+            ctx.last_request = requests.request(session, row.id, cause=str(action),
+                                                by=person.email, at=decision.at).id
 
 
 def check_current(session: Session, row: Review, given: str) -> str:

@@ -23,6 +23,7 @@ from ..render.site import render_feed, render_index
 from ..store import repo
 from ..store.models import OutboxMessage, Publication, Review
 from . import anchoring
+from .actions import open_for_review
 from .context import Context, as_utc, london, london_date, long_date
 from .deciding import deciding
 from .mailing import enqueue, page_url
@@ -301,11 +302,15 @@ def finish_copies(ctx: Context, ref: str, *, at: datetime | None = None) -> bool
             return False
         at = at or ctx.now()
         row.stage, row.updated_at = str(route_transition(Action.RECORD_COPIES_SENT, row.stage)), at
+        # the duty is done and the follow-up begins: an action per item, from its published
+        # answer, in the same transaction (DOMAIN.md, After publication: follow-up)
+        opened = open_for_review(session, row, repo.current_record(session, row), at)
         entry = repo.append_audit(
             session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
             action="copies sent", ref=ref, version=row.current_version,
             details={"copies": [{"to": m.recipient, "name": m.recipient_name,
-                                 "sent_at": _iso(m)} for m in copies]})
+                                 "sent_at": _iso(m)} for m in copies],
+                     "actions_opened": opened})
         row.stage_seq = entry.seq
         office = ctx.office_of(row)
     anchoring.record(ctx, office, seq=entry.seq, digest=entry.hash, why=f"copies sent {ref}",

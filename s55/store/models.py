@@ -240,3 +240,46 @@ def _replan(target: Review, value, old, _initiator) -> None:
     """A new stage or a moved date changes the reminders due: the next sweep plans it again."""
     if value != old:
         target.next_reminder_on = REPLAN
+
+
+class FollowUpAction(Base):
+    """One recommendation, cause of concern or area for improvement of a response whose copies
+    have gone, followed up from its published answer (s55/domain/actions.py)."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("review_id", "kind", "number"),
+                      Index("ix_actions_office_status", "office", "status"),
+                      Index("ix_actions_owner", "owner"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    office: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # recommendations, causes_of_concern, ...
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)  # the item, as published
+    area: Mapped[str] = mapped_column(Text, default="")
+    answer_kind: Mapped[str] = mapped_column(String(40), default="")  # the published answer
+    answer: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(320), default="")
+    target_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why not accepted
+    last_update_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # each change: one more
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActionUpdate(Base):
+    """A dated update of an action: what changed, what was done, the evidence."""
+
+    __tablename__ = "action_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the action's version this update made
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(320))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field -> [before, after]
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")

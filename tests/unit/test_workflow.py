@@ -25,6 +25,10 @@ EXPECTED = {
     "send back to drafting": ({LPB, OPCC}, {ACO: DRAFT, ALPB: DRAFT, ASO: DRAFT, SO: DRAFT}),
     "withdraw": ({OPCC}, {s: "withdrawn" for s in (DRAFT, ACO, ALPB, ASO, SO)}),
     "publish": ({OPCC}, {SO: SO}),  # 'published' only once the files are written
+    # the follow-up, once the copies have gone (the stage stays: the duty is done)
+    "open the follow-up actions": ({OPCC}, {"copies sent": "copies sent"}),
+    "assign an action": ({OPCC}, {"copies sent": "copies sent"}),
+    "update an action": ({OPCC, CO, LPB}, {"copies sent": "copies sent"}),
 }
 
 CASES = [(a, r, s) for a in EXPECTED for r in Role for s in Stage]

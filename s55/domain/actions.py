@@ -1,0 +1,118 @@
+"""The follow-up of a published response (DOMAIN.md, After publication: follow-up).
+
+Each recommendation, cause of concern and area for improvement of a response whose copies have
+gone becomes an action, starting from the published answer: an owner, a target date, a status
+and dated updates with evidence, until it is done or the inspectorate closes it. Its RAG mark
+is never set by hand: it is derived from the status and the dates by the office's rule
+(config/actions.yaml), so that a board's "16 green, 10 red" means the same every quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from .errors import InvalidInput
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+    CLOSED = "closed by the inspectorate"
+    NOT_ACCEPTED = "not accepted"
+
+
+OPEN = frozenset({Status.NOT_STARTED, Status.IN_PROGRESS})
+DONE = frozenset({Status.COMPLETE, Status.CLOSED})
+MARKS = ("red", "amber", "green")
+# an action's short name within its review: R2 is recommendation 2 (REF/R2 names it)
+CODES = {"recommendations": "R", "causes_of_concern": "C", "areas_for_improvement": "A"}
+KINDS = {code: kind for kind, code in CODES.items()}
+
+
+def status(value: str) -> Status:
+    """A status as typed ('in-progress', 'Closed by the inspectorate'), or InvalidInput."""
+    said = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
+    if said in ("closed", "closed by inspectorate", "closed by hmicfrs"):
+        said = Status.CLOSED
+    try:
+        return Status(said)
+    except ValueError:
+        raise InvalidInput("status", f"'{value}' is not a status; use one of "
+                           f"{', '.join(Status)}") from None
+
+
+@dataclass(frozen=True)
+class RagRule:
+    """How a mark is derived (config/actions.yaml)."""
+
+    due_soon_days: int = 30
+    stale_after_days: int = 90
+    not_accepted: str = "amber"
+    no_target: str = "amber"
+
+    @classmethod
+    def load(cls, path: Path) -> RagRule:
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            return cls()
+        except yaml.YAMLError as err:
+            raise InvalidInput(str(path), f"is not valid YAML: {err}") from None
+        if not isinstance(data, dict):
+            raise InvalidInput(str(path), "must be a mapping of the rule's settings")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise InvalidInput(f"{path.name}: {sorted(unknown)[0]}", "is not a setting of the "
+                               f"RAG rule; use {', '.join(cls.__dataclass_fields__)}")
+        for name in ("due_soon_days", "stale_after_days"):
+            if name in data and (not isinstance(data[name], int) or isinstance(data[name], bool)
+                                 or not 0 <= data[name] <= 3650):
+                raise InvalidInput(f"{path.name}: {name}", "must be a whole number of days, "
+                                   "0 to 3650")
+        for name in ("not_accepted", "no_target"):
+            if name in data and data[name] not in MARKS:
+                raise InvalidInput(f"{path.name}: {name}", f"must be one of {', '.join(MARKS)}")
+        return cls(**data)
+
+
+def rag(state: Status, target: date | None, last_update: date | None, today: date,
+        rule: RagRule) -> str:
+    """The action's mark on `today` (see config/actions.yaml)."""
+    if state in DONE:
+        return "green"
+    if state == Status.NOT_ACCEPTED:
+        return rule.not_accepted
+    if target is None:
+        return rule.no_target
+    if today > target:
+        return "red"
+    if (target - today).days <= rule.due_soon_days:
+        return "amber"
+    if last_update is None or (today - last_update).days >= rule.stale_after_days:
+        return "amber"
+    return "green"
+
+
+def overdue(state: Status, target: date | None, today: date) -> bool:
+    return state in OPEN and target is not None and today > target
+
+
+def action_name(ref: str, kind: str, number: int) -> str:
+    return f"{ref}/{CODES[kind]}{number}"
+
+
+def parse_name(name: str) -> tuple[str, str, int]:
+    """'S55-2022-0001/R2' as (ref, kind, number), or InvalidInput."""
+    ref, _slash, item = name.strip().rpartition("/")
+    code, number = item[:1].upper(), item[1:]
+    if not ref or code not in KINDS or not number.isdigit() or not 0 < int(number) < 10_000:
+        raise InvalidInput("action", f"'{name[:60]}' is not an action's name; name it as "
+                           "REF/R2 (recommendation 2), REF/C1 (cause of concern 1) or REF/A3 "
+                           "(area for improvement 3), as `s55 actions` lists them")
+    return ref, KINDS[code], int(number)
