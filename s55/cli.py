@@ -66,7 +66,8 @@ FLAGS = {"published_on": "--published-on", "text": "--text", "kind": "--kind", "
          "file": "FILE", "forces": "--forces", "lang": "--lang", "number": "NUMBER",
          "status": "--status", "year": "--year", "area": "--area", "rest_to": "--rest-to",
          "answer_kind": "--answer-kind", "owner": "--owner", "target": "--target",
-         "note": "--note", "evidence": "--evidence", "action": "ACTION"}
+         "note": "--note", "evidence": "--evidence", "action": "ACTION", "board": "--board",
+         "meeting": "--meeting", "what": "open|N"}
 
 
 def command(name: str, *args: Arg) -> Callable[[Callable], Callable]:
@@ -503,6 +504,63 @@ def update_action(name: str, status: str | None = None, note: str = "", evidence
     echo(f"{name}: version {new}")
 
 
+@command("cycle", Arg("what", metavar="open|N", help="`open` a cycle for a board's meeting, "
+                                                 "or show cycle N."),
+         option("--board", "The board the updates are for, e.g. \"Accountability board\"."),
+         option("--meeting", "The day it meets (YYYY-MM-DD).", metavar="DATE"), Actor, AsJson)
+def cycle(what: str, board: str | None = None, meeting: str | None = None,
+          actor: str | None = None, as_json: bool = False):
+    """Open a review cycle (each owner of open actions asked for an update, by a day counted
+    back from the meeting in working days), or show one: what was asked of whom, and what
+    came in."""
+    from .services import cycles
+
+    context = ctx()
+    if what == "open":
+        if not board or not meeting:
+            raise InvalidInput("--meeting" if board else "--board",
+                               "`s55 cycle open` needs --board NAME and --meeting DATE")
+        out = cycles.open_cycle(context, actor=actor, board=board,
+                                meeting=parse_date(meeting, "meeting"))
+    elif what.isdigit():
+        out = cycles.show(context, actor=actor, cycle_id=int(what))
+    else:
+        raise InvalidInput("what", f"'{what[:40]}' is neither `open` nor a cycle's number")
+    if as_json:
+        echo(json.dumps(out, indent=2))
+        return
+    echo(f"cycle {out['cycle']}: {out['board']} on {out['meeting']}; updates due by "
+         f"{out['due']}" + ("" if out.get("open", True) else f"; closed {out['closed_on']}"))
+    for owner, names in out["asked"].items():
+        echo(f"  asked {owner}: {', '.join(names)}")
+    if out["no_owner"]:
+        echo(f"  no owner to ask (assign them): {', '.join(out['no_owner'])}")
+    if "came_in" in out:
+        echo(f"  came in: {', '.join(out['came_in']) or 'nothing'}")
+        for owner, names in out["not_in"].items():
+            echo(f"  did not come in from {owner}: {', '.join(names)}")
+    elif out.get("waiting_for"):
+        echo(f"  still waiting for: {', '.join(out['waiting_for'])}")
+
+
+@command("cycles", Actor, AsJson)
+def cycles_(actor: str | None = None, as_json: bool = False):
+    """Every review cycle, the newest meeting first."""
+    from .services.cycles import listing
+
+    rows = listing(ctx(), actor=actor)
+    if as_json:
+        echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        echo("no review cycles yet: `s55 cycle open --board NAME --meeting DATE`")
+    for c in rows:
+        echo(f"{c['cycle']:>4} {c['meeting']} {c['board']}: "
+             + ("open, updates due " + c["due"] if c["open"] else
+                f"closed, {len(c.get('came_in', []))} came in, "
+                f"{sum(map(len, c.get('not_in', {}).values()))} did not"))
+
+
 @command("list", Actor, AsJson, option("--stage", "Only reviews in this stage."))
 def list_(actor: str | None = None, as_json: bool = False, stage: str | None = None):
     """Every review with its stage and deadlines, soonest deadline first."""
@@ -882,6 +940,10 @@ def remind(today: str | None = None, actor: str | None = None):
             echo(f"  {label}: {line}")
     if not any(report[k] for k in ("planned", "sent", "skipped", "not_sent")):
         echo("  nothing due")
+    for key, label in (("reminded", "review cycle reminder"),
+                       ("escalated", "review cycle escalation"), ("closed", "review cycle closed")):
+        for line in report.get("cycles", {}).get(key, []):
+            echo(f"  {label}: {line}")
     for line in report.get("anchored", []):
         echo(f"  audit trail anchored on the site: {line}")
 

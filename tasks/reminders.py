@@ -6,7 +6,7 @@ from datetime import date
 
 from prefect import task
 
-from s55.services import anchoring, reminding
+from s55.services import anchoring, cycles, reminding
 from s55.services.context import Context
 from s55.store import repo
 
@@ -16,6 +16,13 @@ def plan_reminders(today: str | None = None, office: str | None = None) -> dict:
     """Write today's reminders to the outbox, once each; report what was skipped and why."""
     return reminding.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None,
                            office=office)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], task_run_name="review cycles")
+def step_cycles(today: str | None = None, office: str | None = None) -> dict:
+    """Each open review cycle's step today: a reminder, an escalation, or its close (each once)."""
+    return cycles.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None,
+                        office=office)
 
 
 @task(task_run_name="reviews with mail to send")

@@ -47,12 +47,14 @@ def status(value: str) -> Status:
 
 @dataclass(frozen=True)
 class RagRule:
-    """How a mark is derived (config/actions.yaml)."""
+    """How a mark is derived, and when a review cycle asks and reminds (config/actions.yaml)."""
 
     due_soon_days: int = 30
     stale_after_days: int = 90
     not_accepted: str = "amber"
     no_target: str = "amber"
+    cycle_due_working_days: int = 10
+    cycle_remind_working_days: int = 3
 
     @classmethod
     def load(cls, path: Path) -> RagRule:
@@ -70,7 +72,8 @@ class RagRule:
         if unknown:
             raise InvalidInput(f"{path.name}: {sorted(unknown)[0]}", "is not a setting of the "
                                f"RAG rule; use {', '.join(cls.__dataclass_fields__)}")
-        for name in ("due_soon_days", "stale_after_days"):
+        for name in ("due_soon_days", "stale_after_days", "cycle_due_working_days",
+                     "cycle_remind_working_days"):
             if name in data and (not isinstance(data[name], int) or isinstance(data[name], bool)
                                  or not 0 <= data[name] <= 3650):
                 raise InvalidInput(f"{path.name}: {name}", "must be a whole number of days, "

@@ -78,6 +78,18 @@ def add_working_days(start: date, count: int, holidays: Container[date]) -> date
     return day
 
 
+def working_days_before(end: date, count: int, holidays: Container[date]) -> date:
+    """The working day `count` working days before `end` (`end` itself never counts)."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    day = end
+    while count:
+        day -= timedelta(days=1)
+        if is_working_day(day, holidays):
+            count -= 1
+    return day
+
+
 def working_days_between(start: date, end: date, holidays: Container[date]) -> int:
     """Working days after `start` up to and including `end`."""
     day, count = start, 0

@@ -64,6 +64,8 @@ class Action(StrEnum):
     OPEN_ACTIONS = "open the follow-up actions"
     ASSIGN_ACTION = "assign an action"
     UPDATE_ACTION = "update an action"
+    # a review cycle asks every owner of open actions for an update before a board meets
+    OPEN_CYCLE = "open a review cycle"
 
 
 S = Stage
@@ -138,6 +140,7 @@ RULES: dict[Action, Rule] = {
     Action.ASSIGN_ACTION: _rule({R.OPCC_OFFICER}, {S.COPIES_SENT}),
     Action.UPDATE_ACTION: _rule({R.OPCC_OFFICER, R.CHIEF_OFFICER, R.LOCAL_POLICING_BODY},
                                 {S.COPIES_SENT}),
+    Action.OPEN_CYCLE: _rule({R.OPCC_OFFICER}, set()),  # of the office's actions, no one review
 }
 # What a person can do to one review (not reading, opening or sweeping).
 REVIEW_ACTIONS = tuple(a for a, rule in RULES.items()

@@ -283,3 +283,37 @@ class ActionUpdate(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field -> [before, after]
     note: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class Cycle(Base):
+    """A review cycle: the office asks each owner of open actions for an update before a
+    board's meeting, and closes the cycle on the meeting day with what came in."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (Index("ix_cycles_office_closed", "office", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office: Mapped[str] = mapped_column(String(40))
+    board: Mapped[str] = mapped_column(String(200))
+    meeting_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)  # updates are asked for by this day
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(320))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)  # what came in, at the close
+
+
+class CycleRequest(Base):
+    """One owner's part of a cycle: the actions they were asked about, and what went to them
+    (each once: the ask, the reminder, the escalation)."""
+
+    __tablename__ = "cycle_requests"
+    __table_args__ = (UniqueConstraint("cycle_id", "owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    owner: Mapped[str] = mapped_column(String(320))
+    actions: Mapped[list] = mapped_column(JSON, default=list)  # action ids
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    escalated_on: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

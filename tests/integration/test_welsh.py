@@ -611,3 +611,35 @@ def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_ur
             "both") in said
     assert "recommendation 1's answer: English only" in said
     assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "awaiting sign-off"
+
+
+def test_a_welsh_office_s_review_cycle_asks_in_both_languages(ctx, home):
+    """The follow-up of a Welsh office's published answers: its actions, and the message of a
+    review cycle in Welsh and English, Welsh first where the office says."""
+    from datetime import timedelta
+
+    from s55.services import actions, cycles
+    from tests.conftest import FixedClock
+
+    ref = opened(ctx)
+    route.sign_off(ctx, actor=PCC, ref=ref, version=to_sign_off(ctx, ref))
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    publishing.publish_site(ctx, ref)
+    mailing.deliver(ctx, ref)
+    assert publishing.finish_copies(ctx, ref)
+    listed = actions.listing(ctx, actor=OPCC, report=ref)
+    first = listed[0]
+    assert first["text"].startswith("Within six months")  # the English, as published
+    actions.assign(ctx, actor=OPCC, name=first["action"], owner=CHIEF,
+                   target=WHEN.date() + timedelta(days=200))
+    ctx.clock = FixedClock(WHEN + timedelta(days=7))
+    cycles.open_cycle(ctx, actor=OPCC, board="Bwrdd Atebolrwydd / Accountability board",
+                      meeting=WHEN.date() + timedelta(days=60))
+    mailing.deliver(ctx, None)
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((home / "outbox").glob("*.eml"))]
+    ask = next(m for m in sent if "Eich diweddariad ar gyfer" in m["Subject"])
+    assert " / Your update for the " in ask["Subject"]
+    text = ask.get_body(("plain",)).get_content()
+    assert "Rhowch ddiweddariad ar bob cam" in text and "Please give an update" in text
+    assert "heb ddechrau" in text and "Rhagfyr 2023" in text  # the meeting, in Welsh

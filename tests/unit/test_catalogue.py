@@ -66,6 +66,9 @@ def test_every_marked_text_has_its_welsh():
     texts.update({name: "the fields (language gaps)" for name in (
         "title", "summary", "initial response", "chief officer response", "overall comments")})
     texts.update({what: "what waits (refusals)" for what in ("sign-off", "publication")})
+    from s55.domain.actions import Status as ActionStatus
+
+    texts.update({str(s): "an action's status (a cycle's messages)" for s in ActionStatus})
     missing = []
     for message, where in texts.items():
         msgid = message[0] if isinstance(message, tuple) else message

@@ -78,7 +78,8 @@ def test_the_refusal_says_who_may_act_instead():
 
 def test_every_action_is_in_the_expected_table():
     assert {str(a) for a in Action} - {"open review", "read", "run the reminder sweep",
-                                       "open a national thematic report's reviews"} \
+                                       "open a national thematic report's reviews",
+                                       "open a review cycle"} \
         - set(DATABASE) == set(EXPECTED) | set(AUTOMATED)
 
 

@@ -1,0 +1,242 @@
+"""Review cycles (DOMAIN.md, After publication: follow-up): before a board meets, the office
+asks each owner of open actions for an update, by a day counted back from the meeting in
+working days; the daily sweep reminds each owner once before that day and tells the chief
+executive once after it, on working days only; on the meeting day the cycle closes with what
+came in and what did not. Every message goes through the outbox, written in the same
+transaction as the step that calls for it, so each goes once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain import deadlines
+from ..domain.actions import CODES, OPEN, RagRule, action_name
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.workflow import Action, check_role
+from ..mail.compose import compose, compose_bilingual
+from ..render import language
+from ..render.sanitise import plain_text
+from ..store import repo
+from ..store.models import ActionUpdate, Cycle, CycleRequest, FollowUpAction, Review
+from . import requests
+from .actions import _shown, rule_of
+from .context import Context, long_date
+from .mailing import outbox_row
+from .reading import may_read
+
+
+def open_cycle(ctx: Context, *, actor: str | None, board: str, meeting: date) -> dict:
+    """Open a cycle for a board's meeting: each owner of the office's open actions is asked,
+    through the outbox, for an update by the due day; returns what was asked of whom."""
+    person = ctx.actor(actor)
+    check_role(Action.OPEN_CYCLE, person.role)
+    office = ctx.home_office(actor)
+    board = plain_text(board or "")
+    if not board or len(board) > 200:
+        raise InvalidInput("board", "name the board the updates are for (up to 200 "
+                           "characters), e.g. \"Accountability board\"")
+    rule = rule_of(ctx, office.force_id)
+    today, at = ctx.today(), ctx.now()
+    due = deadlines.working_days_before(meeting, rule.cycle_due_working_days, ctx.holidays)
+    if due <= today:
+        raise InvalidInput("meeting", f"{meeting.isoformat()}: updates would be due by "
+                           f"{due.isoformat()} ({rule.cycle_due_working_days} working days "
+                           "before the meeting, config/actions.yaml), which is not after today; "
+                           "give a later meeting")
+    with ctx.uow() as session:
+        twice = session.scalar(select(Cycle.id).where(
+            Cycle.office == office.force_id, Cycle.board == board, Cycle.meeting_on == meeting,
+            Cycle.closed_at.is_(None)))
+        if twice is not None:
+            raise InvalidInput("meeting", f"a cycle for the {board} on {meeting.isoformat()} is "
+                               f"open already (cycle {twice})")
+        cycle = Cycle(office=office.force_id, board=board, meeting_on=meeting, due_on=due,
+                      opened_at=at, opened_by=person.email, closed_at=None, summary={})
+        session.add(cycle)
+        session.flush()
+        owners: dict[str, list[dict]] = {}
+        no_owner = []
+        for action, ref in _open_actions(session, office.force_id):
+            shown = _shown(action, ref, today, rule)
+            if action.owner:
+                owners.setdefault(action.owner, []).append({**shown, "id": action.id})
+            else:
+                no_owner.append(shown["action"])
+        for owner, mine in sorted(owners.items()):
+            session.add(CycleRequest(cycle_id=cycle.id, owner=owner,
+                                     actions=[a["id"] for a in mine]))
+            _message(ctx, session, cycle, office, owner, owner, mine, "ask", at)
+        asked = {owner: [a["action"] for a in mine] for owner, mine in sorted(owners.items())}
+        cycle.summary = {"asked": asked, "no_owner": no_owner}
+        repo.append_audit(session, at=at.isoformat(), actor=person.email, role=str(person.role),
+                          acting_for="", action=str(Action.OPEN_CYCLE), ref="", version="",
+                          details={"cycle": cycle.id, "office": office.force_id, "board": board,
+                                   "meeting": meeting.isoformat(), "due": due.isoformat(),
+                                   "asked": asked, "no_owner": no_owner})
+        if owners:  # the served process sends them at once
+            requests.request(session, None, cause="review cycle", by=person.email, at=at)
+        return {"cycle": cycle.id, "board": board, "meeting": meeting.isoformat(),
+                "due": due.isoformat(), "asked": asked, "no_owner": no_owner}
+
+
+def _open_actions(session: Session, office: str):
+    rows = session.execute(
+        select(FollowUpAction, Review.ref).join(Review, Review.id == FollowUpAction.review_id)
+        .where(FollowUpAction.office == office,
+               FollowUpAction.status.in_([str(s) for s in OPEN]))).all()
+    return sorted(rows, key=lambda r: (r[1], list(CODES).index(r[0].kind), r[0].number))
+
+
+def sweep(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
+    """Today's step of every open cycle (of one office, or all): an owner's reminder, once, a
+    few working days before the due day; the chief executive told, once, after it; on the
+    meeting day, the cycle closed with what came in. Nothing on a weekend or bank holiday."""
+    today = today or ctx.today()
+    report = {"reminded": [], "escalated": [], "closed": []}
+    if not deadlines.is_working_day(today, ctx.holidays):
+        return report
+    at = ctx.now()
+    with ctx.uow() as session:
+        query = select(Cycle).where(Cycle.closed_at.is_(None)).order_by(Cycle.id)
+        if office is not None:
+            query = query.where(Cycle.office == office)
+        # two sweeps at once: the second waits here, then finds what the first did
+        for cycle in session.scalars(query.with_for_update()):
+            home = ctx.offices.get(cycle.office)
+            rule = rule_of(ctx, cycle.office)
+            wanted = session.scalars(select(CycleRequest).where(
+                CycleRequest.cycle_id == cycle.id).order_by(CycleRequest.owner)).all()
+            came_in = _came_in(session, cycle)
+            if today >= cycle.meeting_on:
+                _close(session, cycle, wanted, came_in, at, today)
+                report["closed"].append(f"cycle {cycle.id} ({cycle.board}, "
+                                        f"{cycle.meeting_on.isoformat()})")
+                continue
+            remind_from = deadlines.working_days_before(cycle.due_on,
+                                                        rule.cycle_remind_working_days,
+                                                        ctx.holidays)
+            for request in wanted:
+                if request.answered_at is not None:
+                    continue
+                if set(request.actions) <= came_in:
+                    request.answered_at = at
+                    continue
+                mine = _owed(session, request, came_in, today, rule)
+                if request.reminded_on is None and remind_from <= today <= cycle.due_on:
+                    _message(ctx, session, cycle, home, request.owner, request.owner, mine,
+                             "reminder", at)
+                    request.reminded_on = today
+                    report["reminded"].append(f"cycle {cycle.id}: {request.owner}")
+                if request.escalated_on is None and today > cycle.due_on and \
+                        home.chief_executive:
+                    _message(ctx, session, cycle, home, home.chief_executive, request.owner,
+                             mine, "escalation", at)
+                    request.escalated_on = today
+                    report["escalated"].append(f"cycle {cycle.id}: {request.owner} (to "
+                                               f"{home.chief_executive})")
+        if report["reminded"] or report["escalated"]:
+            requests.request(session, None, cause="review cycle", by="s55", at=at)
+    return report
+
+
+def _came_in(session: Session, cycle: Cycle) -> set[int]:
+    """The actions updated since the cycle opened (or no longer open)."""
+    updated = set(session.scalars(select(ActionUpdate.action_id).distinct().where(
+        ActionUpdate.at >= cycle.opened_at)))
+    done = set(session.scalars(select(FollowUpAction.id).where(
+        FollowUpAction.office == cycle.office,
+        FollowUpAction.status.not_in([str(s) for s in OPEN]))))
+    return updated | done
+
+
+def _owed(session: Session, request: CycleRequest, came_in: set[int], today: date,
+          rule: RagRule) -> list[dict]:
+    rows = session.execute(select(FollowUpAction, Review.ref).join(
+        Review, Review.id == FollowUpAction.review_id).where(
+        FollowUpAction.id.in_(request.actions))).all()
+    return [_shown(action, ref, today, rule) for action, ref in rows
+            if action.id not in came_in]
+
+
+def _close(session: Session, cycle: Cycle, wanted: list[CycleRequest], came_in: set[int],
+           at: datetime, today: date) -> None:
+    names = {a.id: action_name(ref, a.kind, a.number) for a, ref in session.execute(
+        select(FollowUpAction, Review.ref).join(Review, Review.id == FollowUpAction.review_id)
+        .where(FollowUpAction.id.in_([i for r in wanted for i in r.actions])))}
+    summary = {**cycle.summary, "closed_on": today.isoformat(),
+               "came_in": sorted(names[i] for r in wanted for i in r.actions if i in came_in),
+               "not_in": {r.owner: sorted(names[i] for i in r.actions if i not in came_in)
+                          for r in wanted if not set(r.actions) <= came_in}}
+    cycle.summary, cycle.closed_at = summary, at
+    repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated", acting_for="",
+                      action="review cycle closed", ref="", version="",
+                      details={"cycle": cycle.id, "office": cycle.office, "board": cycle.board,
+                               "came_in": summary["came_in"], "not_in": summary["not_in"]})
+
+
+def _message(ctx: Context, session: Session, cycle: Cycle, office, to: str, owner: str,
+             actions: list[dict], step: str, at: datetime) -> None:
+    """One message of the cycle to `to` about `owner`'s actions: the ask, the reminder or the
+    escalation; its purpose names the cycle, the step and the owner, so it is written once."""
+    directory = office.directory
+    person, about = directory.find(to), directory.find(owner)
+    name = person.name if person else to
+    values = {"recipient_name": name, "owner": owner,
+              "owner_name": about.name if about else owner, "board": cycle.board,
+              "office": office.name, "reminder": step == "reminder",
+              "escalation": step == "escalation"}
+
+    def values_in(lang: str) -> dict:
+        return {**values, "meeting": language.long_date(cycle.meeting_on, lang),
+                "due": language.long_date(cycle.due_on, lang),
+                "actions": [{**a, "rag": language._(lang, a["rag"]),
+                             "status": language._(lang, a["status"])} for a in actions]}
+
+    english = {**values_in("en"), "meeting": long_date(cycle.meeting_on),
+               "due": long_date(cycle.due_on)}
+    if office.welsh:
+        message = compose_bilingual("update_request", english,
+                                    {**values_in("cy"), "office": office.name_cy or office.name},
+                                    ctx.templates(office), welsh_first=office.welsh_first)
+    else:
+        message = compose("update_request", english, ctx.templates(office))
+    purpose = f"cycle:{cycle.id}:{step}:{owner}"
+    session.add(outbox_row(review_id=None, key=purpose, version="", purpose=purpose[:80],
+                           template="update_request", email=to, name=name, message=message,
+                           at=at))
+
+
+def listing(ctx: Context, *, actor: str | None) -> list[dict]:
+    """The cycles the actor may read, newest meeting first."""
+    office = may_read(ctx, actor)
+    with ctx.uow(read=True) as session:
+        query = select(Cycle).order_by(Cycle.meeting_on.desc(), Cycle.id.desc())
+        if office is not None:
+            query = query.where(Cycle.office == office)
+        return [_cycle(c) for c in session.scalars(query)]
+
+
+def show(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
+    office = may_read(ctx, actor)
+    with ctx.uow(read=True) as session:
+        cycle = session.get(Cycle, cycle_id)
+        if cycle is None or (office is not None and cycle.office != office):
+            raise NotFound(f"there is no cycle {cycle_id}")
+        out = _cycle(cycle)
+        if cycle.closed_at is None:  # what has come in so far
+            came_in = _came_in(session, cycle)
+            wanted = session.scalars(select(CycleRequest).where(
+                CycleRequest.cycle_id == cycle.id)).all()
+            out["waiting_for"] = sorted(r.owner for r in wanted
+                                        if not set(r.actions) <= came_in)
+        return out
+
+
+def _cycle(cycle: Cycle) -> dict:
+    return {"cycle": cycle.id, "office": cycle.office, "board": cycle.board,
+            "meeting": cycle.meeting_on.isoformat(), "due": cycle.due_on.isoformat(),
+            "opened_by": cycle.opened_by, "open": cycle.closed_at is None, **cycle.summary}
+

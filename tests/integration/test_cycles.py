@@ -1,0 +1,151 @@
+"""Review cycles in simulated time (issue 13): two quarterly cycles, the first over Easter, on
+SQLite and PostgreSQL. Each owner of open actions is asked once; an owner who has not answered
+is reminded once, three working days before the due day; the chief executive is told once,
+on the first working day after it; nothing goes on a weekend or bank holiday; an action the
+inspectorate closes mid-cycle counts as in; on the meeting day the cycle closes with what came
+in and what did not. The daily sweep runs every day of each quarter, twice on some days."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, date, datetime, timedelta
+from email import policy
+
+import pytest
+
+from s55.domain.errors import InvalidInput, NotPermitted
+from s55.services import actions, cycles, mailing, reading
+from s55.store import repo
+from s55.store.models import OutboxMessage
+from tests.conftest import (
+    AUDITOR, CHIEF_CONSTABLE, CHIEF_EXEC, OPCC, STAFF_OFFICER, FixedClock, make_ctx,
+)
+from tests.integration.test_actions import copies_sent
+
+WHEN = datetime(2022, 10, 3, 9, tzinfo=UTC)
+BOARD = "Accountability board"
+
+
+@pytest.fixture
+def ctx(home, db_url):
+    return make_ctx(home, db_url, when=WHEN)
+
+
+def on(ctx, day: date) -> None:
+    ctx.clock = FixedClock(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+
+
+def cycle_mail(ctx, cycle: int) -> list[tuple[str, str]]:
+    """(step, recipient) of each message of the cycle, in the order written."""
+    with ctx.uow(read=True) as session:
+        rows = session.query(OutboxMessage).filter(
+            OutboxMessage.purpose.like(f"cycle:{cycle}:%")).order_by(OutboxMessage.id).all()
+        return [(m.purpose.split(":")[2], m.recipient) for m in rows]
+
+
+def run_days(ctx, first: date, last: date, on_day=None) -> dict[date, dict]:
+    """The sweep on every day from `first` to `last` (twice on Mondays: a second sweep writes
+    nothing more); `on_day(day)` does what people do that day, before the sweep."""
+    seen = {}
+    day = first
+    while day <= last:
+        on(ctx, day)
+        if on_day:
+            on_day(day)
+        seen[day] = cycles.sweep(ctx, today=day)
+        if day.weekday() == 0:
+            again = cycles.sweep(ctx, today=day)
+            assert again == {"reminded": [], "escalated": [], "closed": []}, (day, again)
+        day += timedelta(days=1)
+    return seen
+
+
+def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text, home):
+    ref = copies_sent(ctx, seed_text)
+    r1, c1, a1 = f"{ref}/R1", f"{ref}/C1", f"{ref}/A1"
+    actions.assign(ctx, actor=OPCC, name=r1, owner=STAFF_OFFICER, target=date(2023, 9, 30))
+    actions.assign(ctx, actor=OPCC, name=c1, owner=STAFF_OFFICER, target=date(2023, 12, 31))
+    actions.assign(ctx, actor=OPCC, name=a1, owner=CHIEF_CONSTABLE, target=date(2023, 12, 31))
+
+    # --- the first quarter: the board meets on Thursday 13 April 2023, after Easter --------
+    on(ctx, date(2023, 3, 1))
+    opened = cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 4, 13))
+    # ten working days back from the meeting, skipping Easter Monday and Good Friday
+    assert opened["due"] == "2023-03-28"
+    assert opened["asked"] == {CHIEF_CONSTABLE: [a1], STAFF_OFFICER: [r1, c1]}
+    assert r1 not in opened["no_owner"] and f"{ref}/A2" in opened["no_owner"]
+    first = opened["cycle"]
+    with pytest.raises(InvalidInput, match="is open already"):
+        cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 4, 13))
+
+    def people(day):
+        if day == date(2023, 3, 10):  # the staff officer answers on R1
+            actions.update(ctx, actor=STAFF_OFFICER, name=r1, status="in-progress",
+                           note="Pilot running", evidence="Pilot report")
+        if day == date(2023, 3, 15):  # the inspectorate closes C1 mid-cycle
+            actions.update(ctx, actor=OPCC, name=c1, status="closed",
+                           note="HMICFRS letter of 14 March")
+
+    days = run_days(ctx, date(2023, 3, 1), date(2023, 4, 14), people)
+    # the chief constable never answers: reminded once, the chief executive told once
+    assert cycle_mail(ctx, first) == [("ask", CHIEF_CONSTABLE), ("ask", STAFF_OFFICER),
+                                      ("reminder", CHIEF_CONSTABLE),
+                                      ("escalation", CHIEF_EXEC)]
+    assert days[date(2023, 3, 23)]["reminded"] == [f"cycle {first}: {CHIEF_CONSTABLE}"]
+    assert days[date(2023, 3, 29)]["escalated"] == [
+        f"cycle {first}: {CHIEF_CONSTABLE} (to {CHIEF_EXEC})"]
+    for quiet in (date(2023, 4, 7), date(2023, 4, 10), date(2023, 4, 8)):  # Easter, a Saturday
+        assert days[quiet] == {"reminded": [], "escalated": [], "closed": []}
+    assert days[date(2023, 4, 13)]["closed"] == [f"cycle {first} ({BOARD}, 2023-04-13)"]
+    shown = cycles.show(ctx, actor=AUDITOR, cycle_id=first)
+    assert (shown["open"], shown["came_in"], shown["not_in"]) == (
+        False, sorted([r1, c1]), {CHIEF_CONSTABLE: [a1]})
+
+    # --- the second quarter: only the open actions are asked about --------------------------
+    on(ctx, date(2023, 6, 1))
+    second = cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 7, 13))
+    assert second["asked"] == {CHIEF_CONSTABLE: [a1], STAFF_OFFICER: [r1]}  # C1 is closed
+
+    def later(day):
+        if day == date(2023, 6, 20):  # this time the chief constable answers; the staff
+            actions.update(ctx, actor=CHIEF_CONSTABLE, name=a1,  # officer does not
+                           note="Recording audit done", evidence="Audit report Q1")
+
+    run_days(ctx, date(2023, 6, 1), date(2023, 7, 13), later)
+    assert cycle_mail(ctx, second["cycle"]) == [
+        ("ask", CHIEF_CONSTABLE), ("ask", STAFF_OFFICER), ("reminder", STAFF_OFFICER),
+        ("escalation", CHIEF_EXEC)]
+    shown = cycles.show(ctx, actor=AUDITOR, cycle_id=second["cycle"])
+    assert (shown["came_in"], shown["not_in"]) == ([a1], {STAFF_OFFICER: [r1]})
+    assert [c["cycle"] for c in cycles.listing(ctx, actor=AUDITOR)] == [second["cycle"], first]
+
+    # the messages go (the served process or the sweep delivers mail about no one review),
+    # each once, naming the actions and the day
+    mailing.deliver(ctx, None)
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((home / "outbox").glob("*.eml"))]
+    asks = [m for m in sent if m["Subject"].startswith(f"Your update for the {BOARD}")]
+    assert len(asks) == 4
+    chief = next(m for m in asks if m["To"].addresses[0].addr_spec == CHIEF_CONSTABLE)
+    text = chief.get_body(("plain",)).get_content()
+    assert a1 in text and "by Tue 28 Mar 2023" in text and r1 not in text
+    escalations = [m for m in sent if m["Subject"].startswith("[Escalation]")]
+    assert len(escalations) == 2
+    assert {m["To"].addresses[0].addr_spec for m in escalations} == {CHIEF_EXEC}
+    with ctx.uow(read=True) as session:
+        trail = [e.action for e in repo.audit_entries(session)]
+    assert trail.count("open a review cycle") == 2 and trail.count("review cycle closed") == 2
+    assert reading.verify_audit(ctx, actor=AUDITOR).ok
+
+
+def test_who_may_open_a_cycle_and_when(ctx, seed_text):
+    copies_sent(ctx, seed_text)
+    on(ctx, date(2023, 3, 1))
+    with pytest.raises(NotPermitted, match="the role 'chief officer' may not open a review "
+                                           "cycle"):
+        cycles.open_cycle(ctx, actor=STAFF_OFFICER, board=BOARD, meeting=date(2023, 4, 13))
+    with pytest.raises(InvalidInput, match="updates would be due by 2023-03-01 .* which is "
+                                           "not after today"):
+        cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 3, 15))
+    with pytest.raises(InvalidInput, match="name the board"):
+        cycles.open_cycle(ctx, actor=OPCC, board="  ", meeting=date(2023, 6, 15))
