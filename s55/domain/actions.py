@@ -9,7 +9,7 @@ is never set by hand: it is derived from the status and the dates by the office'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -55,6 +55,8 @@ class RagRule:
     no_target: str = "amber"
     cycle_due_working_days: int = 10
     cycle_remind_working_days: int = 3
+    # a board's address: its cycle's report (HTML on the site, and the PDF) is mailed there
+    board_addresses: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> RagRule:
@@ -81,6 +83,11 @@ class RagRule:
         for name in ("not_accepted", "no_target"):
             if name in data and data[name] not in MARKS:
                 raise InvalidInput(f"{path.name}: {name}", f"must be one of {', '.join(MARKS)}")
+        boards = data.get("board_addresses", {})
+        if not isinstance(boards, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and "@" in v for k, v in boards.items()):
+            raise InvalidInput(f"{path.name}: board_addresses", "must map each board's name to "
+                               "its email address")
         return cls(**data)
 
 

@@ -7,13 +7,14 @@ transaction as the step that calls for it, so each goes once."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import deadlines
-from ..domain.actions import CODES, OPEN, RagRule, action_name
+from ..domain.actions import CODES, MARKS, OPEN, RagRule, action_name
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.workflow import Action, check_role
 from ..mail.compose import compose, compose_bilingual
@@ -111,7 +112,8 @@ def sweep(ctx: Context, *, today: date | None = None, office: str | None = None)
                 CycleRequest.cycle_id == cycle.id).order_by(CycleRequest.owner)).all()
             came_in = _came_in(session, cycle)
             if today >= cycle.meeting_on:
-                _close(session, cycle, wanted, came_in, at, today)
+                _close(session, cycle, wanted, came_in, at, today,
+                       _snapshot(session, cycle.office, today, rule))
                 report["closed"].append(f"cycle {cycle.id} ({cycle.board}, "
                                         f"{cycle.meeting_on.isoformat()})")
                 continue
@@ -139,7 +141,150 @@ def sweep(ctx: Context, *, today: date | None = None, office: str | None = None)
                                                f"{home.chief_executive})")
         if report["reminded"] or report["escalated"]:
             requests.request(session, None, cause="review cycle", by="s55", at=at)
+    # each closed cycle's report, written after the close commits; one whose writing was cut
+    # short (a killed process) is written by the next sweep
+    with ctx.uow(read=True) as session:
+        query = select(Cycle.id).where(Cycle.closed_at.is_not(None))
+        if office is not None:
+            query = query.where(Cycle.office == office)
+        unpublished = [c.id for c in session.scalars(select(Cycle).where(
+            Cycle.id.in_(query))) if not c.summary.get("report")]
+    for cycle_id in unpublished:
+        report.setdefault("reported", []).append(publish_report(ctx, cycle_id))
     return report
+
+
+def _snapshot(session: Session, office: str, today: date, rule: RagRule) -> dict:
+    rows = session.execute(select(FollowUpAction, Review.ref).join(
+        Review, Review.id == FollowUpAction.review_id).where(FollowUpAction.office == office)
+    ).all()
+    out = {}
+    for action, ref in rows:
+        shown = _shown(action, ref, today, rule)
+        out[shown["action"]] = {k: shown[k] for k in (
+            "ref", "item", "text", "owner", "target", "status", "rag", "overdue",
+            "days_overdue")}
+    return out
+
+
+def report_data(session: Session, cycle: Cycle) -> dict:
+    """What a board reads of a closed cycle: its actions by report and by mark, what changed
+    since the board's last cycle, the overdue actions with their owners, and the marks over
+    the board's cycles."""
+    snap = cycle.summary.get("snapshot", {})
+    earlier = session.scalars(select(Cycle).where(
+        Cycle.office == cycle.office, Cycle.board == cycle.board, Cycle.closed_at.is_not(None),
+        Cycle.meeting_on <= cycle.meeting_on).order_by(Cycle.meeting_on, Cycle.id)).all()
+    before = next((c.summary.get("snapshot", {}) for c in reversed(earlier)
+                   if c.meeting_on < cycle.meeting_on), None)
+
+    def counts(snapshot: dict) -> dict:
+        return {mark: sum(1 for a in snapshot.values() if a["rag"] == mark) for mark in MARKS}
+
+    by_report: dict[str, dict] = {}
+    for name, a in sorted(snap.items(), key=lambda kv: _order(kv[0])):
+        by_report.setdefault(a["ref"], {m: 0 for m in MARKS})[a["rag"]] += 1
+    changed = []
+    if before is not None:
+        for name, a in sorted(snap.items(), key=lambda kv: _order(kv[0])):
+            was = before.get(name)
+            if was is None or (was["rag"], was["status"]) != (a["rag"], a["status"]):
+                changed.append({"action": name, "item": a["item"], "text": a["text"],
+                                "was": was["rag"] if was else None,
+                                "was_status": was["status"] if was else None,
+                                "rag": a["rag"], "status": a["status"]})
+    overdue = sorted(({"action": name, **a} for name, a in snap.items() if a["overdue"]),
+                     key=lambda a: (-a["days_overdue"], _order(a["action"])))
+    return {"cycle": cycle.id, "board": cycle.board, "meeting": cycle.meeting_on,
+            "closed_on": cycle.summary.get("closed_on"), "counts": counts(snap),
+            "by_report": by_report, "changed": changed, "first": before is None,
+            "overdue": overdue, "came_in": cycle.summary.get("came_in", []),
+            "not_in": cycle.summary.get("not_in", {}),
+            "history": [(c.meeting_on, counts(c.summary.get("snapshot", {}))) for c in earlier]}
+
+
+def _order(name: str) -> tuple:
+    ref, _slash, item = name.rpartition("/")
+    return ref, "RCA".index(item[0]), int(item[1:])
+
+
+def publish_report(ctx: Context, cycle_id: int) -> str:
+    """Write a closed cycle's report on its office's site (cycles/N/: the page, its PDF and
+    its chart, each file whole), and mail it to the board's address if the office gives one;
+    then mark it reported. Running it again writes the same files and mails nothing twice."""
+    from ..mail.transport import atomic_write
+    from ..render.environment import environment
+    from ..render.record import render_pdf
+
+    with ctx.uow(read=True) as session:
+        cycle = session.get(Cycle, cycle_id)
+        data = report_data(session, cycle)
+        office = ctx.offices.get(cycle.office)
+    folder = f"cycles/{cycle_id}"
+    site = ctx.site(office)
+    (site / folder).mkdir(parents=True, exist_ok=True)
+    atomic_write(site / folder / "rag.svg", rag_chart(data["history"], cycle.board))
+    page = environment(ctx.templates(office)).get_template("cycle/report.html").render(
+        office=office.name, c=data, long_date=long_date)
+    atomic_write(site / folder / "index.html", page.encode())
+    pdf = render_pdf(page.replace('src="rag.svg"', f'src="{(site / folder / "rag.svg").as_uri()}"'),
+                     {"version": f"cycle-{cycle_id}".ljust(32, "0")})
+    atomic_write(site / folder / "report.pdf", pdf)
+    address = rule_of(ctx, cycle.office).board_addresses.get(cycle.board)
+    at = ctx.now()
+    with ctx.uow() as session:
+        cycle = session.get(Cycle, cycle_id, with_for_update=True)
+        if cycle.summary.get("report"):
+            return f"cycle {cycle_id}: {folder}/index.html"
+        if address:
+            english = {"recipient_name": cycle.board, "board": cycle.board,
+                       "meeting": long_date(cycle.meeting_on), "office": office.name,
+                       "url": f"{ctx.site_address(office)}/{folder}/index.html",
+                       "counts": data["counts"], "overdue": len(data["overdue"])}
+            message = compose("cycle_report", english, ctx.templates(office))
+            purpose = f"cycle:{cycle_id}:report:{address}"
+            session.add(outbox_row(
+                review_id=None, key=purpose, version="", purpose=purpose[:80],
+                template="cycle_report", email=address, name=cycle.board, message=message,
+                at=at, attachments=[{"path": f"{folder}/report.pdf", "office": office.force_id,
+                                     "filename": f"{cycle.board} {cycle.meeting_on}.pdf",
+                                     "sha256": hashlib.sha256(pdf).hexdigest()}]))
+            requests.request(session, None, cause="review cycle report", by="s55", at=at)
+        cycle.summary = {**cycle.summary, "report": f"{folder}/index.html",
+                         "sent_to": address or ""}
+        repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
+                          acting_for="", action="review cycle report published", ref="",
+                          version="", details={"cycle": cycle_id, "page": f"{folder}/index.html",
+                                               "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                                               "sent_to": address or ""})
+    return f"cycle {cycle_id}: {folder}/index.html" + (f", sent to {address}" if address else "")
+
+
+def rag_chart(history: list, board: str) -> bytes:
+    """The marks over the board's cycles: a stacked bar a cycle (matplotlib, imported here)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "s55"
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    labels = [day.isoformat() for day, _counts in history]
+    bottom = [0] * len(history)
+    for mark, colour in (("green", "#00703c"), ("amber", "#f47738"), ("red", "#d4351c")):
+        values = [counts[mark] for _day, counts in history]
+        ax.bar(labels, values, bottom=bottom, color=colour, label=mark)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_ylabel("actions")
+    ax.set_title(f"{board}: red, amber and green at each meeting")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return out.getvalue().encode("utf-8")
 
 
 def _came_in(session: Session, cycle: Cycle) -> set[int]:
@@ -162,11 +307,13 @@ def _owed(session: Session, request: CycleRequest, came_in: set[int], today: dat
 
 
 def _close(session: Session, cycle: Cycle, wanted: list[CycleRequest], came_in: set[int],
-           at: datetime, today: date) -> None:
+           at: datetime, today: date, snapshot: dict) -> None:
+    """Close the cycle: what came in, what did not, and every action of the office as the
+    board sees it today (the snapshot the next cycle's report compares with)."""
     names = {a.id: action_name(ref, a.kind, a.number) for a, ref in session.execute(
         select(FollowUpAction, Review.ref).join(Review, Review.id == FollowUpAction.review_id)
         .where(FollowUpAction.id.in_([i for r in wanted for i in r.actions])))}
-    summary = {**cycle.summary, "closed_on": today.isoformat(),
+    summary = {**cycle.summary, "closed_on": today.isoformat(), "snapshot": snapshot,
                "came_in": sorted(names[i] for r in wanted for i in r.actions if i in came_in),
                "not_in": {r.owner: sorted(names[i] for i in r.actions if i not in came_in)
                           for r in wanted if not set(r.actions) <= came_in}}

@@ -201,7 +201,10 @@ def build(ctx: Context, msg: OutboxMessage, office=None) -> EmailMessage:
     email.set_content(msg.body_text)
     email.add_alternative(msg.body_html, subtype="html")
     for item in msg.attachments:
-        site = ctx.site(office) if office is not None else ctx.settings.site
+        if item.get("office"):  # a file of an office's site, in mail about no one review
+            site = ctx.site(ctx.offices.get(item["office"]))
+        else:
+            site = ctx.site(office) if office is not None else ctx.settings.site
         data = (site / item["path"]).read_bytes()
         if hashlib.sha256(data).hexdigest() != item["sha256"]:
             raise ValueError(f"{item['path']} no longer matches the published file's SHA-256")

@@ -18,17 +18,28 @@ from s55.services import actions, cycles, mailing, reading
 from s55.store import repo
 from s55.store.models import OutboxMessage
 from tests.conftest import (
-    AUDITOR, CHIEF_CONSTABLE, CHIEF_EXEC, OPCC, STAFF_OFFICER, FixedClock, make_ctx,
+    AUDITOR, CHIEF_CONSTABLE, CHIEF_EXEC, OPCC, ROOT, STAFF_OFFICER, FixedClock, make_ctx,
 )
+from tests.nuchecker import nu_errors
 from tests.integration.test_actions import copies_sent
 
 WHEN = datetime(2022, 10, 3, 9, tzinfo=UTC)
 BOARD = "Accountability board"
 
 
+BOARD_ADDRESS = "accountability.board@example.org"
+
+
 @pytest.fixture
-def ctx(home, db_url):
-    return make_ctx(home, db_url, when=WHEN)
+def ctx(home, db_url, tmp_path):
+    """The demo office, its accountability board given an address for its reports."""
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    (config / "actions.yaml").write_text((config / "actions.yaml").read_text().replace(
+        "board_addresses: {}", f"board_addresses: {{{BOARD}: {BOARD_ADDRESS}}}"))
+    return make_ctx(home, db_url, when=WHEN, config_dir=config)
 
 
 def on(ctx, day: date) -> None:
@@ -90,7 +101,7 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
     # the chief constable never answers: reminded once, the chief executive told once
     assert cycle_mail(ctx, first) == [("ask", CHIEF_CONSTABLE), ("ask", STAFF_OFFICER),
                                       ("reminder", CHIEF_CONSTABLE),
-                                      ("escalation", CHIEF_EXEC)]
+                                      ("escalation", CHIEF_EXEC), ("report", BOARD_ADDRESS)]
     assert days[date(2023, 3, 23)]["reminded"] == [f"cycle {first}: {CHIEF_CONSTABLE}"]
     assert days[date(2023, 3, 29)]["escalated"] == [
         f"cycle {first}: {CHIEF_CONSTABLE} (to {CHIEF_EXEC})"]
@@ -114,10 +125,30 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
     run_days(ctx, date(2023, 6, 1), date(2023, 7, 13), later)
     assert cycle_mail(ctx, second["cycle"]) == [
         ("ask", CHIEF_CONSTABLE), ("ask", STAFF_OFFICER), ("reminder", STAFF_OFFICER),
-        ("escalation", CHIEF_EXEC)]
+        ("escalation", CHIEF_EXEC), ("report", BOARD_ADDRESS)]
     shown = cycles.show(ctx, actor=AUDITOR, cycle_id=second["cycle"])
     assert (shown["came_in"], shown["not_in"]) == ([a1], {STAFF_OFFICER: [r1]})
     assert [c["cycle"] for c in cycles.listing(ctx, actor=AUDITOR)] == [second["cycle"], first]
+
+    # each closed cycle's report is on the site: the page, its PDF and its chart; the second
+    # says what changed since the first, and who is overdue
+    site = ctx.settings.site
+    page = (site / f"cycles/{second['cycle']}/index.html").read_text()
+    assert "<h1>Accountability board, Thu 13 Jul 2023: follow-up of inspection reports</h1>" \
+        in page
+    changed = page[page.index("What changed since the last meeting"):]
+    assert f'<th scope="row">{r1}</th><td>green (in progress)</td><td>amber (in progress)' \
+        in changed  # no update for 90 days
+    assert f'<th scope="row">{a1}</th><td>amber (not started)</td><td>green (not started)' \
+        in changed  # updated in June
+    first_page = (site / f"cycles/{first}/index.html").read_text()
+    assert "the board&#39;s first cycle" in first_page or "the board's first cycle" in first_page
+    assert (site / f"cycles/{second['cycle']}/report.pdf").read_bytes().startswith(b"%PDF")
+    assert b"<svg" in (site / f"cycles/{second['cycle']}/rag.svg").read_bytes()
+    assert nu_errors(site / f"cycles/{first}/index.html",
+                     site / f"cycles/{second['cycle']}/index.html") == []
+    # the sweep writes each report once; a second look changes nothing
+    assert cycles.sweep(ctx, today=date(2023, 7, 14)).get("reported") is None
 
     # the messages go (the served process or the sweep delivers mail about no one review),
     # each once, naming the actions and the day
@@ -129,12 +160,18 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
     chief = next(m for m in asks if m["To"].addresses[0].addr_spec == CHIEF_CONSTABLE)
     text = chief.get_body(("plain",)).get_content()
     assert a1 in text and "by Tue 28 Mar 2023" in text and r1 not in text
+    reports = [m for m in sent if m["Subject"].startswith("Follow-up report for the")]
+    assert [m["To"].addresses[0].addr_spec for m in reports] == [BOARD_ADDRESS] * 2
+    pdf = next(reports[1].iter_attachments())
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_content() == \
+        (site / f"cycles/{second['cycle']}/report.pdf").read_bytes()
     escalations = [m for m in sent if m["Subject"].startswith("[Escalation]")]
     assert len(escalations) == 2
     assert {m["To"].addresses[0].addr_spec for m in escalations} == {CHIEF_EXEC}
     with ctx.uow(read=True) as session:
         trail = [e.action for e in repo.audit_entries(session)]
     assert trail.count("open a review cycle") == 2 and trail.count("review cycle closed") == 2
+    assert trail.count("review cycle report published") == 2
     assert reading.verify_audit(ctx, actor=AUDITOR).ok
 
 
