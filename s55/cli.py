@@ -410,16 +410,57 @@ ActionVersion = option("--version", "The action's version you read (`s55 actions
                        "it changed since.", type=whole_number("version"), metavar="N")
 
 
-@command("actions", option("--report", "Only this review's actions.", metavar="REF"),
+@command("actions", Arg("what", nargs="?", choices=["export", "import"], metavar="export|import",
+                        help="`export` the plan to a spreadsheet, or `import` one (FILE)."),
+         Arg("file", nargs="?", type=Path, metavar="FILE", help="With `import`: the plan, "
+             ".xlsx or .csv."),
+         option("--report", "Only this review's actions.", metavar="REF"),
          option("--owner", "Only this owner's actions.", metavar="EMAIL"),
          option("--overdue", "Only open actions past their target date.", action="store_true"),
+         option("--xlsx", "With `export`: write the plan to this .xlsx file.", type=Path,
+                metavar="FILE"),
+         option("--csv", "With `export`: write the plan to this .csv file.", type=Path,
+                dest="csv_file", metavar="FILE"),
+         option("--dry-run", "With `import`: check every cell and say what would change; "
+                "change nothing.", action="store_true"),
          Actor, AsJson)
-def actions(report: str | None = None, owner: str | None = None, overdue: bool = False,
-            actor: str | None = None, as_json: bool = False):
+def actions(what: str | None = None, file: Path | None = None, report: str | None = None,
+            owner: str | None = None, overdue: bool = False, xlsx: Path | None = None,
+            csv_file: Path | None = None, dry_run: bool = False, actor: str | None = None,
+            as_json: bool = False):
     """The follow-up of published answers: every action with its owner, target date, status
-    and RAG mark today (config/actions.yaml), overdue first."""
+    and RAG mark today (config/actions.yaml), overdue first; or the plan to and from a
+    spreadsheet (`s55 actions export --xlsx PLAN.xlsx`, `s55 actions import PLAN.xlsx`)."""
     from .services.actions import listing
 
+    if what == "export":
+        from .services.plans import export as write_plan
+
+        target = xlsx or csv_file
+        if target is None:
+            raise InvalidInput("--xlsx/--csv", "name the file to write the plan to")
+        count = write_plan(ctx(), actor=actor, path=target, report=report)
+        echo(f"wrote {target}: {count} actions")
+        return
+    if what == "import":
+        from .services.plans import apply_plan, read_plan
+
+        if file is None:
+            raise InvalidInput("FILE", "name the spreadsheet to import (.xlsx or .csv)")
+        context = ctx()
+        plan = read_plan(context, actor=actor, path=file)
+        for line in plan.notes:
+            echo(f"note: {line}", err=True)
+        if dry_run:
+            for change in plan.changes:
+                echo(f"would change {change.name} ({change.where})")
+            echo(f"{len(plan.changes)} actions would change, {plan.unchanged} as they are; "
+                 "nothing stored (--dry-run)")
+            return
+        for line in apply_plan(context, actor=actor, plan=plan, source=file.name):
+            echo(line)
+        echo(f"{len(plan.changes)} actions changed, {plan.unchanged} as they were")
+        return
     rows = listing(ctx(), actor=actor, report=report, owner=owner, overdue_only=overdue)
     if as_json:
         echo(json.dumps(rows, indent=2))
