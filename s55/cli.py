@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from .domain.errors import InvalidInput, S55Error
+from .domain.errors import InvalidInput, S55Error, StaleVersion
 
 UNEXPECTED = 70  # EX_SOFTWARE: not a refusal, a fault; see the log
 TEMPORARY = 75  # EX_TEMPFAIL: the database is busy or away; the same command may succeed later
@@ -700,15 +700,28 @@ def edit_from(context, ref: str, source: Path, rest_to: str | None, answer_kind:
     from .services.reading import diff, record as current
 
     now = current(context, actor=actor, ref=ref)
+    found: dict = {}
     record, notes, warnings = read_record(context, source, title=now.title, force=now.force,
                                           inspectorate="; ".join(now.inspectorates),
                                           rest_to=rest_to, answer_kind=answer_kind,
-                                          actor=actor, welsh=welsh)
+                                          actor=actor, welsh=welsh, found=found)
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
-    before, new = replace_content(context, actor=actor, ref=ref, record=record,
-                                  source=source.name + (f" + {welsh.name}" if welsh else ""),
-                                  seen_version=version)
+    # a document `s55 export` wrote names its version: an older one (a translator's copy, say)
+    # would undo what changed since, so it is refused as a stale version is, unless --version
+    # says which version the person means to replace
+    exported = found.get("version") if version is None else None
+    try:
+        before, new = replace_content(context, actor=actor, ref=ref, record=record,
+                                      source=source.name + (f" + {welsh.name}" if welsh else ""),
+                                      seen_version=version or exported)
+    except StaleVersion as stale:
+        if exported is None:
+            raise
+        raise StaleVersion(f"{stale} ({source.name} was exported from version {exported[:12]}: "
+                           "export the review again and make the changes there, or give "
+                           "--version with the current version to replace the draft with this "
+                           "document anyway)") from None
     if new is None:
         echo(f"{ref}: {source.name} holds the draft as it is; nothing changed")
         return

@@ -256,6 +256,10 @@ class Record:
                     f"{len(getattr(welsh, name))} in Welsh"
                     for name in ("grades", *ITEM_LISTS)
                     if len(getattr(self, name)) != len(getattr(welsh, name))]
+        problems += [f"graded area {n}: '{en.area}' is {en.grade} in English, but '{cy.area}' "
+                     f"is {cy.grade} in Welsh"
+                     for n, (en, cy) in enumerate(zip(self.grades, welsh.grades), 1)
+                     if en.grade != cy.grade]
         problems += [f"recommendation {n}: answered in one language only ("
                      f"{'English' if en.answer else 'Welsh'})"
                      for n, (en, cy) in enumerate(zip(self.recommendations,
@@ -287,9 +291,10 @@ class Record:
                      chief_officer_response=welsh.chief_officer_response,
                      overall_comments=welsh.overall_comments, inspectorates=welsh.inspectorates))
 
-    def language_gaps(self) -> list[str]:
+    def language_gaps(self, answers: bool = True) -> list[str]:
         """Every text of a bilingual record that is written in one language only: what
-        sign-off waits for. (A text empty in both is no gap: there is nothing to translate.)"""
+        sign-off waits for. (A text empty in both is no gap: there is nothing to translate.)
+        `answers=False`: all but the answers' (the texts only drafting may write)."""
         if self.cy is None:
             return []
         gaps = []
@@ -314,11 +319,13 @@ class Record:
             for n, item in enumerate(getattr(self, name), 1):
                 pair(said("%(item)s %(n)s", item=said(one), n=n), item.text, item.cy_text)
                 pair(said("%(item)s %(n)s's area", item=said(one), n=n), item.area, item.cy_area)
-                if item.answer:
+                if item.answer and answers:
                     pair(said("%(item)s %(n)s's answer", item=said(one), n=n), item.answer.text,
                          item.answer.cy_text)
         for key in self.stale:
             field, _sep, lang = key.rpartition(":")
+            if not answers and field.endswith(".answer"):
+                continue
             what = _pair_label(field)
             gaps.append(said("%(what)s: the Welsh was written for an earlier English text (write "
                              "it again, or give it unchanged with --lang cy to confirm it)",

@@ -77,18 +77,27 @@ def decode(data: bytes, shown: str) -> tuple[str, list[str]]:
 def read_record(ctx, path: Path, *, title: str | None = None, force: str | None = None,
                 inspectorate: str | None = None, rest_to: str | None = None,
                 answer_kind: str | None = None, actor: str | None = None,
-                welsh: Path | None = None) -> tuple[Record, list[str], list[str]]:
+                welsh: Path | None = None, found: dict | None = None
+                ) -> tuple[Record, list[str], list[str]]:
     """A document as a Record: (record, notes on how the file was read, warnings about its
     content). Every word is placed, or LostText names what could not be (by line, or for a
     Word document by paragraph or table row). `welsh` names a second document, the Welsh of
     the first (a Welsh office's two documents): the two are made one bilingual record, item
-    for item."""
+    for item. `found["version"]`: the version a document `s55 export` wrote came from."""
     from ..housestyle import answer_kind as kind_of, untranslated
 
     kind = kind_of(answer_kind)  # checked before the files are read: a typo is named first
     reader = _Reader(ctx, title=title, force=force, inspectorate=inspectorate, rest_to=rest_to,
                      kind=kind, actor=actor)
+    if welsh is not None and not ctx.home_office(actor).welsh:
+        office = ctx.home_office(actor)
+        raise InvalidInput("--welsh", f"{office.name} publishes in English only; import the "
+                           "English document alone, or set `welsh: true` in the office's "
+                           "office.yaml")
     text, notes, where = read_document(path, max_bytes=ctx.settings.import_max_mb * 1048576)
+    if found is not None:  # the version an exported document was written from (`Version:`)
+        exported = re.search(r"^(?:Version|Fersiwn):\t([0-9a-f]{8,64})[ \t]*$", text, re.M)
+        found["version"] = exported[1] if exported else None
     record = reader.read(path, text, where, notes)
     if welsh is None:
         return record, notes, reader.warnings

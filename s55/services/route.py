@@ -63,6 +63,14 @@ def move_chief_officer_due(ctx: Context, *, actor: str | None, ref: str, due: da
 def request_sign_off(ctx: Context, *, actor: str | None, ref: str) -> list[str]:
     """Put the current version to the local policing body; returns what still blocks sign-off."""
     with deciding(ctx, ref, actor, Action.REQUEST_SIGN_OFF) as d:
+        # once sign-off is asked for, only the answers can still be written: a text in one
+        # language only, but for an answer, is written first (or sign-off could never come)
+        drafting_only = d.record().language_gaps(answers=False)
+        if drafting_only:
+            raise OneLanguageOnly(said(
+                "refused: sign-off is asked for once every text is in Welsh and English, but "
+                "for the answers (which can still be written while sign-off waits); write the "
+                "other language of these first:\n  %(gaps)s", gaps=Listed(drafting_only, "\n  ")))
         blockers = sign_off_blockers(d.record(), ctx.kind(d.review.kind).answer_every_recommendation)
         d.details["outstanding"] = blockers
         return blockers
@@ -115,8 +123,9 @@ def refuse_incomplete(record: Record, answer_every_recommendation: bool, what: s
     if gaps:
         raise OneLanguageOnly(said(
             "refused: this response is published in Welsh and English, so %(what)s waits for "
-            "both; %(count)s in one language only (write the other with --lang cy or --lang "
-            "en):\n  %(gaps)s", what=said(what),
+            "both; %(count)s in one language only (write the other language first; once "
+            "sign-off is asked for, an answer can still be written, any other text after the "
+            "review is sent back to drafting):\n  %(gaps)s", what=said(what),
             count=said("1 text is") if len(gaps) == 1 else said("%(n)s texts are", n=len(gaps)),
             gaps=Listed(gaps, "\n  ")))
 

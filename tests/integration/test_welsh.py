@@ -386,14 +386,15 @@ def test_a_text_changed_in_one_language_holds_sign_off_until_the_other_is_writte
                             "English text") for g in gaps)
     assert any(g.startswith("recommendation 1's answer: the English was written for an "
                             "earlier Welsh text") for g in gaps)
-    route.request_sign_off(ctx, actor=OPCC, ref=ref)
-    version = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
-    with pytest.raises(UnansweredRecommendations, match="the Welsh was written for an earlier"):
-        route.sign_off(ctx, actor=PCC, ref=ref, version=version)
+    # sign-off is not even asked for while the comments' Welsh is stale (only drafting could
+    # write it once it were); the stale answer alone would not hold the request
+    with pytest.raises(UnansweredRecommendations, match="chief officer response: the Welsh was "
+                                                        "written for an earlier") as refused:
+        route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    assert "recommendation 1's answer" not in str(refused.value)
     # the English answer is written again under the new kind; the Welsh comments confirmed
     drafting.answer_recommendation(ctx, actor=PCC, ref=ref, number=1, kind="no-action",
                                    text="No action: the work is already under way.")
-    route.send_back(ctx, actor=PCC, ref=ref, to="drafting", reason="Welsh to confirm")
     welsh_now = reading.record(ctx, actor=OPCC, ref=ref).cy.chief_officer_response
     drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="chief_officer_response",
                        lang="cy", value=welsh_now)  # given unchanged: confirmed
@@ -570,15 +571,24 @@ def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_ur
 
     ctx = make_ctx(home, db_url, when=WHEN, office_file=office_file,
                    web_url="https://s55.dyfed-powys.example.org")
+    # sign-off is asked for once every text is in both languages but for the answers
     english = parse_record(BILINGUAL.read_text(encoding="utf-8").split("=== Cymraeg ===")[0])
-    ref = drafting.open_review(ctx, actor=OPCC, record=english, published_on=PUBLISHED)
-    first = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
-    drafting.edit_text(ctx, actor=OPCC, ref=ref, field_name="title", lang="cy",
-                       value="PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys")
-    route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
-    drafting.comments(ctx, actor=CHIEF, ref=ref, seen_version=None,
+    half = drafting.open_review(ctx, actor=OPCC, record=english, published_on=PUBLISHED)
+    route.invite_chief_officer(ctx, actor=OPCC, ref=half)
+    drafting.comments(ctx, actor=CHIEF, ref=half, seen_version=None,
                       text="<p>The force accepts every recommendation.</p>")
-    route.request_sign_off(ctx, actor=OPCC, ref=ref)
+    with pytest.raises(OneLanguageOnly, match="sign-off is asked for once every text is in "
+                                              "Welsh and English") as refused:
+        route.request_sign_off(ctx, actor=OPCC, ref=half)
+    assert "summary: English only" in str(refused.value)
+    assert "'s answer" not in str(refused.value)  # the answers can still be written later
+
+    ref = opened(ctx)
+    first = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    to_sign_off(ctx, ref)
+    # while sign-off waits, the body changes an answer's English: its Welsh is now stale
+    drafting.answer_recommendation(ctx, actor=PCC, ref=ref, number=1, kind="action-proposed",
+                                   text="The Commissioner will review call handling weekly.")
 
     web = TestClient(create_app(ctx), base_url="http://127.0.0.1:8055", client=("127.0.0.1", 1))
     web.cookies.set("s55_language", "cy")
@@ -589,15 +599,17 @@ def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_ur
     web.cookies.set("s55_session", answer.cookies["s55_session"])
 
     page = web.get(f"/reviews/{ref}").text
-    assert "Heb ei gwblhau: mewn un iaith yn unig: crynodeb: Saesneg yn unig" in unescape(page)
-    assert "English only" not in unescape(page)
+    assert ("Heb ei gwblhau: mewn un iaith yn unig: ateb argymhelliad 1: ysgrifennwyd y Gymraeg "
+            "ar gyfer testun Saesneg cynharach") in unescape(page)
+    assert "the Welsh was written for" not in unescape(page)
     fields = form(page, f"/reviews/{ref}/sign-off")
     refused = web.post(f"/reviews/{ref}/sign-off", data=fields)
     said = unescape(refused.text)
     assert refused.status_code == 409
     assert ("gwrthodwyd: cyhoeddir yr ymateb hwn yn Gymraeg ac yn Saesneg, felly mae "
             "cymeradwyaeth yn aros am y ddwy") in said and "Ni wnaed hynny" in said
-    assert "ateb argymhelliad 1: Saesneg yn unig" in said and "teitl:" not in said
+    assert "ateb argymhelliad 1: ysgrifennwyd y Gymraeg ar gyfer testun Saesneg cynharach" \
+        in said
 
     stale = web.post(f"/reviews/{ref}/sign-off", data={**fields, "version": first})
     said = unescape(stale.text)
@@ -609,7 +621,8 @@ def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_ur
     said = unescape(web.post(f"/reviews/{ref}/sign-off", data=fields).text)
     assert ("refused: this response is published in Welsh and English, so sign-off waits for "
             "both") in said
-    assert "recommendation 1's answer: English only" in said
+    assert "recommendation 1's answer: the Welsh was written for an earlier English text" \
+        in said
     assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "awaiting sign-off"
 
 
