@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from .domain.errors import InvalidInput
-from .domain.record import AnswerKind, OfficeHolder, Record
+from .domain.record import UNTRANSLATED, AnswerKind, OfficeHolder, Record
 from .housestyle import (
     ANSWER, BULLET, NUMBERED, Answers, LostText, _blocks, _grades, _items, _lines, text_words,
 )
@@ -334,6 +334,7 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
     warnings = warnings if warnings is not None else []
     if rest_to is not None and rest_to not in TEXT_FIELDS:
         raise InvalidInput("rest_to", f"must be one of {', '.join(TEXT_FIELDS)}")
+    text = _title_line(text, headings, defaults, warnings)
     placed = place(_markers_joined(text), headings, rest_to)
     if not placed.fields and placed.unplaced:
         raise InvalidInput("headings", "none of the document's headings is one s55 knows "
@@ -394,6 +395,31 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
     if lost:
         raise LostText(lost)
     return record
+
+
+def _title_line(text: str, headings: dict[str, str], defaults: Defaults,
+                warnings: list[str]) -> str:
+    """A document that opens with a top-level heading naming no field (Word's Title or
+    Heading 1, Markdown's '# ...') and gives no 'Title' label: that heading is its title.
+    (The line stays where it is, so line numbers in messages are the document's.)"""
+    lines = _lines(text)
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return text
+    atx = re.fullmatch(r"#\s+(.+?)\s*#*", lines[first].strip())
+    underlined = first + 1 < len(lines) and re.fullmatch(r"=+", lines[first + 1].strip())
+    title = atx[1] if atx else lines[first].strip() if underlined else None
+    if title is None or normalise(title) in headings:
+        return text
+    if any(_heading(line, headings)[0] == "title" for line in lines):
+        return text
+    if defaults.title not in ("", UNTRANSLATED) and plain_text(title) != defaults.title:
+        warnings.append(f"the title is the document's own first line, '{plain_text(title)[:80]}'"
+                        f", not '{defaults.title[:80]}'")
+    lines[first] = f"Title: {title}"
+    if underlined:
+        lines[first + 1] = ""  # its underline
+    return "\n".join(lines)
 
 
 def _as_html(text: str) -> str:

@@ -61,7 +61,7 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
         if isinstance(block, Table):
             table_no += 1
             rows = _grid(block)
-            grades = [r for r in rows if len(r) == 2 and normalise_grade(r[1])]
+            grades = [r for r in rows if len(r) == 2 and _grade(r[1])]
             start = 0
             if len(rows) >= 2 and grades and len(grades) == len(rows) - 1 \
                     and len(rows[0]) == 2 and _column_names(rows[0]):
@@ -80,7 +80,7 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
             for n, row in enumerate(rows[start:], start + 1):
                 cells = [c for c in row if c]
                 if cells:
-                    is_grade = len(row) == 2 and normalise_grade(row[1]) and row[0]
+                    is_grade = len(row) == 2 and _grade(row[1]) and row[0]
                     add(f"{row[0]} – {row[1]}" if is_grade else " – ".join(cells),
                         f"table {table_no}, row {n}")
             add("", "")
@@ -107,16 +107,28 @@ def docx_text(path: Path) -> tuple[str, dict[int, str], list[str]]:
     return text, where, notes
 
 
+def _grade(cell: str) -> bool:
+    """A grade, in English or in Welsh ('Da', 'Angen gwella': the Welsh reader maps it)."""
+    from .housestyle import _GRADES_FROM_WELSH
+
+    return bool(normalise_grade(cell)) or " ".join(cell.split()).casefold() in _GRADES_FROM_WELSH
+
+
 def _column_names(row: list[str]) -> bool:
-    """A grades table's first row names its columns ('Area | Grade', 'Pillar | Judgement'):
-    a few words each, no grade, no figures. Anything else is a row of the table, and read."""
-    return all(cell and len(cell.split()) <= 3 and not normalise_grade(cell)
+    """A grades table's first row names its columns ('Area | Grade', 'Maes | Gradd'): a few
+    words each, no grade, no figures. Anything else is a row of the table, and read."""
+    return all(cell and len(cell.split()) <= 3 and not _grade(cell)
                and not re.search(r"\d", cell) for cell in row)
 
 
 _ITEM_COLUMN = re.compile(r"^(?:hmicfrs\s+)?(?:recommendations?|areas? for improvement|afis?"
-                          r"|causes? (?:of|for) concern)$")
-_NUMBER_COLUMN = re.compile(r"^(?:no\.?|number|#|ref\.?|reference)$")
+                          r"|causes? (?:of|for) concern|argymhellion|argymhelliad"
+                          r"|meysydd i[’']?w gwella|maes i[’']?w wella|achos(?:ion)? pryder)$")
+_NUMBER_COLUMN = re.compile(r"^(?:no\.?|number|#|ref\.?|reference|rhif)$")
+# a Welsh table's response column ('Ymateb y Comisiynydd', 'Camau a gymerwyd')
+_CY_KIND_CELL = re.compile(r"^(?:camau a gymerwyd|camau arfaethedig|dim camau)\s*:", re.I)
+_CY_ANSWER_COLUMN = re.compile(r"^(?:ymateb|ateb|camau a gymerwyd|camau arfaethedig|dim camau)"
+                               r"\b", re.I)
 
 
 def _item_table(rows: list[list[str]]) -> list[list[str]] | None:
@@ -131,7 +143,8 @@ def _item_table(rows: list[list[str]]) -> list[list[str]] | None:
     heads = [" ".join(h.split()) for h in rows[0]]
     keys = [re.sub(r"[^\w\s#]", "", h).strip().casefold() for h in heads]
     item = next((i for i, k in enumerate(keys) if _ITEM_COLUMN.match(k)), None)
-    answers = [i for i, h in enumerate(heads) if h and ANSWER.match(f"{h.rstrip(':')}:")]
+    answers = [i for i, h in enumerate(heads) if h and (ANSWER.match(f"{h.rstrip(':')}:")
+                                                        or _CY_ANSWER_COLUMN.match(h))]
     if item is None or not answers or any(len(r) != len(heads) for r in rows):
         return None
     number = next((i for i, k in enumerate(keys) if _NUMBER_COLUMN.match(k)), None)
@@ -148,8 +161,8 @@ def _item_table(rows: list[list[str]]) -> list[list[str]] | None:
         lines += [f"({heads[i]}: {row[i]})" for i in range(len(row))
                   if row[i] and i not in (item, *answers) and not (i == number and numbered)]
         # a cell that says its own kind ('Action taken: ...') is read as it says
-        lines += [row[i] if ANSWER.match(row[i]) else f"{heads[i].rstrip(':')}: {row[i]}"
-                  for i in answers if row[i]]
+        lines += [row[i] if ANSWER.match(row[i]) or _CY_KIND_CELL.match(row[i])
+                  else f"{heads[i].rstrip(':')}: {row[i]}" for i in answers if row[i]]
         out.append(lines)
     return out
 

@@ -131,8 +131,12 @@ def chart_svg(data: dict, title: str, lang: str = "en") -> bytes:
     ax.invert_yaxis()
     ax.set_xlabel(_(lang, "day of the 56-day period on which the response was published"))
     rate = data["on_time_rate"]
-    ax.set_title(_(lang, "%(title)s: no responses", title=title) if rate is None else
-                 _(lang, "%(title)s: %(rate)s%% on time", title=title, rate=rate))
+    # a long office name is wrapped, never cut off at the drawing's edge
+    import textwrap
+
+    ax.set_title("\n".join(textwrap.wrap(
+        _(lang, "%(title)s: no responses", title=title) if rate is None else
+        _(lang, "%(title)s: %(rate)s%% on time", title=title, rate=rate), 70)), fontsize=11)
     ax.legend(loc="lower right")
     fig.tight_layout()
     out = io.StringIO()

@@ -8,7 +8,7 @@ from datetime import date
 from ..domain import audit as chain
 from ..domain import deadlines
 from ..domain.workflow import WAITING_FOR, Action, Stage, allowed, check_role, waiting_for
-from ..domain.errors import NotFound
+from ..domain.errors import NotFound, said
 from ..domain.record import Record
 from ..housestyle import format_record
 from ..store import repo
@@ -170,8 +170,10 @@ def version_text(ctx: Context, *, actor: str | None, ref: str, version: str) -> 
         row = repo.review(session, ref, scope)
         match = [v for v in repo.versions(session, row.id) if v.hash.startswith(version)]
         if not version or not match:
-            shown = version[:12] if re.fullmatch(r"[0-9a-f]{1,64}", version) else "like that"
-            raise NotFound(f"{ref} has no version {shown}")  # never text from a link, echoed
+            if re.fullmatch(r"[0-9a-f]{1,64}", version):
+                raise NotFound(said("%(ref)s has no version %(version)s", ref=ref,
+                                    version=version[:12]))
+            raise NotFound(said("%(ref)s has no version like that", ref=ref))  # never echoed
         return format_record(Record.from_canonical(match[-1].content), version=match[-1].hash)
 
 

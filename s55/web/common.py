@@ -104,7 +104,9 @@ class Web:
         person = self.ctx.offices.find(user.email) if user else None
         if person is not None and person.language in LANGS:
             return person.language
-        office = self.ctx.offices.serves(person.office) if person and person.office else None
+        if person is None:  # before anyone signs in: Welsh where every office puts it first
+            return "cy" if all(o.welsh_first for o in self.ctx.offices) else "en"
+        office = self.ctx.offices.serves(person.office) if person.office else None
         return "cy" if office is not None and office.welsh_first else "en"
 
     @property
@@ -117,9 +119,13 @@ class Web:
         user = values.pop("user", None)
         lang = self.language(request, user)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        shown = user.office if user and user.office else self.name
+        if lang == "cy":  # the office's own Welsh name
+            office = next((o for o in self.ctx.offices if o.name == shown), None)
+            shown = (office.name_cy or office.name) if office is not None else shown
         body = environment(self.ctx.settings.templates_dir, lang).get_template(
             f"web/{name}").render(
-            request=request, office=user.office if user and user.office else self.name,
+            request=request, office=shown,
             user=user, switch=[{"lang": other, "hreflang": HTML_LANG[other],
                                 "name": NAMES[other],
                                 "href": f"/language/{other}?next={quote(here, safe='')}"}
@@ -141,8 +147,8 @@ class Person:
     def checked(self, token: str | None) -> str:
         """The person's email, once the form's CSRF token is theirs."""
         if not signin.csrf_ok(self.csrf, token):
-            raise NotPermitted("refused: the form's security token is missing or wrong; "
-                               "reload the page and try again")
+            raise NotPermitted(said("refused: the form's security token is missing or wrong; "
+                                    "reload the page and try again"))
         return self.email
 
 

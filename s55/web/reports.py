@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ..render.language import _
 from ..services.compliance import chart_svg, report as timeliness
 from .common import SignedIn, WebDep
 
@@ -18,9 +19,10 @@ def report(request: Request, w: WebDep, person: SignedIn, year: int | None = Non
 
 
 @router.get("/report/chart.svg")
-def chart(w: WebDep, person: SignedIn, year: int | None = None):
+def chart(request: Request, w: WebDep, person: SignedIn, year: int | None = None):
     data = timeliness(w.ctx, actor=person.email, year=year)
-    return Response(chart_svg(data, person.office or "Every office"),
+    lang = w.language(request, person)  # the chart in the page's language
+    return Response(chart_svg(data, person.office or _(lang, "Every office"), lang),
                     media_type="image/svg+xml")
 
 

@@ -85,17 +85,26 @@ def mailed_link(home: Path, to: str) -> str:
                  f"a sign-in link mailed to {to}")
 
 
-def sign_in(page, server, home, who, path="/", axe=False):
+SIGN_IN_WORDS = {  # the sign-in page in each language (a Welsh-first office's is in Welsh)
+    "en": ("Your email address", "Email me a sign-in link", "a sign-in link is on its way",
+           "Sign in"),
+    "cy": ("Eich cyfeiriad e-bost", "Anfon dolen fewngofnodi ataf",
+           "mae dolen fewngofnodi ar ei ffordd", "Mewngofnodi"),
+}
+
+
+def sign_in(page, server, home, who, path="/", axe=False, lang="en"):
+    label, ask, on_its_way, button = SIGN_IN_WORDS[lang]
     page.goto(path if path.startswith("http") else f"{server}{path}")
     assert page.url.startswith(f"{server}/signin")
-    page.get_by_label("Your email address").fill(who)
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    assert "a sign-in link is on its way" in page.content()
+    page.get_by_label(label).fill(who)
+    page.get_by_role("button", name=ask).click()
+    assert on_its_way in page.content()
     link = mailed_link(home, who)
     page.goto(link)  # a page with one button: opening the link spends nothing
     if axe:
         assert axe_violations(page) == []
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=button).click()
     return link
 
 

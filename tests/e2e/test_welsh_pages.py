@@ -79,8 +79,9 @@ def test_a_welsh_office_reads_the_web_app_in_welsh_and_switches_on_every_page(
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
 
     chief = browser.new_context().new_page()
+    # before anyone signs in, a Welsh-first office's sign-in page is in Welsh
     sign_in(chief, welsh_server, home, CHIEF,
-            mailed_review_link(home, CHIEF, "Your comments are invited"))
+            mailed_review_link(home, CHIEF, "Your comments are invited"), lang="cy")
     # the office puts Welsh first: its people read the pages in Welsh unless they switch
     assert chief.locator("html").get_attribute("lang") == "cy"
     assert chief.get_by_role("heading", level=3, name="Argymhellion").is_visible()
@@ -117,7 +118,7 @@ def test_a_welsh_office_reads_the_web_app_in_welsh_and_switches_on_every_page(
     from tests.integration.test_welsh import PCC
 
     pcc = browser.new_context().new_page()
-    sign_in(pcc, welsh_server, home, PCC, f"{welsh_server}/reviews/{ref}")
+    sign_in(pcc, welsh_server, home, PCC, f"{welsh_server}/reviews/{ref}", lang="cy")
     pcc.locator("#initial").fill("I welcome this report, and its findings.")
     pcc.get_by_role("button", name="Cadw").click()
     gaps = reading.record(ctx, actor=OPCC, ref=ref).language_gaps()

@@ -415,3 +415,24 @@ def test_what_a_third_tester_found():
                      "\n\nRecommendations\n---------------\n- Do A.\n")
     assert record.title == "PEEL 2023 Anyshire" and "-----" not in record.summary
     assert [r.text for r in record.recommendations] == ["Do A."]
+
+
+def test_a_document_opening_with_its_title_as_a_heading_takes_it_as_the_title():
+    """Almost every response opens with its title (Word's Title or Heading 1, Markdown's '#',
+    or an underlined line): with no 'Title' label, that line is the title, not a lost line."""
+    body = "\n\n## Summary\nThe force is good.\n\n## Recommendations\n- Do A.\n"
+    for first in ("# PEEL 2023: Anyshire", "PEEL 2023: Anyshire\n==================="):
+        record, warnings = read(first + body)
+        assert record.title == "PEEL 2023: Anyshire" and warnings == []
+    # given --title too, the document's own line is kept, and the reader told
+    record, warnings = read("# PEEL 2023: Anyshire" + body, title="Something else")
+    assert record.title == "PEEL 2023: Anyshire"
+    assert warnings == ["the title is the document's own first line, 'PEEL 2023: Anyshire', "
+                        "not 'Something else'"]
+    # a first heading that names a field is that field's; a 'Title' label is the title
+    record, _ = read("# Summary\nThe force is good.\n", title="PEEL 2023")
+    assert record.title == "PEEL 2023" and "The force is good." in record.summary
+    # with a 'Title' label as well, the heading is not taken for it: it is text to place
+    with pytest.raises(LostText) as lost:
+        read("# Anyshire\n\nTitle: PEEL 2023\n\n## Summary\nGood.\n", title="")
+    assert lost.value.passages == [(1, "Anyshire")]

@@ -112,3 +112,14 @@ def test_a_heading_keeps_its_level(tmp_path):
     record, _ = read(tmp_path / "r.docx")
     assert "Our approach" in record.summary and "We read every finding." in record.summary
     assert "We accept it." in record.chief_officer_response
+
+
+def test_a_word_document_opening_with_its_title_style_takes_it_as_the_title(tmp_path):
+    document = docx.Document()
+    document.add_heading("PEEL 2023–25: An inspection of Anyshire Police", 0)  # Word's Title
+    document.add_heading("Summary", 1)
+    document.add_paragraph("The force is good.")
+    document.save(str(tmp_path / "titled.docx"))
+    record, _warnings = read(tmp_path / "titled.docx")
+    assert record.title == "PEEL 2023–25: An inspection of Anyshire Police"
+    assert record.summary == "<p>The force is good.</p>"
