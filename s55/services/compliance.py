@@ -41,6 +41,7 @@ def status(ctx: Context, *, actor: str | None) -> list[dict]:
             holders = ctx.directory_of(row).holders(HELD_BY[stage])
             rows.append({
                 "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
+                "report_published_on": row.report_published_on.isoformat(),
                 "held_by": holders[0].name if holders else str(HELD_BY[stage]),
                 "held_by_role": str(HELD_BY[stage]), "waiting_for": WAITING_FOR[stage],
                 "statutory_last_day": row.statutory_last_day.isoformat()
@@ -69,6 +70,9 @@ def finished(ctx: Context, *, actor: str | None, days: int = 90) -> list[dict]:
             rows.append({
                 "ref": row.ref, "force": row.force, "title": row.title, "stage": row.stage,
                 "published_on": on.isoformat(),
+                "report_published_on": row.report_published_on.isoformat(),
+                "statutory_last_day": row.statutory_last_day.isoformat()
+                if row.statutory_last_day else None,
                 "progress": deadlines.progress(row.report_published_on, row.statutory_last_day,
                                                ctx.today(), done_on=on),
                 "page_url": f"{ctx.site_address(ctx.office_of(row))}/{page}" if page else None})

@@ -71,6 +71,36 @@ def worded(err: S55Error, lang: str = "en") -> str:
     return f"{say(label, lang)}: {say(err.rule, lang)}"
 
 
+def in_language(row: dict, lang: str, today) -> dict:
+    """A review's summary (reading.show, list_reviews) said in the page's language: where it
+    stands against the 56 days, its dates, and the rules that give them (the English as the
+    services say it)."""
+    if lang == "en":
+        return row
+    from datetime import date
+
+    from ..render import language
+
+    def day(iso):
+        return language.long_date(date.fromisoformat(iso), lang) if iso else iso
+
+    published = date.fromisoformat(row["report_published_on"])
+    last = date.fromisoformat(row["statutory_last_day"]) if row.get("statutory_last_day") \
+        else None
+    done = date.fromisoformat(row["published_on"]) if row.get("published_on") else None
+    out = {**row, "progress": language.progress(published, last, done, lang) if done
+           else language.progress_now(published, last, today, lang),
+           "statutory_last_day": day(row.get("statutory_last_day"))}
+    if "chief_officer_due" in row:
+        out["chief_officer_due"] = day(row["chief_officer_due"])
+    if "statutory_rule" in row:
+        out["statutory_rule"] = language.statutory_rule(
+            (last - published).days + 1 if last else None, last is not None, lang)
+    if row.get("chief_officer_due_rule"):
+        out["chief_officer_due_rule"] = language.due_rule(row["chief_officer_due_rule"], lang)
+    return out
+
+
 class SignInNeeded(Exception):
     def __init__(self, next_path: str):
         self.next_path = next_path

@@ -21,7 +21,9 @@ from ..render.sanitise import html_to_text, plain_text, rich_text
 from ..services import drafting, reading, route
 from ..services.compliance import finished, status as open_reviews
 from ..services.publishing import request_publication
-from .common import DONE, MAX_TEXT, STATUS, Person, SignedIn, Web, WebDep, worded
+from .common import (
+    DONE, MAX_TEXT, STATUS, Person, SignedIn, Web, WebDep, in_language, worded,
+)
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
@@ -32,8 +34,11 @@ Csrf = Annotated[str | None, Form()]
 def dashboard(request: Request, w: WebDep, person: SignedIn):
     rows = open_reviews(w.ctx, actor=person.email)
     rows.sort(key=lambda r: r["held_by_role"] != person.role)  # the person's own first
-    return w.page(request, "dashboard.html", user=person, rows=rows,
-                  done=finished(w.ctx, actor=person.email))
+    lang, today = w.language(request, person), w.ctx.today()
+    return w.page(request, "dashboard.html", user=person,
+                  rows=[in_language(r, lang, today) for r in rows],
+                  done=[in_language(r, lang, today) for r in finished(w.ctx,
+                                                                       actor=person.email)])
 
 
 def review_page(request: Request, w: Web, ref: str, person: Person, status: int = 200,
@@ -48,7 +53,8 @@ def review_page(request: Request, w: Web, ref: str, person: Person, status: int 
             changes = []  # not a version of this review: nothing to compare
     record = reading.record(w.ctx, actor=person.email, ref=ref)
     lang = w.language(request, person)
-    return w.page(request, "review.html", status=status, user=person, r=data,
+    return w.page(request, "review.html", status=status, user=person,
+                  r=in_language(data, lang, w.ctx.today()),
                   allowed=set(data["allowed"]),
                   # a bilingual review reads in the page's language; its forms take both
                   record=record.in_language(lang), bilingual=record.bilingual,

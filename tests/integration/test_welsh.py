@@ -603,6 +603,10 @@ def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_ur
     assert ("Heb ei gwblhau: mewn un iaith yn unig: ateb argymhelliad 1: ysgrifennwyd y Gymraeg "
             "ar gyfer testun Saesneg cynharach") in unescape(page)
     assert "the Welsh was written for" not in unescape(page)
+    # where it stands against the 56 days, its dates and the rules that give them, in Welsh
+    assert "to be published before the end" not in unescape(page)
+    assert "Tachwedd 2023" in unescape(page)  # the statutory last day, 22 November 2023
+    assert "calendar days" not in unescape(page)
     fields = form(page, f"/reviews/{ref}/sign-off")
     refused = web.post(f"/reviews/{ref}/sign-off", data=fields)
     said = unescape(refused.text)
