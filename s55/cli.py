@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from .domain.errors import InvalidInput, S55Error, StaleVersion
+from .domain.errors import InvalidInput, S55Error
 
 UNEXPECTED = 70  # EX_SOFTWARE: not a refusal, a fault; see the log
 TEMPORARY = 75  # EX_TEMPFAIL: the database is busy or away; the same command may succeed later
@@ -708,20 +708,12 @@ def edit_from(context, ref: str, source: Path, rest_to: str | None, answer_kind:
     for line in notes + warnings:
         echo(f"note: {line}", err=True)
     # a document `s55 export` wrote names its version: an older one (a translator's copy, say)
-    # would undo what changed since, so it is refused as a stale version is, unless --version
-    # says which version the person means to replace
-    exported = found.get("version") if version is None else None
-    try:
-        before, new = replace_content(context, actor=actor, ref=ref, record=record,
-                                      source=source.name + (f" + {welsh.name}" if welsh else ""),
-                                      seen_version=version or exported)
-    except StaleVersion as stale:
-        if exported is None:
-            raise
-        raise StaleVersion(f"{stale} ({source.name} was exported from version {exported[:12]}: "
-                           "export the review again and make the changes there, or give "
-                           "--version with the current version to replace the draft with this "
-                           "document anyway)") from None
+    # must not undo what changed since (refused as a stale version), unless --version says
+    # which version the person means to replace
+    before, new = replace_content(context, actor=actor, ref=ref, record=record,
+                                  source=source.name + (f" + {welsh.name}" if welsh else ""),
+                                  seen_version=version,
+                                  exported_from=found.get("version") if version is None else None)
     if new is None:
         echo(f"{ref}: {source.name} holds the draft as it is; nothing changed")
         return

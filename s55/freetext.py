@@ -81,7 +81,12 @@ def _map(path: Path, _mtime: float, lpb: str, co: str) -> dict[str, str]:
             raise InvalidInput(f"{path.name}: {name}", f"is not a field; use one of "
                                f"{', '.join(FIELDS)}")
         for phrase in phrases or []:
-            key = normalise(str(phrase).replace("{lpb}", lpb).replace("{co}", co))
+            phrase = str(phrase)
+            # an office holder's title that is not known (in Welsh, say) makes no heading
+            if ("{lpb}" in phrase and lpb in ("", UNTRANSLATED)) or \
+                    ("{co}" in phrase and co in ("", UNTRANSLATED)):
+                continue
+            key = normalise(phrase.replace("{lpb}", lpb).replace("{co}", co))
             if key in found and found[key] != name:
                 raise InvalidInput(f"{path.name}: {phrase}", f"is a heading of both "
                                    f"{found[key]} and {name}")
@@ -400,8 +405,9 @@ def parse_free_text(text: str, headings: dict[str, str], defaults: Defaults, *,
 def _title_line(text: str, headings: dict[str, str], defaults: Defaults,
                 warnings: list[str]) -> str:
     """A document that opens with a top-level heading naming no field (Word's Title or
-    Heading 1, Markdown's '# ...') and gives no 'Title' label: that heading is its title.
-    (The line stays where it is, so line numbers in messages are the document's.)"""
+    Heading 1, Markdown's '# ...', an underlined line) and gives no 'Title' label: that heading
+    is its title, unless the title is given (--title) and is another: then it is text to
+    place like any other. (The line stays where it is, so line numbers are the document's.)"""
     lines = _lines(text)
     first = next((n for n, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -414,8 +420,10 @@ def _title_line(text: str, headings: dict[str, str], defaults: Defaults,
     if any(_heading(line, headings)[0] == "title" for line in lines):
         return text
     if defaults.title not in ("", UNTRANSLATED) and plain_text(title) != defaults.title:
-        warnings.append(f"the title is the document's own first line, '{plain_text(title)[:80]}'"
-                        f", not '{defaults.title[:80]}'")
+        return text  # the title is given, and this line is something else: text to place
+    if defaults.title in ("", UNTRANSLATED):
+        warnings.append(f"the title is the document's first line, '{plain_text(title)[:80]}' "
+                        "(give --title for another)")
     lines[first] = f"Title: {title}"
     if underlined:
         lines[first + 1] = ""  # its underline

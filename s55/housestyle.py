@@ -532,15 +532,22 @@ def split_languages(text: str) -> dict[str, tuple[int, str]] | None:
     """A bilingual document's parts: {'en': (lines before it, text), 'cy': ...}; None when
     the text has no Welsh part."""
     lines = _lines(text)
+    for n in range(1, len(lines)):  # 'Cymraeg' underlined (a Markdown heading): one mark
+        if re.fullmatch(r"[=-]{3,}", lines[n].strip()) and lines[n - 1].strip() and (
+                WELSH_MARK.fullmatch(lines[n - 1].strip())
+                or ENGLISH_MARK.fullmatch(lines[n - 1].strip())):
+            lines[n] = ""
     marks = [(n, "cy") for n, line in enumerate(lines)
              if line.strip() and WELSH_MARK.fullmatch(line.strip())]
-    if not marks:
+    english = [(n, "en") for n, line in enumerate(lines)
+               if line.strip() and ENGLISH_MARK.fullmatch(line.strip())]
+    if not marks and not english:
         return None
-    marks += [(n, "en") for n, line in enumerate(lines)
-              if line.strip() and ENGLISH_MARK.fullmatch(line.strip())]
-    marks.sort()
+    marks = sorted(marks + english)
     if marks[0][0] > 0 and any(line.strip() for line in lines[:marks[0][0]]):
-        marks.insert(0, (-1, "en"))  # what comes before the first mark is the English part
+        # what comes before the first mark is the other language's part: the English before
+        # 'Cymraeg', the Welsh before 'English' (a Welsh-first document)
+        marks.insert(0, (-1, "cy" if marks[0][1] == "en" else "en"))
     parts: dict[str, tuple[int, str]] = {}
     for (start, lang), (end, _next) in zip(marks, marks[1:] + [(len(lines), "")]):
         if lang in parts:

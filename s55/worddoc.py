@@ -337,7 +337,7 @@ def _refuse_hidden_text(document, path: Path) -> None:
 # --- the house style in Word (s55 export -o FILE.docx) ---------------------------------------
 
 HOUSE_STYLE_MARK = "s55 house style"  # in the document's keywords: read back line for line
-LANG_TAGS = {"en": "en-GB", "cy": "cy"}
+LANG_TAGS = {"en": "en-GB", "cy": "cy-GB"}  # as Word itself marks them
 
 
 def house_style_docx(text: str, *, title: str) -> bytes:

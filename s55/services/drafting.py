@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import date
 
 from ..domain import deadlines
-from ..domain.errors import Conflict, InvalidInput, NotPermitted, said
+from ..domain.errors import Conflict, InvalidInput, NotPermitted, StaleVersion, said
 from ..domain.record import Answer, AnswerKind, Item, Record, Welsh, language
 from ..domain.workflow import Action, Role, Stage, transition
 from ..store import repo
 from ..store.models import Review
 from .context import Context
-from .deciding import audit, deciding
+from .deciding import audit, check_current, deciding
 
 
 def open_review(ctx: Context, *, actor: str | None, record: Record, published_on: date,
@@ -135,10 +135,14 @@ def add_items(ctx: Context, *, actor: str | None, ref: str, kind: str, texts: li
 
 
 def replace_content(ctx: Context, *, actor: str | None, ref: str, record: Record, source: str,
-                    seen_version: str | None = None) -> tuple[str, str | None]:
+                    seen_version: str | None = None, exported_from: str | None = None
+                    ) -> tuple[str, str | None]:
     """The draft's content replaced by a document's, as one decision: (the version before,
     the new one or None if nothing changed). The office holders stay as recorded, and an
-    answer stays with its recommendation while the recommendation's text is unchanged."""
+    answer stays with its recommendation while the recommendation's text is unchanged.
+    `exported_from`: the version a document `s55 export` wrote names; if the draft has moved
+    on since and the document would change it, it is refused as a stale version would be (a
+    translator's old copy must not undo what changed since)."""
     with deciding(ctx, ref, actor, Action.EDIT, seen_version=seen_version) as d:
         before = d.record()
         if before.bilingual and not record.bilingual:
@@ -153,6 +157,16 @@ def replace_content(ctx: Context, *, actor: str | None, ref: str, record: Record
         if before.bilingual:
             new = replace(new, cy=replace(new.cy, local_policing_body=before.cy.local_policing_body,
                                           chief_officer=before.cy.chief_officer))
+        current = d.review.current_version
+        if exported_from and not current.startswith(exported_from) \
+                and new.content_hash() != current:
+            try:
+                check_current(d.session, d.review, exported_from)
+            except StaleVersion as stale:
+                raise StaleVersion(f"{stale} ({source} was exported from version "
+                                   f"{exported_from[:12]}: export the review again and make the "
+                                   "changes there, or give --version with the current version "
+                                   "to replace the draft with this document anyway)") from None
         d.details["source"] = source
         return d.version, d.save(new, f"replaced from {source}")
 

@@ -538,7 +538,7 @@ def test_a_translator_fills_in_the_welsh_in_word_and_it_comes_back(home, db_url,
                 for r in paragraph.runs}
 
     assert set().union(*map(langs, paragraphs[:mark])) == {"en-GB"}
-    assert set().union(*map(langs, paragraphs[mark:])) == {"cy"}
+    assert set().union(*map(langs, paragraphs[mark:])) == {"cy-GB"}
 
     done = cli(home, db_url, office_file, "edit", ref, "--from", word)
     assert done.returncode == 0 and "holds the draft as it is; nothing changed" in done.stdout
@@ -554,6 +554,15 @@ def test_a_translator_fills_in_the_welsh_in_word_and_it_comes_back(home, db_url,
     assert record.cy.title == "PEEL 2023–25: Arolygiad o Heddlu Dyfed-Powys"
     assert "title: English only" not in record.language_gaps()
     assert record.summary == parse_record(english.read_text()).summary
+    # the office edits the summary meanwhile; the translator's copy, exported before, would
+    # undo it: refused as a stale version, naming the copy, and nothing changes
+    done = cli(home, db_url, office_file, "edit", ref, "--field", "summary", "--text",
+               "A new finding.", "--no-wait")
+    assert done.returncode == 0, done.stderr
+    current = reading.show(ctx, actor=OPCC, ref=ref)["current_version"]
+    done = cli(home, db_url, office_file, "edit", ref, "--from", word, "--no-wait")
+    assert done.returncode == 6 and f"({word.name} was exported from version" in done.stderr
+    assert reading.show(ctx, actor=OPCC, ref=ref)["current_version"] == current
 
 
 def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_url, office_file):
@@ -710,3 +719,38 @@ def test_a_welsh_word_document_with_its_grades_and_items_in_tables(ctx, tmp_path
     assert [(i.cy_text, i.answer.kind, i.answer.cy_text) for i in from_tables.recommendations] \
         == [(i.cy_text, i.answer.kind, i.answer.cy_text) for i in from_text.recommendations]
     assert from_tables.language_gaps() == []
+
+
+def test_one_document_welsh_first_or_with_an_underlined_cymraeg_heading(ctx, tmp_path):
+    """The two parts of one document as offices mark them: an underlined 'Cymraeg' heading
+    (Markdown's other heading form), or the Welsh first with an 'English' heading before the
+    English; each is the same record as the two documents."""
+    two = importing.read_record(ctx, EN_DOC, actor=OPCC, welsh=CY_DOC)[0]
+    underlined = tmp_path / "underlined.md"
+    underlined.write_text(EN_DOC.read_text() + "\nCymraeg\n=======\n\n" + CY_DOC.read_text())
+    welsh_first = tmp_path / "welsh-first.md"
+    welsh_first.write_text(CY_DOC.read_text() + "\n## English\n\n" + EN_DOC.read_text())
+    for path in (underlined, welsh_first):
+        assert importing.read_record(ctx, path, actor=OPCC)[0].content_hash() == \
+            two.content_hash(), path.name
+
+
+def test_a_welsh_office_without_welsh_titles_still_reads_a_welsh_document(home, db_url,
+                                                                          tmp_path):
+    """An office whose Welsh titles are not yet known: the Welsh heading map leaves out the
+    headings made of them, rather than failing on two that became the same."""
+    office = tmp_path / "office.yaml"
+    office.write_text("force_id: dyfed-powys\n" + "\n".join(
+        line for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("force_cy", "local_policing_body_title_cy",
+                                "chief_officer_title_cy"))), encoding="utf-8")
+    forces = tmp_path / "config"
+    import shutil
+
+    shutil.copytree(ROOT / "config", forces)
+    (forces / "forces-cy.csv").write_text((forces / "forces-cy.csv").read_text().split("\n")[0]
+                                          + "\n")
+    ctx = make_ctx(home, db_url, when=WHEN, office_file=office, config_dir=forces)
+    record = importing.read_record(ctx, EN_DOC, actor=OPCC, welsh=CY_DOC)[0]
+    assert record.cy.summary.startswith("<p>Canfu'r arolygiaeth")
+    assert "the local policing body's title: English only" in record.language_gaps()

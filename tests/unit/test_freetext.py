@@ -423,12 +423,15 @@ def test_a_document_opening_with_its_title_as_a_heading_takes_it_as_the_title():
     body = "\n\n## Summary\nThe force is good.\n\n## Recommendations\n- Do A.\n"
     for first in ("# PEEL 2023: Anyshire", "PEEL 2023: Anyshire\n==================="):
         record, warnings = read(first + body)
-        assert record.title == "PEEL 2023: Anyshire" and warnings == []
-    # given --title too, the document's own line is kept, and the reader told
-    record, warnings = read("# PEEL 2023: Anyshire" + body, title="Something else")
-    assert record.title == "PEEL 2023: Anyshire"
-    assert warnings == ["the title is the document's own first line, 'PEEL 2023: Anyshire', "
-                        "not 'Something else'"]
+        assert record.title == "PEEL 2023: Anyshire"
+        assert warnings == ["the title is the document's first line, 'PEEL 2023: Anyshire' "
+                            "(give --title for another)"]
+    # given --title, the same line is the title; another line is text to place, not lost
+    record, warnings = read("# PEEL 2023: Anyshire" + body, title="PEEL 2023: Anyshire")
+    assert record.title == "PEEL 2023: Anyshire" and warnings == []
+    with pytest.raises(LostText) as lost:
+        read("# Anyshire OPCC's response" + body, title="PEEL 2023: Anyshire")
+    assert lost.value.passages == [(1, "Anyshire OPCC's response")]
     # a first heading that names a field is that field's; a 'Title' label is the title
     record, _ = read("# Summary\nThe force is good.\n", title="PEEL 2023")
     assert record.title == "PEEL 2023" and "The force is good." in record.summary
