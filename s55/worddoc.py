@@ -195,22 +195,24 @@ def _blocks(document):
     yield from walk(document.element.body)
 
 
-def _text(element) -> str:
-    """All the text of a paragraph as Word shows it: runs inside tracked insertions, content
-    controls, fields, hyperlinks and smart tags too (deleted text is w:delText: not shown)."""
-    parts = []
+def _pieces(element):
+    """The text of a paragraph as Word shows it, piece by piece: runs inside tracked
+    insertions, content controls, fields, hyperlinks and smart tags too (deleted text is
+    w:delText: not shown; a paragraph's tab stops are not tabs). Tabs as '\t', breaks as ' '."""
     for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
         run = node.getparent()
-        if run is not None and run.getparent() is not None \
-                and run.getparent().tag in (f"{W}moveFrom", f"{W}del"):
+        if run is None or run.tag == f"{W}tabs":  # a tab stop of the paragraph, not a tab
+            continue
+        if run.getparent() is not None and run.getparent().tag in (f"{W}moveFrom", f"{W}del"):
             continue  # tracked changes read as accepted: moved text counts where it went
-        if node.tag == f"{W}t":
-            parts.append(node.text or "")
-        elif node.tag == f"{W}noBreakHyphen":
-            parts.append("-")
-        else:
-            parts.append(" ")
-    return " ".join("".join(parts).split())
+        yield (node.text or "" if node.tag == f"{W}t" else
+               "-" if node.tag == f"{W}noBreakHyphen" else
+               "\t" if node.tag == f"{W}tab" else " ")
+
+
+def _text(element) -> str:
+    """All the text of a paragraph, its spaces and tabs made single spaces."""
+    return " ".join("".join(_pieces(element)).split())
 
 
 def _cell_text(cell) -> str:
@@ -409,14 +411,4 @@ def _house_style_lines(document, path: Path) -> tuple[str, dict[int, str], list[
 
 def _line(element) -> str:
     """A paragraph's text with its tabs, as the house style's line it holds."""
-    parts = []
-    for node in element.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen"):
-        run = node.getparent()
-        if run is None or run.tag == f"{W}tabs":  # a tab stop of the paragraph, not a tab
-            continue
-        if run.getparent() is not None and run.getparent().tag in (f"{W}moveFrom", f"{W}del"):
-            continue
-        parts.append(node.text or "" if node.tag == f"{W}t" else
-                     "-" if node.tag == f"{W}noBreakHyphen" else
-                     "\t" if node.tag == f"{W}tab" else " ")
-    return "".join(parts)  # as written: an empty field is its label and a tab
+    return "".join(_pieces(element))  # as written: an empty field is its label and a tab

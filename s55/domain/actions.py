@@ -113,6 +113,16 @@ def overdue(state: Status, target: date | None, today: date) -> bool:
     return state in OPEN and target is not None and today > target
 
 
+def order(ref: str, kind: str, number: int) -> tuple:
+    """How actions are listed: by report, then recommendations, causes of concern and areas
+    for improvement, each by number."""
+    return ref, list(CODES).index(kind), number
+
+
+def order_of(name: str) -> tuple:
+    return order(*parse_name(name))
+
+
 def action_name(ref: str, kind: str, number: int) -> str:
     return f"{ref}/{CODES[kind]}{number}"
 

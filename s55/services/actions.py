@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.actions import (
-    CODES, OPEN, RagRule, Status, action_name, overdue, parse_name, rag, status as status_of,
+    OPEN, RagRule, Status, action_name, order, overdue, parse_name, rag, status as status_of,
 )
 from ..domain.errors import InvalidInput, NotFound, NotPermitted, StaleVersion
 from ..domain.record import ITEM_LISTS, ITEM_NAMES, Record
@@ -86,8 +86,7 @@ def listing(ctx: Context, *, actor: str | None, report: str | None = None,
         if overdue_only and not shown["overdue"]:
             continue
         out.append(shown)
-    out.sort(key=lambda a: (not a["overdue"], a["ref"], list(CODES).index(a["kind"]),
-                            a["number"]))
+    out.sort(key=lambda a: (not a["overdue"], *order(a["ref"], a["kind"], a["number"])))
     return out
 
 

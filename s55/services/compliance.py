@@ -113,20 +113,14 @@ def report(ctx: Context, *, actor: str | None, year: int | None = None,
 
 
 def chart_svg(data: dict, title: str, lang: str = "en") -> bytes:
-    """Days taken by each response, against the 56-day line (matplotlib, imported only here),
-    its words in `lang`."""
-    import io
+    """Days taken by each response, against the 56-day line, its words in `lang`."""
+    import textwrap
 
-    import matplotlib
-
+    from ..render.charts import figure, svg
     from ..render.language import _
 
-    matplotlib.use("Agg")
-    matplotlib.rcParams["svg.hashsalt"] = "s55"  # the same drawing gives the same file
-    import matplotlib.pyplot as plt
-
     rows = [r for r in data["rows"] if r["period"]]
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(rows) + 1.5)))
+    fig, ax = figure(8, max(2.5, 0.35 * len(rows) + 1.5))
     labels = [f"{r['force'][:28]} ({r['published_on']})" for r in rows]
     colours = ["#1d70b8" if r["on_time"] else "#d4351c" for r in rows]
     ax.barh(labels, [r["day"] for r in rows], color=colours)
@@ -136,17 +130,11 @@ def chart_svg(data: dict, title: str, lang: str = "en") -> bytes:
     ax.set_xlabel(_(lang, "day of the 56-day period on which the response was published"))
     rate = data["on_time_rate"]
     # a long office name is wrapped, never cut off at the drawing's edge
-    import textwrap
-
     ax.set_title("\n".join(textwrap.wrap(
         _(lang, "%(title)s: no responses", title=title) if rate is None else
         _(lang, "%(title)s: %(rate)s%% on time", title=title, rate=rate), 70)), fontsize=11)
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return out.getvalue().encode("utf-8")
+    return svg(fig)
 
 
 def describe_year(year: int | None, lang: str = "en") -> str:

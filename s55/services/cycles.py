@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import deadlines
-from ..domain.actions import CODES, MARKS, OPEN, RagRule, action_name
+from ..domain.actions import MARKS, OPEN, RagRule, action_name, order, order_of
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.workflow import Action, check_role
 from ..mail.compose import compose, compose_bilingual
@@ -88,7 +88,7 @@ def _open_actions(session: Session, office: str):
         select(FollowUpAction, Review.ref).join(Review, Review.id == FollowUpAction.review_id)
         .where(FollowUpAction.office == office,
                FollowUpAction.status.in_([str(s) for s in OPEN]))).all()
-    return sorted(rows, key=lambda r: (r[1], list(CODES).index(r[0].kind), r[0].number))
+    return sorted(rows, key=lambda r: order(r[1], r[0].kind, r[0].number))
 
 
 def sweep(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
@@ -182,11 +182,11 @@ def report_data(session: Session, cycle: Cycle) -> dict:
         return {mark: sum(1 for a in snapshot.values() if a["rag"] == mark) for mark in MARKS}
 
     by_report: dict[str, dict] = {}
-    for name, a in sorted(snap.items(), key=lambda kv: _order(kv[0])):
+    for name, a in sorted(snap.items(), key=lambda kv: order_of(kv[0])):
         by_report.setdefault(a["ref"], {m: 0 for m in MARKS})[a["rag"]] += 1
     changed = []
     if before is not None:
-        for name, a in sorted(snap.items(), key=lambda kv: _order(kv[0])):
+        for name, a in sorted(snap.items(), key=lambda kv: order_of(kv[0])):
             was = before.get(name)
             if was is None or (was["rag"], was["status"]) != (a["rag"], a["status"]):
                 changed.append({"action": name, "item": a["item"], "text": a["text"],
@@ -194,18 +194,13 @@ def report_data(session: Session, cycle: Cycle) -> dict:
                                 "was_status": was["status"] if was else None,
                                 "rag": a["rag"], "status": a["status"]})
     overdue = sorted(({"action": name, **a} for name, a in snap.items() if a["overdue"]),
-                     key=lambda a: (-a["days_overdue"], _order(a["action"])))
+                     key=lambda a: (-a["days_overdue"], order_of(a["action"])))
     return {"cycle": cycle.id, "board": cycle.board, "meeting": cycle.meeting_on,
             "closed_on": cycle.summary.get("closed_on"), "counts": counts(snap),
             "by_report": by_report, "changed": changed, "first": before is None,
             "overdue": overdue, "came_in": cycle.summary.get("came_in", []),
             "not_in": cycle.summary.get("not_in", {}),
             "history": [(c.meeting_on, counts(c.summary.get("snapshot", {}))) for c in earlier]}
-
-
-def _order(name: str) -> tuple:
-    ref, _slash, item = name.rpartition("/")
-    return ref, "RCA".index(item[0]), int(item[1:])
 
 
 def publish_report(ctx: Context, cycle_id: int) -> str:
@@ -230,6 +225,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
     pdf = render_pdf(page.replace('src="rag.svg"', f'src="{(site / folder / "rag.svg").as_uri()}"'),
                      {"version": f"cycle-{cycle_id}".ljust(32, "0")})
     atomic_write(site / folder / "report.pdf", pdf)
+    digest = hashlib.sha256(pdf).hexdigest()
     address = rule_of(ctx, cycle.office).board_addresses.get(cycle.board)
     at = ctx.now()
     with ctx.uow() as session:
@@ -248,29 +244,23 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
                 template="cycle_report", email=address, name=cycle.board, message=message,
                 at=at, attachments=[{"path": f"{folder}/report.pdf", "office": office.force_id,
                                      "filename": f"{cycle.board} {cycle.meeting_on}.pdf",
-                                     "sha256": hashlib.sha256(pdf).hexdigest()}]))
+                                     "sha256": digest}]))
             requests.request(session, None, cause="review cycle report", by="s55", at=at)
         cycle.summary = {**cycle.summary, "report": f"{folder}/index.html",
                          "sent_to": address or ""}
         repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
                           acting_for="", action="review cycle report published", ref="",
                           version="", details={"cycle": cycle_id, "page": f"{folder}/index.html",
-                                               "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                                               "pdf_sha256": digest,
                                                "sent_to": address or ""})
     return f"cycle {cycle_id}: {folder}/index.html" + (f", sent to {address}" if address else "")
 
 
 def rag_chart(history: list, board: str) -> bytes:
-    """The marks over the board's cycles: a stacked bar a cycle (matplotlib, imported here)."""
-    import io
+    """The marks over the board's cycles: a stacked bar a cycle."""
+    from ..render.charts import figure, svg
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["svg.hashsalt"] = "s55"
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = figure(8, 3.5)
     labels = [day.isoformat() for day, _counts in history]
     bottom = [0] * len(history)
     for mark, colour in (("green", "#00703c"), ("amber", "#f47738"), ("red", "#d4351c")):
@@ -280,11 +270,7 @@ def rag_chart(history: list, board: str) -> bytes:
     ax.set_ylabel("actions")
     ax.set_title(f"{board}: red, amber and green at each meeting")
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return out.getvalue().encode("utf-8")
+    return svg(fig)
 
 
 def _came_in(session: Session, cycle: Cycle) -> set[int]:
@@ -342,8 +328,7 @@ def _message(ctx: Context, session: Session, cycle: Cycle, office, to: str, owne
                 "actions": [{**a, "rag": language._(lang, a["rag"]),
                              "status": language._(lang, a["status"])} for a in actions]}
 
-    english = {**values_in("en"), "meeting": long_date(cycle.meeting_on),
-               "due": long_date(cycle.due_on)}
+    english = values_in("en")
     if office.welsh:
         message = compose_bilingual("update_request", english,
                                     {**values_in("cy"), "office": office.name_cy or office.name},
@@ -385,5 +370,6 @@ def show(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
 def _cycle(cycle: Cycle) -> dict:
     return {"cycle": cycle.id, "office": cycle.office, "board": cycle.board,
             "meeting": cycle.meeting_on.isoformat(), "due": cycle.due_on.isoformat(),
-            "opened_by": cycle.opened_by, "open": cycle.closed_at is None, **cycle.summary}
+            "opened_by": cycle.opened_by, "open": cycle.closed_at is None,
+            **{k: v for k, v in cycle.summary.items() if k != "snapshot"}}
 

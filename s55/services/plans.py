@@ -22,7 +22,7 @@ from ..render.sanitise import plain_text
 from ..store import repo
 from .actions import MAX_NOTE, _action, _change, listing
 from .context import Context
-from .deciding import Decision
+from .deciding import Decision, audit
 
 COLUMNS = ("Action", "Report", "Item", "Text", "Area", "Published answer (kind)",
            "Published answer", "Owner", "Target date", "Status", "Reason not accepted", "RAG",
@@ -277,26 +277,25 @@ def _is_change(change: Change, action) -> bool:
 
 
 def _cells(path: Path) -> tuple[list[list], list[str]]:
-    from .importing import MAX_BYTES
+    from .importing import MAX_BYTES, read_document
 
-    if not path.exists():
-        raise NotFound(f"{path}: no such file")
-    if path.stat().st_size > MAX_BYTES:
-        raise InvalidInput(path.name, "is larger than an action plan can be (10 MB)")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig", errors="strict") \
-            if _utf8(path) else path.read_bytes().decode("cp1252")
+    if suffix == ".csv":  # read as any document is: its encoding found, and said
+        text, notes, _where = read_document(path, max_bytes=MAX_BYTES)
         rows = [list(r) for r in csv.reader(io.StringIO(text))]
         formula = [f"{_cell(n, c)}" for n, r in enumerate(rows, 1) for c, v in enumerate(r)
                    if n > 1 and v.startswith("=")]
         if formula:
             raise InvalidInput(path.name, "has formulas, which an import never runs: "
                                + ", ".join(formula[:10]) + "; paste their values instead")
-        return [[v.removeprefix("'") for v in r] for r in rows], []
+        return [[v.removeprefix("'") for v in r] for r in rows], notes
     if suffix != ".xlsx":
         raise InvalidInput(path.name, "is not a spreadsheet s55 reads: save it as .xlsx or "
                            ".csv")
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise InvalidInput(path.name, "is larger than an action plan can be (10 MB)")
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -319,14 +318,6 @@ def _cells(path: Path) -> tuple[list[list], list[str]]:
         raise InvalidInput(path.name, "has formulas, which an import never runs: "
                            + ", ".join(formula[:10]) + "; paste their values instead")
     return rows, notes
-
-
-def _utf8(path: Path) -> bool:
-    try:
-        path.read_bytes().decode("utf-8-sig")
-        return True
-    except UnicodeDecodeError:
-        return False
 
 
 def _letter(col: int) -> str:
@@ -378,10 +369,9 @@ def apply_plan(ctx: Context, *, actor: str | None, plan: Plan, source: str) -> l
             version = _change(decision, action, change.name, changes, note=change.note,
                               evidence=change.evidence)
             decision.details["from"] = f"{source}, {change.where}"
-            repo.append_audit(session, at=at.isoformat(), actor=person.email,
-                              role=str(person.role), acting_for="", ref=ref,
-                              action=str(Action.UPDATE_ACTION), version=row.current_version,
-                              details=decision.details)
+            audit(session, at=at, person=person, holder=holder, ref=ref,
+                  action=str(Action.UPDATE_ACTION), version=row.current_version,
+                  details=decision.details)
             done.append(f"{change.name}: version {version}"
                         + (f" ({', '.join(changes)})" if changes else " (an update)"))
     return done
