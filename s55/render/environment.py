@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 from ..files import bundled
-from .language import HTML_LANG, say, translations
+from .language import HTML_LANG, date_time, long_date, say, translations
 from .sanitise import sanitise_html
 
 BUILT_IN = bundled("templates")
@@ -18,6 +19,11 @@ BUILT_IN = bundled("templates")
 def rich(value: str) -> Markup:
     """A rich field, sanitised once more on its way into a page (it was on its way in, too)."""
     return Markup(sanitise_html(value or ""))
+
+
+def _parsed(value, kind):
+    """A date or time as a template is given it: the object, or its ISO text."""
+    return kind.fromisoformat(value) if isinstance(value, str) else value
 
 
 def environment(office_templates: tuple[Path, ...] | Path | None = (),
@@ -48,6 +54,8 @@ def _environment(folders: tuple[Path, ...], lang: str = "en") -> Environment:
     )
     env.filters["rich"] = rich
     env.filters["say"] = lambda text: say(text, lang)  # a Said message in this language
+    env.filters["day"] = lambda value: long_date(_parsed(value, date), lang)
+    env.filters["when"] = lambda value: date_time(_parsed(value, datetime), lang)
     env.install_gettext_translations(translations(lang), newstyle=True)
     env.globals.update(lang=lang, html_lang=HTML_LANG[lang])
     return env

@@ -274,9 +274,12 @@ def rag_chart(history: list, board: str) -> bytes:
 
 
 def _came_in(session: Session, cycle: Cycle) -> set[int]:
-    """The actions updated since the cycle opened (or no longer open)."""
-    updated = set(session.scalars(select(ActionUpdate.action_id).distinct().where(
-        ActionUpdate.at >= cycle.opened_at)))
+    """The actions updated since the cycle opened (or no longer open). An update is what was
+    done or a new status; the office giving an action its owner or target date is not one."""
+    updated = {action_id for action_id, changes in session.execute(
+        select(ActionUpdate.action_id, ActionUpdate.changes).where(
+            ActionUpdate.at >= cycle.opened_at))
+        if not changes or not set(changes) <= {"owner", "target"}}
     done = set(session.scalars(select(FollowUpAction.id).where(
         FollowUpAction.office == cycle.office,
         FollowUpAction.status.not_in([str(s) for s in OPEN]))))
@@ -320,6 +323,9 @@ def _message(ctx: Context, session: Session, cycle: Cycle, office, to: str, owne
     values = {"recipient_name": name, "owner": owner,
               "owner_name": about.name if about else owner, "board": cycle.board,
               "office": office.name, "reminder": step == "reminder",
+              # the owner's actions, each with its form; for the chief executive, the office's
+              "url": f"{ctx.settings.web_address}/actions?" + (
+                  "all=1" if step == "escalation" else f"cycle={cycle.id}"),
               "escalation": step == "escalation"}
 
     def values_in(lang: str) -> dict:
@@ -365,6 +371,33 @@ def show(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
             out["waiting_for"] = sorted(r.owner for r in wanted
                                         if not set(r.actions) <= came_in)
         return out
+
+
+def asked_of(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
+    """What a cycle asks of the actor (the page its message links to): the board, the
+    meeting, the day updates are due, the actions the actor was asked about, and which of
+    them have come in."""
+    office = may_read(ctx, actor)
+    email = ctx.actor(actor).email.casefold()
+    with ctx.uow(read=True) as session:
+        cycle = session.get(Cycle, cycle_id)
+        if cycle is None or (office is not None and cycle.office != office):
+            raise NotFound(f"there is no cycle {cycle_id}")
+        mine = session.scalar(select(CycleRequest).where(
+            CycleRequest.cycle_id == cycle.id, CycleRequest.owner == email))
+        ids = list(mine.actions) if mine is not None else []
+        came_in = _came_in(session, cycle) if cycle.closed_at is None else set()
+        names = {a.id: action_name(ref, a.kind, a.number) for a, ref in session.execute(
+            select(FollowUpAction, Review.ref).join(Review, Review.id == FollowUpAction.review_id)
+            .where(FollowUpAction.id.in_(ids)))}
+        if cycle.closed_at is not None:
+            done = set(cycle.summary.get("came_in", []))
+        else:
+            done = {names[i] for i in ids if i in came_in}
+        return {"cycle": cycle.id, "board": cycle.board, "meeting": cycle.meeting_on,
+                "due": cycle.due_on, "open": cycle.closed_at is None,
+                "asked": sorted(names.values(), key=order_of),
+                "came_in": sorted((n for n in names.values() if n in done), key=order_of)}
 
 
 def _cycle(cycle: Cycle) -> dict:

@@ -18,14 +18,14 @@ from starlette.exceptions import HTTPException
 from ..domain.errors import S55Error
 from ..render.language import _
 from ..services.context import Context
-from . import reports, reviews, signin
+from . import actions, reports, reviews, signin
 from .common import STATUS, SecurityHeaders, SignInNeeded, Web, maybe_signed_in, worded
 
 
 def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(title="s55", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = web = Web.for_office(ctx)
-    for area in (signin, reviews, reports):
+    for area in (signin, reviews, reports, actions):
         app.include_router(area.router)
     app.add_middleware(SecurityHeaders)
 

@@ -24,10 +24,10 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
                                                "wcag22aa"]}}
 
 
-def served(home: Path, prefect_api: str, **settings: str):
-    """`s55 serve` on a free port for the home (and any further S55_ settings); its address,
-    until the test ends."""
-    port = _free_port()
+def served(home: Path, prefect_api: str, port: int | None = None, **settings: str):
+    """`s55 serve` on a free port (or `port`) for the home (and any further S55_ settings);
+    its address, until the test ends."""
+    port = port or _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
     env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api,
                S55_WEB_URL=f"http://127.0.0.1:{port}", **settings)
@@ -335,4 +335,74 @@ def test_sign_off_of_a_stale_version_is_refused_on_the_web(browser, server, home
     assert reading.show(ctx, actor=AUDITOR, ref=ref)["signed_off_version"] is None
     page.goto(f"{server}/reviews/{ref}?version={sent}")
     assert "is no longer current" in page.content() and "A better answer" in page.content()
+    assert axe_violations(page) == []
+
+
+@pytest.fixture
+def cycle_opened(home, seed_text, prefect_api):
+    """A review whose copies went, two of its actions the staff officer's, a cycle opened for
+    the board's December meeting; then `s55 serve` (which sends the cycle's messages)."""
+    from datetime import date
+
+    from s55.services import actions, cycles
+    from tests.conftest import OPCC, STAFF_OFFICER
+    from tests.integration.test_actions import copies_sent
+
+    port = _free_port()  # the messages' links name the address the office serves
+    ctx = make_ctx(home, when=datetime(2022, 10, 3, 9, tzinfo=UTC),
+                   web_url=f"http://127.0.0.1:{port}")
+    ref = copies_sent(ctx, seed_text)
+    for item in ("R1", "A1"):
+        actions.assign(ctx, actor=OPCC, name=f"{ref}/{item}", owner=STAFF_OFFICER,
+                       target=date(2023, 3, 31))
+    number = cycles.open_cycle(ctx, actor=OPCC, board="Accountability board",
+                               meeting=date(2022, 12, 15))["cycle"]
+    for server in served(home, prefect_api, port):
+        yield ctx, ref, number, server
+
+
+def test_an_owner_gives_updates_from_the_cycle_message_in_the_browser(browser, home,
+                                                                      cycle_opened):
+    """Issue 13: the link in a review cycle's message, followed in Chromium: sign in, update
+    one action, be refused on another with the text kept, read the action's history; axe on
+    every page."""
+    from s55.services import actions
+    from tests.conftest import STAFF_OFFICER
+
+    ctx, ref, number, server = cycle_opened
+    # the served process sends the cycle's messages
+    link = until(lambda: newest_link(home, STAFF_OFFICER, "Accountability board",
+                                     r"http\S+/actions\?cycle=\d+"), 30,
+                 "the cycle's message to the owner")
+    assert link == f"{server}/actions?cycle={number}"
+
+    page = browser.new_page()
+    sign_in(page, server, home, STAFF_OFFICER, link)
+    assert page.url == link
+    assert "Updates given for this meeting: 0 of 2." in page.content()
+    assert axe_violations(page) == []
+
+    r1 = f"{ref}-R1"
+    page.locator(f"#status-{r1}").select_option("in progress")
+    page.locator(f"#note-{r1}").fill("Triage model piloted in two districts")
+    page.locator(f"#evidence-{r1}").fill("Pilot report, October 2022")
+    page.get_by_role("button", name=f"Save the update to {ref}/R1").click()
+    assert f"Saved: the update to {ref}/R1." in page.content()
+    assert "Updates given for this meeting: 1 of 2." in page.content()
+    assert axe_violations(page) == []
+
+    a1 = f"{ref}-A1"
+    page.locator(f"#status-{a1}").select_option("not accepted")
+    page.locator(f"#note-{a1}").fill("The force disputes this finding")
+    page.get_by_role("button", name=f"Save the update to {ref}/A1").click()
+    alert = page.get_by_role("alert")
+    assert "an action not accepted says why" in alert.inner_text()
+    assert page.locator(f"#note-{a1}").input_value() == "The force disputes this finding"
+    assert axe_violations(page) == []
+    statuses = {a["action"]: a["status"] for a in actions.listing(ctx, actor=AUDITOR,
+                                                                   report=ref)}
+    assert (statuses[f"{ref}/R1"], statuses[f"{ref}/A1"]) == ("in progress", "not started")
+
+    page.get_by_role("link", name=f"{ref}/R1").click()
+    assert "Pilot report, October 2022" in page.content()
     assert axe_violations(page) == []

@@ -312,7 +312,15 @@ def test_the_web_app_shows_each_person_their_own_office_only(home, seed_text):
         assert answer.status_code == nowhere.status_code == 404
         assert answer.text.replace(staffs, "REF") == nowhere.text.replace(
             "STAFFS-S55-2022-0999", "REF")
+        # nor does an action's page, or its form
+        answer, nowhere = (mopac.get(f"/actions/{r}/R1{asked}") for r in (
+            staffs, "STAFFS-S55-2022-0999"))
+        assert answer.status_code == nowhere.status_code == 404
+        assert answer.text.replace(staffs, "REF") == nowhere.text.replace(
+            "STAFFS-S55-2022-0999", "REF")
     csrf = re.search(r'name="csrf" value="([^"]+)"', mopac.get(f"/reviews/{met}").text)[1]
+    assert mopac.post(f"/actions/{staffs}/R1", data={"csrf": csrf, "version": "1",
+                                                     "status": "complete"}).status_code == 404
     refused = mopac.post(f"/reviews/{staffs}/invite", data={"csrf": csrf})
     assert refused.status_code == 404
     assert reading.show(ctx, actor=STAFFS[0], ref=staffs)["stage"] == "draft"
