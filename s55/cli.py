@@ -986,8 +986,11 @@ def remind(today: str | None = None, actor: str | None = None):
             echo(f"  {label}: {line}")
     if not any(report[k] for k in ("planned", "sent", "skipped", "not_sent")):
         echo("  nothing due")
-    for key, label in (("reminded", "review cycle reminder"),
-                       ("escalated", "review cycle escalation"), ("closed", "review cycle closed")):
+    for key, label in (("opened", "review cycle opened (the board's schedule)"),
+                       ("missed", "review cycle NOT OPENED (its due day passed)"),
+                       ("reminded", "review cycle reminder"),
+                       ("escalated", "review cycle escalation"), ("closed", "review cycle closed"),
+                       ("reported", "review cycle report")):
         for line in report.get("cycles", {}).get(key, []):
             echo(f"  {label}: {line}")
     for line in report.get("anchored", []):

@@ -57,13 +57,23 @@ class RagRule:
     cycle_remind_working_days: int = 3
     # a board's address: its cycle's report (HTML on the site, and the PDF) is mailed there
     board_addresses: dict = field(default_factory=dict)
+    # each board's meetings: the served process opens each one's cycle by itself, this many
+    # working days before the meeting
+    meetings: dict = field(default_factory=dict)
+    cycle_open_working_days: int = 20
 
     @classmethod
     def load(cls, path: Path) -> RagRule:
         import yaml
 
+        class Loader(yaml.SafeLoader):  # days as written: a day that is no day is named below
+            yaml_implicit_resolvers = {
+                first: [(tag, regexp) for tag, regexp in resolvers
+                        if tag != "tag:yaml.org,2002:timestamp"]
+                for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
         except FileNotFoundError:
             return cls()
         except yaml.YAMLError as err:
@@ -75,7 +85,7 @@ class RagRule:
             raise InvalidInput(f"{path.name}: {sorted(unknown)[0]}", "is not a setting of the "
                                f"RAG rule; use {', '.join(cls.__dataclass_fields__)}")
         for name in ("due_soon_days", "stale_after_days", "cycle_due_working_days",
-                     "cycle_remind_working_days"):
+                     "cycle_remind_working_days", "cycle_open_working_days"):
             if name in data and (not isinstance(data[name], int) or isinstance(data[name], bool)
                                  or not 0 <= data[name] <= 3650):
                 raise InvalidInput(f"{path.name}: {name}", "must be a whole number of days, "
@@ -88,7 +98,42 @@ class RagRule:
                 isinstance(k, str) and isinstance(v, str) and "@" in v for k, v in boards.items()):
             raise InvalidInput(f"{path.name}: board_addresses", "must map each board's name to "
                                "its email address")
-        return cls(**data)
+        data["meetings"] = _meetings(data.get("meetings", {}), path.name)
+        rule = cls(**data)
+        if rule.meetings and rule.cycle_open_working_days <= rule.cycle_due_working_days:
+            raise InvalidInput(f"{path.name}: cycle_open_working_days", "must be more than "
+                               f"cycle_due_working_days ({rule.cycle_due_working_days}): a "
+                               "cycle opens before its updates are due")
+        return rule
+
+
+def _meetings(given, where: str) -> dict[str, tuple[date, ...]]:
+    """`meetings:` as written: each board's name, and its meeting days (YYYY-MM-DD)."""
+    if not isinstance(given, dict):
+        raise InvalidInput(f"{where}: meetings", "must map each board's name to a list of its "
+                           "meeting days (YYYY-MM-DD)")
+    out = {}
+    for board, days in given.items():
+        if not isinstance(board, str) or not board.strip() or len(board) > 200:
+            raise InvalidInput(f"{where}: meetings", f"{board!r} is not a board's name (up to "
+                               "200 characters)")
+        if not isinstance(days, list):
+            raise InvalidInput(f"{where}: meetings: {board}", "must be a list of meeting days "
+                               "(YYYY-MM-DD)")
+        parsed = []
+        for written in days:
+            day = written
+            if isinstance(day, str):
+                try:
+                    day = date.fromisoformat(day.strip())
+                except ValueError:
+                    day = None
+            if not isinstance(day, date) or hasattr(day, "hour"):
+                raise InvalidInput(f"{where}: meetings: {board}", f"{str(written)[:40]!r} is "
+                                   "not a day (YYYY-MM-DD)")
+            parsed.append(day)
+        out[board.strip()] = tuple(sorted(set(parsed)))
+    return out
 
 
 def rag(state: Status, target: date | None, last_update: date | None, today: date,

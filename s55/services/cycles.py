@@ -11,6 +11,7 @@ import hashlib
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain import deadlines
@@ -39,6 +40,14 @@ def open_cycle(ctx: Context, *, actor: str | None, board: str, meeting: date) ->
     if not board or len(board) > 200:
         raise InvalidInput("board", "name the board the updates are for (up to 200 "
                            "characters), e.g. \"Accountability board\"")
+    with ctx.uow() as session:
+        return _open(ctx, session, office, board, meeting, person.email, str(person.role))
+
+
+def _open(ctx: Context, session: Session, office, board: str, meeting: date, by: str,
+          role: str) -> dict:
+    """Open the cycle in the caller's transaction: its requests, its messages, its audit entry
+    and the request that the served process send them."""
     rule = rule_of(ctx, office.force_id)
     today, at = ctx.today(), ctx.now()
     due = deadlines.working_days_before(meeting, rule.cycle_due_working_days, ctx.holidays)
@@ -47,40 +56,80 @@ def open_cycle(ctx: Context, *, actor: str | None, board: str, meeting: date) ->
                            f"{due.isoformat()} ({rule.cycle_due_working_days} working days "
                            "before the meeting, config/actions.yaml), which is not after today; "
                            "give a later meeting")
-    with ctx.uow() as session:
-        twice = session.scalar(select(Cycle.id).where(
-            Cycle.office == office.force_id, Cycle.board == board, Cycle.meeting_on == meeting,
-            Cycle.closed_at.is_(None)))
-        if twice is not None:
-            raise InvalidInput("meeting", f"a cycle for the {board} on {meeting.isoformat()} is "
-                               f"open already (cycle {twice})")
-        cycle = Cycle(office=office.force_id, board=board, meeting_on=meeting, due_on=due,
-                      opened_at=at, opened_by=person.email, closed_at=None, summary={})
-        session.add(cycle)
-        session.flush()
-        owners: dict[str, list[dict]] = {}
-        no_owner = []
-        for action, ref in _open_actions(session, office.force_id):
-            shown = _shown(action, ref, today, rule)
-            if action.owner:
-                owners.setdefault(action.owner, []).append({**shown, "id": action.id})
-            else:
-                no_owner.append(shown["action"])
-        for owner, mine in sorted(owners.items()):
-            session.add(CycleRequest(cycle_id=cycle.id, owner=owner,
-                                     actions=[a["id"] for a in mine]))
-            _message(ctx, session, cycle, office, owner, owner, mine, "ask", at)
-        asked = {owner: [a["action"] for a in mine] for owner, mine in sorted(owners.items())}
-        cycle.summary = {"asked": asked, "no_owner": no_owner}
-        repo.append_audit(session, at=at.isoformat(), actor=person.email, role=str(person.role),
-                          acting_for="", action=str(Action.OPEN_CYCLE), ref="", version="",
-                          details={"cycle": cycle.id, "office": office.force_id, "board": board,
-                                   "meeting": meeting.isoformat(), "due": due.isoformat(),
-                                   "asked": asked, "no_owner": no_owner})
-        if owners:  # the served process sends them at once
-            requests.request(session, None, cause="review cycle", by=person.email, at=at)
-        return {"cycle": cycle.id, "board": board, "meeting": meeting.isoformat(),
-                "due": due.isoformat(), "asked": asked, "no_owner": no_owner}
+    twice = session.scalar(select(Cycle.id).where(
+        Cycle.office == office.force_id, Cycle.board == board, Cycle.meeting_on == meeting))
+    if twice is not None:
+        raise InvalidInput("meeting", f"the {board} on {meeting.isoformat()} has its cycle "
+                           f"already (cycle {twice})")
+    cycle = Cycle(office=office.force_id, board=board, meeting_on=meeting, due_on=due,
+                  opened_at=at, opened_by=by, closed_at=None, summary={})
+    try:
+        with session.begin_nested():  # another opening of the same meeting at this moment
+            session.add(cycle)
+            session.flush()
+    except IntegrityError:
+        raise InvalidInput("meeting", f"the {board} on {meeting.isoformat()} has its cycle "
+                           "already (opened at this moment by another)") from None
+    owners: dict[str, list[dict]] = {}
+    no_owner = []
+    for action, ref in _open_actions(session, office.force_id):
+        shown = _shown(action, ref, today, rule)
+        if action.owner:
+            owners.setdefault(action.owner, []).append({**shown, "id": action.id})
+        else:
+            no_owner.append(shown["action"])
+    for owner, mine in sorted(owners.items()):
+        session.add(CycleRequest(cycle_id=cycle.id, owner=owner,
+                                 actions=[a["id"] for a in mine]))
+        _message(ctx, session, cycle, office, owner, owner, mine, "ask", at)
+    asked = {owner: [a["action"] for a in mine] for owner, mine in sorted(owners.items())}
+    cycle.summary = {"asked": asked, "no_owner": no_owner}
+    repo.append_audit(session, at=at.isoformat(), actor=by, role=role, acting_for="",
+                      action=str(Action.OPEN_CYCLE), ref="", version="",
+                      details={"cycle": cycle.id, "office": office.force_id, "board": board,
+                               "meeting": meeting.isoformat(), "due": due.isoformat(),
+                               "asked": asked, "no_owner": no_owner})
+    if owners:  # the served process sends them at once
+        requests.request(session, None, cause="review cycle", by=by, at=at)
+    return {"cycle": cycle.id, "board": board, "meeting": meeting.isoformat(),
+            "due": due.isoformat(), "asked": asked, "no_owner": no_owner}
+
+
+def scheduled(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
+    """Open the cycles the offices' schedules call for (`meetings:` in config/actions.yaml):
+    each meeting's cycle once, from `cycle_open_working_days` working days before it until the
+    day its updates are due; a meeting whose due day passed with no cycle is said, not opened."""
+    today = today or ctx.today()
+    report = {"opened": [], "missed": []}
+    for home in ctx.offices:
+        if office is not None and home.force_id != office:
+            continue
+        rule = rule_of(ctx, home.force_id)
+        for board, days in sorted(rule.meetings.items()):
+            for meeting in days:
+                opens = deadlines.working_days_before(meeting, rule.cycle_open_working_days,
+                                                      ctx.holidays)
+                due = deadlines.working_days_before(meeting, rule.cycle_due_working_days,
+                                                    ctx.holidays)
+                if today < opens or meeting < today:
+                    continue
+                with ctx.uow() as session:
+                    if session.scalar(select(Cycle.id).where(
+                            Cycle.office == home.force_id, Cycle.board == board,
+                            Cycle.meeting_on == meeting)) is not None:
+                        continue
+                    if due <= today:
+                        report["missed"].append(
+                            f"{home.force_id}: the {board} on {meeting.isoformat()} (updates "
+                            f"were due by {due.isoformat()}; no cycle was opened)")
+                        continue
+                    try:
+                        out = _open(ctx, session, home, board, meeting, "s55", "automated")
+                    except InvalidInput:  # opened by another at this moment
+                        continue
+                report["opened"].append(f"cycle {out['cycle']} ({board}, "
+                                        f"{meeting.isoformat()}; updates due by {out['due']})")
+    return report
 
 
 def _open_actions(session: Session, office: str):
@@ -92,13 +141,14 @@ def _open_actions(session: Session, office: str):
 
 
 def sweep(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
-    """Today's step of every open cycle (of one office, or all): an owner's reminder, once, a
-    few working days before the due day; the chief executive told, once, after it; on the
+    """Today's step of every cycle (of one office, or all): the cycles the schedules call for
+    opened; an owner's reminder, once, a few working days before the due day; the chief executive told, once, after it; on the
     meeting day, the cycle closed with what came in. Nothing on a weekend or bank holiday."""
     today = today or ctx.today()
-    report = {"reminded": [], "escalated": [], "closed": []}
+    report = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": []}
     if not deadlines.is_working_day(today, ctx.holidays):
         return report
+    report.update(scheduled(ctx, today=today, office=office))
     at = ctx.now()
     with ctx.uow() as session:
         query = select(Cycle).where(Cycle.closed_at.is_(None)).order_by(Cycle.id)

@@ -290,7 +290,8 @@ class Cycle(Base):
     board's meeting, and closes the cycle on the meeting day with what came in."""
 
     __tablename__ = "cycles"
-    __table_args__ = (Index("ix_cycles_office_closed", "office", "closed_at"),)
+    __table_args__ = (Index("ix_cycles_office_closed", "office", "closed_at"),
+                      Index("ux_cycles_meeting", "office", "board", "meeting_on", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     office: Mapped[str] = mapped_column(String(40))

@@ -184,12 +184,20 @@ def test_the_rag_rule_comes_from_config_and_bad_settings_are_named(tmp_path):
     path = tmp_path / "actions.yaml"
     for text, said in (("due_soon_days: -1\n", "due_soon_days: must be a whole number"),
                        ("not_accepted: purple\n", "not_accepted: must be one of red, amber"),
-                       ("colour: red\n", "colour: is not a setting of the RAG rule")):
+                       ("colour: red\n", "colour: is not a setting of the RAG rule"),
+                       ("meetings: [2027-03-12]\n", "meetings: must map each board's name"),
+                       ("meetings: {Board: 2027-03-12}\n", "meetings: Board: must be a list"),
+                       ("meetings: {Board: [2027-02-30]}\n",
+                        "meetings: Board: '2027-02-30' is not a day"),
+                       ("meetings: {Board: [2027-03-12]}\ncycle_open_working_days: 5\n",
+                        "cycle_open_working_days: must be more than cycle_due_working_days")):
         path.write_text(text)
         with pytest.raises(InvalidInput, match=said):
             RagRule.load(path)
-    path.write_text("due_soon_days: 10\n")
-    assert RagRule.load(path).due_soon_days == 10
+    path.write_text("due_soon_days: 10\nmeetings: {Board: [2027-06-11, '2027-03-12']}\n")
+    loaded = RagRule.load(path)
+    assert loaded.due_soon_days == 10
+    assert loaded.meetings == {"Board": (date(2027, 3, 12), date(2027, 6, 11))}
 
 
 def test_the_command_line_lists_and_updates_actions(home, seed_text):

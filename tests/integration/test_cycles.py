@@ -28,6 +28,7 @@ BOARD = "Accountability board"
 
 
 BOARD_ADDRESS = "accountability.board@example.org"
+NOTHING = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": []}
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def run_days(ctx, first: date, last: date, on_day=None) -> dict[date, dict]:
         seen[day] = cycles.sweep(ctx, today=day)
         if day.weekday() == 0:
             again = cycles.sweep(ctx, today=day)
-            assert again == {"reminded": [], "escalated": [], "closed": []}, (day, again)
+            assert again == NOTHING, (day, again)
         day += timedelta(days=1)
     return seen
 
@@ -86,7 +87,7 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
     assert opened["asked"] == {CHIEF_CONSTABLE: [a1], STAFF_OFFICER: [r1, c1]}
     assert r1 not in opened["no_owner"] and f"{ref}/A2" in opened["no_owner"]
     first = opened["cycle"]
-    with pytest.raises(InvalidInput, match="is open already"):
+    with pytest.raises(InvalidInput, match="has its cycle already"):
         cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 4, 13))
 
     def people(day):
@@ -106,23 +107,32 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
     assert days[date(2023, 3, 29)]["escalated"] == [
         f"cycle {first}: {CHIEF_CONSTABLE} (to {CHIEF_EXEC})"]
     for quiet in (date(2023, 4, 7), date(2023, 4, 10), date(2023, 4, 8)):  # Easter, a Saturday
-        assert days[quiet] == {"reminded": [], "escalated": [], "closed": []}
+        assert days[quiet] == NOTHING
     assert days[date(2023, 4, 13)]["closed"] == [f"cycle {first} ({BOARD}, 2023-04-13)"]
     shown = cycles.show(ctx, actor=AUDITOR, cycle_id=first)
     assert (shown["open"], shown["came_in"], shown["not_in"]) == (
         False, sorted([r1, c1]), {CHIEF_CONSTABLE: [a1]})
 
-    # --- the second quarter: only the open actions are asked about --------------------------
+    # --- the second quarter: the board's meetings are now in config, and the sweep opens its
+    # cycle by itself, 20 working days before the meeting; only open actions are asked about
+    config = ctx.settings.config_dir / "actions.yaml"
+    config.write_text(config.read_text().replace(
+        "meetings: {}", f"meetings: {{{BOARD}: [2023-04-13, 2023-07-13]}}"))
     on(ctx, date(2023, 6, 1))
-    second = cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 7, 13))
-    assert second["asked"] == {CHIEF_CONSTABLE: [a1], STAFF_OFFICER: [r1]}  # C1 is closed
 
     def later(day):
         if day == date(2023, 6, 20):  # this time the chief constable answers; the staff
             actions.update(ctx, actor=CHIEF_CONSTABLE, name=a1,  # officer does not
                            note="Recording audit done", evidence="Audit report Q1")
 
-    run_days(ctx, date(2023, 6, 1), date(2023, 7, 13), later)
+    days = run_days(ctx, date(2023, 6, 1), date(2023, 7, 13), later)
+    opened_on = [day for day, did in days.items() if did["opened"]]
+    assert opened_on == [date(2023, 6, 15)]  # 20 working days before 13 July
+    second = next(c for c in cycles.listing(ctx, actor=AUDITOR) if c["meeting"] == "2023-07-13")
+    assert days[opened_on[0]]["opened"] == [
+        f"cycle {second['cycle']} ({BOARD}, 2023-07-13; updates due by 2023-06-29)"]
+    assert second["opened_by"] == "s55"
+    assert second["asked"] == {CHIEF_CONSTABLE: [a1], STAFF_OFFICER: [r1]}  # C1 is closed
     assert cycle_mail(ctx, second["cycle"]) == [
         ("ask", CHIEF_CONSTABLE), ("ask", STAFF_OFFICER), ("reminder", STAFF_OFFICER),
         ("escalation", CHIEF_EXEC), ("report", BOARD_ADDRESS)]
@@ -186,3 +196,43 @@ def test_who_may_open_a_cycle_and_when(ctx, seed_text):
         cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 3, 15))
     with pytest.raises(InvalidInput, match="name the board"):
         cycles.open_cycle(ctx, actor=OPCC, board="  ", meeting=date(2023, 6, 15))
+
+
+def test_two_sweeps_at_once_open_a_scheduled_meetings_cycle_once(ctx, seed_text):
+    """The daily sweep of the served process and an officer's `s55 remind` at the same moment:
+    one cycle for the meeting, each owner asked once; a meeting whose due day passed with no
+    cycle is said, not opened."""
+    import threading
+
+    ref = copies_sent(ctx, seed_text)
+    actions.assign(ctx, actor=OPCC, name=f"{ref}/R1", owner=STAFF_OFFICER,
+                   target=date(2023, 9, 30))
+    config = ctx.settings.config_dir / "actions.yaml"
+    config.write_text(config.read_text().replace(
+        "meetings: {}", f"meetings: {{{BOARD}: [2022-11-10, 2023-01-12]}}"))
+    on(ctx, date(2022, 12, 12))  # 20 working days before 12 January, over Christmas
+    start, results = threading.Barrier(2), []
+
+    def sweep():
+        start.wait()
+        results.append(cycles.sweep(ctx, today=date(2022, 12, 12)))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    opened = [line for r in results for line in r["opened"]]
+    assert len(opened) == 1 and "2023-01-12; updates due by 2022-12-28" in opened[0]
+    assert [c["meeting"] for c in cycles.listing(ctx, actor=AUDITOR)] == ["2023-01-12"]
+    assert cycle_mail(ctx, cycles.listing(ctx, actor=AUDITOR)[0]["cycle"]) == [
+        ("ask", STAFF_OFFICER)]
+    # November's meeting was over before the schedule was given: nothing; had its due day
+    # passed with the meeting still ahead, the sweep would say so
+    config.write_text(config.read_text().replace("2022-11-10", "2022-12-15"))
+    missed = cycles.sweep(ctx, today=date(2022, 12, 12))["missed"]
+    assert missed == [f"{ctx.office.force_id}: the {BOARD} on 2022-12-15 (updates were due by "
+                      "2022-12-01; no cycle was opened)"]
+    # a schedule's meeting opened by hand first is that meeting's cycle
+    with pytest.raises(InvalidInput, match="has its cycle already"):
+        cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 1, 12))
