@@ -410,8 +410,11 @@ ActionVersion = option("--version", "The action's version you read (`s55 actions
                        "it changed since.", type=whole_number("version"), metavar="N")
 
 
-@command("actions", Arg("what", nargs="?", choices=["export", "import"], metavar="export|import",
-                        help="`export` the plan to a spreadsheet, or `import` one (FILE)."),
+@command("actions", Arg("what", nargs="?", choices=["export", "import", "themes"],
+                        metavar="export|import|themes",
+                        help="`export` the plan to a spreadsheet, or `import` one (FILE); "
+                        "`themes`: the open actions of every report by inspection theme and "
+                        "age, the overdue ones oldest first, and the follow-up measures."),
          Arg("file", nargs="?", type=Path, metavar="FILE", help="With `import`: the plan, "
              ".xlsx or .csv."),
          option("--report", "Only this review's actions.", metavar="REF"),
@@ -461,6 +464,8 @@ def actions(what: str | None = None, file: Path | None = None, report: str | Non
             echo(line)
         echo(f"{len(plan.changes)} actions changed, {plan.unchanged} as they were")
         return
+    if what == "themes":
+        return themes(actor, as_json)
     rows = listing(ctx(), actor=actor, report=report, owner=owner, overdue_only=overdue)
     if as_json:
         echo(json.dumps(rows, indent=2))
@@ -473,6 +478,43 @@ def actions(what: str | None = None, file: Path | None = None, report: str | Non
         echo(f"{a['action']:<18} {a['rag']:<6} {a['status']:<27} "
              f"{(a['target'] or 'no target'):<10} {a['owner'] or '(no owner)'}{late}")
         echo(f"    {a['item']}: {a['text'][:100]}")
+
+
+def themes(actor: str | None, as_json: bool) -> None:
+    """`s55 actions themes`: the picture across reports (of every office, nationally)."""
+    from .services.followup import picture
+
+    data = picture(ctx(), actor=actor)
+    if as_json:
+        echo(json.dumps(data, indent=2))
+        return
+    echo(f"open actions by inspection theme and age, {data['today']}"
+         + ("" if data["office"] else ", every office"))
+    if not data["themes"]:
+        echo("  no open actions")
+    bands = data["ages"]
+    for t in data["themes"]:
+        ages = ", ".join(f"{t['ages'][b]} {b}" for b in bands if t["ages"][b])
+        echo(f"  {t['theme'][:70]}: {t['open']} open, {t['overdue']} overdue ({ages})"
+             + (f"; {t['offices']} offices" if not data["office"] else ""))
+    echo(f"overdue, the longest first: {len(data['overdue'])}")
+    for a in data["overdue"]:
+        echo(f"  {a['action']:<18} {a['days_overdue']:>4} days overdue (target {a['target']}) "
+             f"{a['owner'] or '(no owner)'}: {a['theme'][:50]}")
+    echo(follow_up_line(data["measures"]))
+    for office, m in data.get("offices", {}).items():
+        echo(f"  {office}: {follow_up_line(m)}")
+
+
+def follow_up_line(m: dict) -> str:
+    share = "n/a (no action opened a year ago)" if m["closed_within_a_year_share"] is None \
+        else f"{m['closed_within_a_year_share']}% ({m['closed_within_a_year']} of " \
+             f"{m['opened_a_year_ago']} opened a year ago or more)"
+    median = "n/a (none done yet)" if m["median_days_to_close"] is None \
+        else f"{m['median_days_to_close']:g} days (of {m['done']} done)"
+    return (f"follow-up: {m['actions']} actions, {m['open']} open ({m['overdue']} overdue), "
+            f"{m['not_accepted']} not accepted; done within a year: {share}; median time to "
+            f"done: {median}")
 
 
 @command("action", ActionName, Actor, AsJson)
@@ -1033,8 +1075,11 @@ def report(year: int | None = None, chart: Path | None = None, actor: str | None
     from .services.compliance import chart_svg, report as timeliness
     from .services.publishing import write_compliance_page
 
+    from .services.followup import picture
+
     context = ctx()
     data = timeliness(context, actor=actor, year=year)
+    data["follow_up"] = picture(context, actor=actor)["measures"]
     person = context.actor(actor)
     office = context.offices.get(person.office) if person.office else None
     if office is not None:  # a national reader's report is of every office: no one site
@@ -1056,6 +1101,7 @@ def report(year: int | None = None, chart: Path | None = None, actor: str | None
     written = chart or (context.site(office) / "compliance.svg" if office else None)
     echo(f"{data['on_time']} of {data['with_deadline']} on time ({rate})"
          + (f"; chart: {written}" if written else ""))
+    echo(follow_up_line(data["follow_up"]))
 
 
 @command("serve", option("--host", "Where the web app listens (beyond loopback, S55_WEB_URL "

@@ -74,6 +74,13 @@ def list_actions(request: Request, w: WebDep, person: SignedIn, cycle: int | Non
                         updated=updated[:80])
 
 
+@router.get("/actions/themes", response_class=HTMLResponse)
+def themes(request: Request, w: WebDep, person: SignedIn):
+    from ..services.followup import picture
+
+    return w.page(request, "themes.html", user=person, data=picture(w.ctx, actor=person.email))
+
+
 def action_page(request: Request, w: Web, person: Person, ref: str, code: str,
                 status: int = 200, typed: dict | None = None, problem: str = "",
                 updated: bool = False) -> HTMLResponse:

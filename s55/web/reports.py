@@ -14,8 +14,11 @@ router = APIRouter()
 
 @router.get("/report", response_class=HTMLResponse)
 def report(request: Request, w: WebDep, person: SignedIn, year: int | None = None):
+    from ..services.followup import picture
+
     data = timeliness(w.ctx, actor=person.email, year=year)
-    return w.page(request, "report.html", user=person, data=data, year=year)
+    return w.page(request, "report.html", user=person, data=data, year=year,
+                  follow_up=picture(w.ctx, actor=person.email)["measures"])
 
 
 @router.get("/report/chart.svg")

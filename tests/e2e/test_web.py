@@ -406,3 +406,6 @@ def test_an_owner_gives_updates_from_the_cycle_message_in_the_browser(browser, h
     page.get_by_role("link", name=f"{ref}/R1").click()
     assert "Pilot report, October 2022" in page.content()
     assert axe_violations(page) == []
+    page.goto(f"{server}/actions/themes")
+    assert "Responding to the public" in page.content()
+    assert axe_violations(page) == []

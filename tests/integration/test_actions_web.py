@@ -173,3 +173,20 @@ def test_the_office_sees_every_action_and_records_the_inspectorates_closing(cycl
     # the chief constable's only action is closed: nothing more is owed for the meeting
     assert cycles.asked_of(ctx, actor=CHIEF_CONSTABLE, cycle_id=number)["came_in"] == [
         f"{ref}/C1"]
+
+
+def test_the_themes_page_and_the_timeliness_pages_follow_up(cycle):
+    ctx, ref, _number = cycle
+    ctx.clock = FixedClock(datetime(2023, 5, 2, 9, tzinfo=UTC))  # R1, A1 and C1 overdue
+    actions.assign(ctx, actor=OPCC, name=f"{ref}/C1", target=date(2023, 4, 1))
+    web = signed_in(ctx, AUDITOR)
+    page = web.get("/actions/themes")
+    assert page.status_code == 200
+    text = unescape(page.text)
+    assert '<th scope="row">Responding to the public</th>' in text
+    assert re.search(rf'<a href="/actions/{re.escape(ref)}/C1">{re.escape(ref)}/C1</a></td>'
+                     r'<td>31</td>', page.text)
+    assert "Done within a year of being opened: none was opened a year ago yet." in text
+    report = unescape(web.get("/report").text)
+    assert "Follow-up of the published answers" in report
+    assert re.search(r"\d+ actions: \d+ open \(3 overdue\)", report)  # R1, A1 and C1

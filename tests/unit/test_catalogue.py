@@ -69,6 +69,9 @@ def test_every_marked_text_has_its_welsh():
     from s55.domain.actions import Status as ActionStatus
 
     texts.update({str(s): "an action's status (a cycle's messages)" for s in ActionStatus})
+    from s55.services.followup import AGES
+
+    texts.update({name: "an open action's age (the themes page)" for _most, name in AGES})
     missing = []
     for message, where in texts.items():
         msgid = message[0] if isinstance(message, tuple) else message
