@@ -128,7 +128,7 @@ def test_commands_that_only_read_do_not_import_prefect(s55, home):
              "for argv in (['list', '--json'], ['show', 'S55-2022-0001'], ['audit', 'verify'],"
              " ['audit', 'S55-2022-0001'], ['export', 'S55-2022-0001'], ['status'],"
              " ['outbox'], ['report'], ['actions'], ['actions', '--overdue', '--json'],"
-             " ['cycles']):\n"
+             " ['cycles'], ['actions', 'themes']):\n"
              "    try:\n        app(argv + ['--as', 'auditor@example.org'])\n"
              "    except SystemExit as e:\n        assert not e.code, (argv, e.code)\n"
              "print('PREFECT', 'prefect' in sys.modules, 'weasyprint' in sys.modules,"
