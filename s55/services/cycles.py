@@ -245,8 +245,23 @@ def report_data(session: Session, cycle: Cycle) -> dict:
                                 "rag": a["rag"], "status": a["status"]})
     overdue = sorted(({"action": name, **a} for name, a in snap.items() if a["overdue"]),
                      key=lambda a: (-a["days_overdue"], order_of(a["action"])))
+    moves: dict[tuple, dict] = {}  # the changes by what they were and are (the paper's)
+    for a in changed:
+        move = moves.setdefault((a["was"], a["was_status"], a["rag"], a["status"]), {
+            "was": a["was"], "was_status": a["was_status"], "rag": a["rag"],
+            "status": a["status"], "actions": []})
+        move["actions"].append(a["action"])
+    by_owner: dict[str, dict] = {}
+    for a in overdue:  # (longest overdue first, so each owner's first is their longest)
+        mine = by_owner.setdefault(a["owner"], {"owner": a["owner"], "count": 0,
+                                                "longest": a["days_overdue"], "actions": []})
+        mine["count"] += 1
+        mine["actions"].append(a["action"])
     return {"cycle": cycle.id, "board": cycle.board, "meeting": cycle.meeting_on,
             "closed_on": cycle.summary.get("closed_on"), "counts": counts(snap),
+            "changes_by_move": sorted(moves.values(), key=lambda m: -len(m["actions"])),
+            "overdue_by_owner": sorted(by_owner.values(),
+                                       key=lambda o: (-o["count"], o["owner"])),
             "by_report": by_report, "changed": changed, "first": before is None,
             "overdue": overdue, "came_in": cycle.summary.get("came_in", []),
             "not_in": cycle.summary.get("not_in", {}),
@@ -269,10 +284,17 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
     site = ctx.site(office)
     (site / folder).mkdir(parents=True, exist_ok=True)
     atomic_write(site / folder / "rag.svg", rag_chart(data["history"], cycle.board))
-    page = environment(ctx.templates(office)).get_template("cycle/report.html").render(
-        office=office.name, c=data, long_date=long_date)
+    template = environment(ctx.templates(office)).get_template("cycle/report.html")
+    url = f"{ctx.site_address(office)}/{folder}/index.html"
+    page = template.render(office=office.name, c=data, long_date=long_date, paper=False,
+                           url=url)
     atomic_write(site / folder / "index.html", page.encode())
-    pdf = render_pdf(page.replace('src="rag.svg"', f'src="{(site / folder / "rag.svg").as_uri()}"'),
+    # the board's paper: the overdue actions by owner, by name (the page lists each with its
+    # text; at hundreds of overdue actions, a list of them all is tens of pages)
+    paper = template.render(office=office.name, c=data, long_date=long_date, paper=True,
+                            url=url)
+    pdf = render_pdf(paper.replace('src="rag.svg"',
+                                   f'src="{(site / folder / "rag.svg").as_uri()}"'),
                      {"version": f"cycle-{cycle_id}".ljust(32, "0")})
     atomic_write(site / folder / "report.pdf", pdf)
     digest = hashlib.sha256(pdf).hexdigest()
@@ -285,8 +307,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
         if address:
             english = {"recipient_name": cycle.board, "board": cycle.board,
                        "meeting": long_date(cycle.meeting_on), "office": office.name,
-                       "url": f"{ctx.site_address(office)}/{folder}/index.html",
-                       "counts": data["counts"], "overdue": len(data["overdue"])}
+                       "url": url, "counts": data["counts"], "overdue": len(data["overdue"])}
             message = compose("cycle_report", english, ctx.templates(office))
             purpose = f"cycle:{cycle_id}:report:{address}"
             session.add(outbox_row(

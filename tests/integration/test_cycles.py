@@ -153,7 +153,16 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
         in changed  # updated in June
     first_page = (site / f"cycles/{first}/index.html").read_text()
     assert "the board&#39;s first cycle" in first_page or "the board's first cycle" in first_page
-    assert (site / f"cycles/{second['cycle']}/report.pdf").read_bytes().startswith(b"%PDF")
+    # the board's paper says the same, the overdue and changed actions by owner and by change
+    import io
+
+    import pypdf
+
+    paper = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(
+        io.BytesIO((site / f"cycles/{second['cycle']}/report.pdf").read_bytes())).pages)
+    assert "Actions whose mark or status changed: 2. By change" in paper
+    assert f"green (in progress) → amber (in progress): 1: {r1}" in paper
+    assert "No action is overdue." in paper
     assert b"<svg" in (site / f"cycles/{second['cycle']}/rag.svg").read_bytes()
     assert nu_errors(site / f"cycles/{first}/index.html",
                      site / f"cycles/{second['cycle']}/index.html") == []
@@ -236,3 +245,29 @@ def test_two_sweeps_at_once_open_a_scheduled_meetings_cycle_once(ctx, seed_text)
     # a schedule's meeting opened by hand first is that meeting's cycle
     with pytest.raises(InvalidInput, match="has its cycle already"):
         cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2023, 1, 12))
+
+
+def test_the_boards_paper_gives_the_overdue_actions_by_owner(ctx, seed_text):
+    """The PDF lists the overdue actions by owner, by name, the page each with its text (at
+    hundreds overdue a list of them all is tens of pages; bench/cycles.py)."""
+    import io
+
+    import pypdf
+
+    ref = copies_sent(ctx, seed_text)
+    for item, owner, target in (("R1", STAFF_OFFICER, date(2022, 11, 1)),
+                                ("C1", STAFF_OFFICER, date(2022, 10, 20)),
+                                ("A1", CHIEF_CONSTABLE, date(2022, 11, 30))):
+        actions.assign(ctx, actor=OPCC, name=f"{ref}/{item}", owner=owner, target=target)
+    number = cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2022, 12, 15))["cycle"]
+    on(ctx, date(2022, 12, 15))
+    cycles.sweep(ctx, today=date(2022, 12, 15))
+    site = ctx.settings.site / f"cycles/{number}"
+    paper = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(
+        io.BytesIO((site / "report.pdf").read_bytes())).pages)
+    assert "Open actions past their target date: 3." in paper
+    assert f"{STAFF_OFFICER}: overdue: 2, the longest by 56 days: {ref}/C1, {ref}/R1" in paper
+    assert f"{CHIEF_CONSTABLE}: overdue: 1, the longest by 15 days: {ref}/A1" in paper
+    page = (site / "index.html").read_text()
+    assert f"<strong>{ref}/C1</strong>: {STAFF_OFFICER}; target 2022-10-20; 56 days overdue." \
+        in page
