@@ -40,6 +40,8 @@ def open_for_review(session: Session, row: Review, record: Record, at: datetime)
                 text=item.text or item.cy_text, area=item.area or item.cy_area,
                 answer_kind=str(item.answer.kind) if item.answer else "",
                 answer=(item.answer.text or item.answer.cy_text) if item.answer else "",
+                text_cy=item.cy_text, area_cy=item.cy_area,
+                answer_cy=item.answer.cy_text if item.answer else "",
                 owner="", target_on=None, status=str(Status.NOT_STARTED), reason="",
                 last_update_on=None, closed_on=None, version=1, opened_at=at))
             opened += 1
@@ -97,6 +99,7 @@ def _shown(action: FollowUpAction, ref: str, today: date, rule: RagRule) -> dict
         "office": action.office, "kind": action.kind, "number": action.number,
         "item": f"{ITEM_NAMES[action.kind]} {action.number}", "text": action.text,
         "area": action.area, "answer_kind": action.answer_kind, "answer": action.answer,
+        "text_cy": action.text_cy, "area_cy": action.area_cy, "answer_cy": action.answer_cy,
         "owner": action.owner, "target": action.target_on.isoformat() if action.target_on
         else None, "status": str(state), "reason": action.reason,
         "rag": rag(state, action.target_on, action.last_update_on, today, rule),

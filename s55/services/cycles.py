@@ -25,7 +25,7 @@ from ..store import repo
 from ..store.models import ActionUpdate, Cycle, CycleRequest, FollowUpAction, Review
 from . import requests
 from .actions import _shown, rule_of
-from .context import Context, long_date
+from .context import Context
 from .mailing import outbox_row
 from .reading import may_read
 
@@ -212,7 +212,7 @@ def _snapshot(session: Session, office: str, today: date, rule: RagRule) -> dict
     for action, ref in rows:
         shown = _shown(action, ref, today, rule)
         out[shown["action"]] = {k: shown[k] for k in (
-            "ref", "item", "text", "owner", "target", "status", "rag", "overdue",
+            "ref", "item", "text", "text_cy", "owner", "target", "status", "rag", "overdue",
             "days_overdue")}
     return out
 
@@ -240,6 +240,7 @@ def report_data(session: Session, cycle: Cycle) -> dict:
             was = before.get(name)
             if was is None or (was["rag"], was["status"]) != (a["rag"], a["status"]):
                 changed.append({"action": name, "item": a["item"], "text": a["text"],
+                                "text_cy": a.get("text_cy", ""),
                                 "was": was["rag"] if was else None,
                                 "was_status": was["status"] if was else None,
                                 "rag": a["rag"], "status": a["status"]})
@@ -270,10 +271,12 @@ def report_data(session: Session, cycle: Cycle) -> dict:
 
 def publish_report(ctx: Context, cycle_id: int) -> str:
     """Write a closed cycle's report on its office's site (cycles/N/: the page, its PDF and
-    its chart, each file whole), and mail it to the board's address if the office gives one;
-    then mark it reported. Running it again writes the same files and mails nothing twice."""
+    its chart, each file whole; a Welsh office's in Welsh too, `.cy`, each page linking the
+    other), and mail it to the board's address if the office gives one; then mark it
+    reported. Running it again writes the same files and mails nothing twice."""
     from ..mail.transport import atomic_write
     from ..render.environment import environment
+    from ..render.language import HTML_LANG, NAMES
     from ..render.record import render_pdf
 
     with ctx.uow(read=True) as session:
@@ -283,63 +286,86 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
     folder = f"cycles/{cycle_id}"
     site = ctx.site(office)
     (site / folder).mkdir(parents=True, exist_ok=True)
-    atomic_write(site / folder / "rag.svg", rag_chart(data["history"], cycle.board))
-    template = environment(ctx.templates(office)).get_template("cycle/report.html")
-    url = f"{ctx.site_address(office)}/{folder}/index.html"
-    page = template.render(office=office.name, c=data, long_date=long_date, paper=False,
-                           url=url)
-    atomic_write(site / folder / "index.html", page.encode())
-    # the board's paper: the overdue actions by owner, by name (the page lists each with its
-    # text; at hundreds of overdue actions, a list of them all is tens of pages)
-    paper = template.render(office=office.name, c=data, long_date=long_date, paper=True,
-                            url=url)
-    pdf = render_pdf(paper.replace('src="rag.svg"',
-                                   f'src="{(site / folder / "rag.svg").as_uri()}"'),
-                     {"version": f"cycle-{cycle_id}".ljust(32, "0")})
-    atomic_write(site / folder / "report.pdf", pdf)
-    digest = hashlib.sha256(pdf).hexdigest()
-    address = rule_of(ctx, cycle.office).board_addresses.get(cycle.board)
+    address = f"{ctx.site_address(office)}/{folder}"
+    langs = [("en", "")] + ([("cy", ".cy")] if office.welsh else [])
+    alternates = [{"lang": lang, "hreflang": HTML_LANG[lang], "name": NAMES[lang],
+                   "href": f"index{suffix}.html"} for lang, suffix in langs] \
+        if len(langs) > 1 else []
+    papers = {}
+    for lang, suffix in langs:
+        chart = f"rag{suffix}.svg"
+        atomic_write(site / folder / chart, rag_chart(data["history"], cycle.board, lang))
+        template = environment(ctx.templates(office), lang).get_template("cycle/report.html")
+        shown = {"office": office.name_cy or office.name if lang == "cy" else office.name,
+                 "c": data, "long_date": lambda day, lang=lang: language.long_date(
+                     date.fromisoformat(day) if isinstance(day, str) else day, lang),
+                 "url": f"{address}/index{suffix}.html", "chart": chart,
+                 "alternates": alternates}
+        atomic_write(site / folder / f"index{suffix}.html",
+                     template.render(**shown, paper=False).encode())
+        # the board's paper: the overdue actions by owner and the changes by change, by name
+        # (the page lists each with its text; at hundreds, a list of them all is tens of pages)
+        paper = template.render(**shown, paper=True)
+        pdf = render_pdf(paper.replace(f'src="{chart}"',
+                                       f'src="{(site / folder / chart).as_uri()}"'),
+                         {"version": f"cycle-{cycle_id}".ljust(32, "0")})
+        atomic_write(site / folder / f"report{suffix}.pdf", pdf)
+        papers[lang] = {"path": f"{folder}/report{suffix}.pdf", "office": office.force_id,
+                        "filename": f"{cycle.board} {cycle.meeting_on}{suffix}.pdf",
+                        "sha256": hashlib.sha256(pdf).hexdigest()}
+    to = rule_of(ctx, cycle.office).board_addresses.get(cycle.board)
     at = ctx.now()
     with ctx.uow() as session:
         cycle = session.get(Cycle, cycle_id, with_for_update=True)
         if cycle.summary.get("report"):
             return f"cycle {cycle_id}: {folder}/index.html"
-        if address:
-            english = {"recipient_name": cycle.board, "board": cycle.board,
-                       "meeting": long_date(cycle.meeting_on), "office": office.name,
-                       "url": url, "counts": data["counts"], "overdue": len(data["overdue"])}
-            message = compose("cycle_report", english, ctx.templates(office))
-            purpose = f"cycle:{cycle_id}:report:{address}"
+        if to:
+            def values(lang: str, suffix: str) -> dict:
+                return {"recipient_name": cycle.board, "board": cycle.board,
+                        "meeting": language.long_date(cycle.meeting_on, lang),
+                        "office": office.name_cy or office.name if lang == "cy"
+                        else office.name, "url": f"{address}/index{suffix}.html",
+                        "counts": data["counts"], "overdue": len(data["overdue"])}
+
+            if office.welsh:
+                message = compose_bilingual("cycle_report", values("en", ""),
+                                            values("cy", ".cy"), ctx.templates(office),
+                                            welsh_first=office.welsh_first)
+            else:
+                message = compose("cycle_report", values("en", ""), ctx.templates(office))
+            purpose = f"cycle:{cycle_id}:report:{to}"
             session.add(outbox_row(
                 review_id=None, key=purpose, version="", purpose=purpose[:80],
-                template="cycle_report", email=address, name=cycle.board, message=message,
-                at=at, attachments=[{"path": f"{folder}/report.pdf", "office": office.force_id,
-                                     "filename": f"{cycle.board} {cycle.meeting_on}.pdf",
-                                     "sha256": digest}]))
+                template="cycle_report", email=to, name=cycle.board, message=message,
+                at=at, attachments=list(papers.values())))
             requests.request(session, None, cause="review cycle report", by="s55", at=at)
         cycle.summary = {**cycle.summary, "report": f"{folder}/index.html",
-                         "sent_to": address or ""}
+                         "sent_to": to or ""}
         repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
                           acting_for="", action="review cycle report published", ref="",
-                          version="", details={"cycle": cycle_id, "page": f"{folder}/index.html",
-                                               "pdf_sha256": digest,
-                                               "sent_to": address or ""})
-    return f"cycle {cycle_id}: {folder}/index.html" + (f", sent to {address}" if address else "")
+                          version="", details={
+                              "cycle": cycle_id, "page": f"{folder}/index.html",
+                              "pdf_sha256": papers["en"]["sha256"],
+                              **({"pdf_cy_sha256": papers["cy"]["sha256"]}
+                                 if "cy" in papers else {}),
+                              "sent_to": to or ""})
+    return f"cycle {cycle_id}: {folder}/index.html" + (f", sent to {to}" if to else "")
 
 
-def rag_chart(history: list, board: str) -> bytes:
-    """The marks over the board's cycles: a stacked bar a cycle."""
+def rag_chart(history: list, board: str, lang: str = "en") -> bytes:
+    """The marks over the board's cycles: a stacked bar a cycle, its words in `lang`."""
     from ..render.charts import figure, svg
 
     fig, ax = figure(8, 3.5)
-    labels = [day.isoformat() for day, _counts in history]
+    labels = [language.long_date(day, lang) for day, _counts in history]
     bottom = [0] * len(history)
     for mark, colour in (("green", "#00703c"), ("amber", "#f47738"), ("red", "#d4351c")):
         values = [counts[mark] for _day, counts in history]
-        ax.bar(labels, values, bottom=bottom, color=colour, label=mark)
+        ax.bar(labels, values, bottom=bottom, color=colour, label=language._(lang, mark))
         bottom = [b + v for b, v in zip(bottom, values)]
-    ax.set_ylabel("actions")
-    ax.set_title(f"{board}: red, amber and green at each meeting")
+    ax.set_ylabel(language._(lang, "actions"))
+    ax.set_title(language._(lang, "%(board)s: red, amber and green at each meeting",
+                            board=board))
     ax.legend(loc="upper left")
     return svg(fig)
 
@@ -403,7 +429,9 @@ def _message(ctx: Context, session: Session, cycle: Cycle, office, to: str, owne
         return {**values, "meeting": language.long_date(cycle.meeting_on, lang),
                 "due": language.long_date(cycle.due_on, lang),
                 "actions": [{**a, "rag": language._(lang, a["rag"]),
-                             "status": language._(lang, a["status"])} for a in actions]}
+                             "status": language._(lang, a["status"]),
+                             "text": a["text_cy"] if lang == "cy" and a.get("text_cy")
+                             else a["text"]} for a in actions]}
 
     english = values_in("en")
     if office.welsh:

@@ -21,7 +21,7 @@ from .models import AuditHead
 CONFLICT = ("refused: the review changed while this was being saved (someone else acted at the "
             "same moment); nothing was saved: look again and retry")
 
-SCHEMA_HEAD = "0014"  # the newest Alembic revision in migrations/versions
+SCHEMA_HEAD = "0015"  # the newest Alembic revision in migrations/versions
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 

@@ -260,6 +260,10 @@ class FollowUpAction(Base):
     area: Mapped[str] = mapped_column(Text, default="")
     answer_kind: Mapped[str] = mapped_column(String(40), default="")  # the published answer
     answer: Mapped[str] = mapped_column(Text, default="")
+    # the same in Welsh, from a bilingual record ("" where there is none)
+    text_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    area_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    answer_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
     owner: Mapped[str] = mapped_column(String(320), default="")
     target_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(40))

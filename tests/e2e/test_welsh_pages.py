@@ -134,3 +134,42 @@ def test_a_welsh_office_reads_the_web_app_in_welsh_and_switches_on_every_page(
     chief.goto(f"{welsh_server}/language/en?next=//attacker.invalid/")
     assert chief.url == f"{welsh_server}/"
     assert chief.goto(f"{welsh_server}/language/xx").status == 404
+
+
+def test_a_cycle_report_in_each_language_passes_axe_and_links_the_other(
+        browser, home, office_file):
+    """Issue 13: the board's report of a Welsh office, as a reader opens it on the site."""
+    from datetime import UTC, datetime, timedelta
+
+    from s55.services import actions, cycles, mailing
+    from tests.conftest import FixedClock
+    from tests.integration.test_welsh import CHIEF
+
+    ctx = make_ctx(home, when=WHEN, office_file=office_file)
+    ref = opened(ctx)
+    route.sign_off(ctx, actor=PCC, ref=ref, version=to_sign_off(ctx, ref))
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    publishing.publish_site(ctx, ref)
+    mailing.deliver(ctx, ref)
+    assert publishing.finish_copies(ctx, ref)
+    for action in actions.listing(ctx, actor=OPCC, report=ref)[:3]:
+        actions.assign(ctx, actor=OPCC, name=action["action"], owner=CHIEF,
+                       target=WHEN.date() + timedelta(days=30))
+    meeting = WHEN.date() + timedelta(days=60)
+    number = cycles.open_cycle(ctx, actor=OPCC, board="Bwrdd Atebolrwydd",
+                               meeting=meeting)["cycle"]
+    ctx.clock = FixedClock(datetime(meeting.year, meeting.month, meeting.day, 9, tzinfo=UTC))
+    cycles.sweep(ctx, today=meeting)
+    folder = ctx.settings.site / f"cycles/{number}"
+
+    page = browser.new_page()
+    page.goto((folder / "index.html").as_uri())
+    assert page.locator("html").get_attribute("lang") == "en-GB"
+    assert page.get_by_role("heading", level=2, name="Overdue actions").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Cymraeg").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "cy"
+    assert page.get_by_role("img").get_attribute("src") == "rag.cy.svg"
+    assert "O fewn chwe mis" in page.content()  # the overdue item, in Welsh
+    assert axe_violations(page) == []

@@ -269,5 +269,5 @@ def test_the_boards_paper_gives_the_overdue_actions_by_owner(ctx, seed_text):
     assert f"{STAFF_OFFICER}: overdue: 2, the longest by 56 days: {ref}/C1, {ref}/R1" in paper
     assert f"{CHIEF_CONSTABLE}: overdue: 1, the longest by 15 days: {ref}/A1" in paper
     page = (site / "index.html").read_text()
-    assert f"<strong>{ref}/C1</strong>: {STAFF_OFFICER}; target 2022-10-20; 56 days overdue." \
+    assert f"<strong>{ref}/C1</strong>: {STAFF_OFFICER}; target Thu 20 Oct 2022; 56 days overdue." \
         in page

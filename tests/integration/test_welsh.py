@@ -643,14 +643,23 @@ def test_refusals_on_the_web_are_in_welsh_for_a_person_reading_welsh(home, db_ur
     assert reading.show(ctx, actor=OPCC, ref=ref)["stage"] == "awaiting sign-off"
 
 
-def test_a_welsh_office_s_review_cycle_asks_in_both_languages(ctx, home):
-    """The follow-up of a Welsh office's published answers: its actions, and the message of a
-    review cycle in Welsh and English, Welsh first where the office says."""
+def test_a_welsh_office_s_review_cycle_asks_and_reports_in_both_languages(
+        home, db_url, office_file, tmp_path):
+    """The follow-up of a Welsh office's published answers: its actions in both languages, the
+    message of a review cycle in Welsh and English, Welsh first where the office says; the
+    board's report, page, paper and chart, in each language, the board mailed both."""
+    import shutil
     from datetime import timedelta
 
     from s55.services import actions, cycles
     from tests.conftest import FixedClock
 
+    board = "Bwrdd Atebolrwydd / Accountability board"
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    (config / "actions.yaml").write_text((config / "actions.yaml").read_text().replace(
+        "board_addresses: {}", f"board_addresses: {{{board}: bwrdd@example.org}}"))
+    ctx = make_ctx(home, db_url, when=WHEN, office_file=office_file, config_dir=config)
     ref = opened(ctx)
     route.sign_off(ctx, actor=PCC, ref=ref, version=to_sign_off(ctx, ref))
     publishing.request_publication(ctx, actor=OPCC, ref=ref)
@@ -663,8 +672,9 @@ def test_a_welsh_office_s_review_cycle_asks_in_both_languages(ctx, home):
     actions.assign(ctx, actor=OPCC, name=first["action"], owner=CHIEF,
                    target=WHEN.date() + timedelta(days=200))
     ctx.clock = FixedClock(WHEN + timedelta(days=7))
-    cycles.open_cycle(ctx, actor=OPCC, board="Bwrdd Atebolrwydd / Accountability board",
-                      meeting=WHEN.date() + timedelta(days=60))
+    assert first["text_cy"].startswith("O fewn chwe mis")  # and the Welsh
+    meeting = WHEN.date() + timedelta(days=60)
+    number = cycles.open_cycle(ctx, actor=OPCC, board=board, meeting=meeting)["cycle"]
     mailing.deliver(ctx, None)
     sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted((home / "outbox").glob("*.eml"))]
@@ -673,6 +683,32 @@ def test_a_welsh_office_s_review_cycle_asks_in_both_languages(ctx, home):
     text = ask.get_body(("plain",)).get_content()
     assert "Rhowch ddiweddariad ar bob cam" in text and "Please give an update" in text
     assert "heb ddechrau" in text and "Rhagfyr 2023" in text  # the meeting, in Welsh
+    welsh_part = text[:text.index("Please give an update")]
+    assert "O fewn chwe mis" in welsh_part and "Within six months" not in welsh_part
+    assert f"/actions?cycle={number}" in text
+
+    # the meeting day: the report in each language, each page linking the other
+    ctx.clock = FixedClock(datetime(meeting.year, meeting.month, meeting.day, 9, tzinfo=UTC))
+    cycles.sweep(ctx, today=meeting)
+    folder = ctx.settings.site / f"cycles/{number}"
+    english, welsh = ((folder / name).read_text() for name in ("index.html", "index.cy.html"))
+    assert '<html lang="cy">' in welsh and '<html lang="en-GB">' in english
+    assert '<a href="index.html" hreflang="en-GB" lang="en-GB">English</a>' in welsh
+    assert '<a href="index.cy.html" hreflang="cy" lang="cy">Cymraeg</a>' in english
+    assert "Rhagfyr 2023" in welsh and "Dec 2023" in english
+    assert "Heddlu Dyfed-Powys" not in english.split("<main")[0]  # the office's own name
+    assert 'src="rag.cy.svg"' in welsh and "ym mhob cyfarfod" in (
+        folder / "rag.cy.svg").read_text()
+    assert (folder / "report.cy.pdf").read_bytes().startswith(b"%PDF")
+    assert nu_errors(folder / "index.html", folder / "index.cy.html") == []
+    mailing.deliver(ctx, None)
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((home / "outbox").glob("*.eml"))]
+    paper = next(m for m in sent if m["To"].addresses[0].addr_spec == "bwrdd@example.org")
+    assert {a.get_filename() for a in paper.iter_attachments()} == {
+        f"{board} {meeting}.pdf", f"{board} {meeting}.cy.pdf"}
+    body = paper.get_body(("plain",)).get_content()
+    assert "index.cy.html" in body and "index.html" in body
 
 
 def test_a_welsh_word_document_with_its_grades_and_items_in_tables(ctx, tmp_path):
