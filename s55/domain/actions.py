@@ -57,6 +57,10 @@ class RagRule:
     cycle_remind_working_days: int = 3
     # a board's address: its cycle's report (HTML on the site, and the PDF) is mailed there
     board_addresses: dict = field(default_factory=dict)
+    # where each board's report goes: "site" (the office's public site), "mail" (only to the
+    # board's address, kept off the site) or "both"; unnamed, "both" if the board has an
+    # address, else "site"
+    report_to: dict = field(default_factory=dict)
     # each board's meetings: the served process opens each one's cycle by itself, this many
     # working days before the meeting
     meetings: dict = field(default_factory=dict)
@@ -99,12 +103,25 @@ class RagRule:
             raise InvalidInput(f"{path.name}: board_addresses", "must map each board's name to "
                                "its email address")
         data["meetings"] = _meetings(data.get("meetings", {}), path.name)
+        where = data.get("report_to", {})
+        if not isinstance(where, dict) or not all(
+                isinstance(k, str) and v in REPORT_TO for k, v in where.items()):
+            raise InvalidInput(f"{path.name}: report_to", "must map each board's name to "
+                               f"one of {', '.join(REPORT_TO)}")
+        for board, to in where.items():
+            if to != "site" and board not in boards:
+                raise InvalidInput(f"{path.name}: report_to: {board}", f"'{to}' sends the "
+                                   "report to the board's address: give it under "
+                                   "board_addresses")
         rule = cls(**data)
         if rule.meetings and rule.cycle_open_working_days <= rule.cycle_due_working_days:
             raise InvalidInput(f"{path.name}: cycle_open_working_days", "must be more than "
                                f"cycle_due_working_days ({rule.cycle_due_working_days}): a "
                                "cycle opens before its updates are due")
         return rule
+
+
+REPORT_TO = ("site", "mail", "both")
 
 
 def _meetings(given, where: str) -> dict[str, tuple[date, ...]]:
@@ -134,6 +151,14 @@ def _meetings(given, where: str) -> dict[str, tuple[date, ...]]:
             parsed.append(day)
         out[board.strip()] = tuple(sorted(set(parsed)))
     return out
+
+
+def report_to(rule: RagRule, board: str) -> tuple[bool, str | None]:
+    """Where a board's report goes: (on the office's public site?, the address it is mailed
+    to, or None)."""
+    address = rule.board_addresses.get(board)
+    where = rule.report_to.get(board) or ("both" if address else "site")
+    return where != "mail", address if where != "site" else None
 
 
 def rag(state: Status, target: date | None, last_update: date | None, today: date,

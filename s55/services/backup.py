@@ -4,7 +4,8 @@ service runs, and brought back.
 A backup is a new folder that appears whole (written beside DEST, then renamed):
 - the database: `s55.db` (SQLite's online backup: a consistent snapshot however busy the
   database is) or `s55.pgdump` (`pg_dump`'s custom format, itself one snapshot);
-- `site/` and `outbox/`, copies of the published files and the written mail;
+- `site/`, `outbox/` and `board-papers/`, copies of the published files, the written mail and
+  the board reports kept off the site;
 - `manifest.json`: when and by whom, the schema, the audit chain's head in the copy, and the
   SHA-256 of every file, so that a damaged or altered backup is refused before it is used.
 
@@ -49,6 +50,13 @@ class BackupFailed(S55Error):
     exit_code = 70
 
 
+def _folders(ctx: Context) -> tuple[tuple[str, Path], ...]:
+    """The files a backup holds beside the database: the site, the outbox's mail, and the board
+    papers kept off the site (a board's report sent only to the board)."""
+    return (("site", ctx.settings.site), ("outbox", ctx.settings.outbox),
+            ("board-papers", ctx.settings.home / "board-papers"))
+
+
 def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
     """A consistent copy of the database, the site and the outbox in a new folder."""
     from .database import may_run_database
@@ -70,7 +78,7 @@ def backup(ctx: Context, *, actor: str | None, to: Path) -> dict:
             head = _sqlite_head(partial / "s55.db")
         else:
             head = _pg_dump(ctx, url, partial / "s55.pgdump")
-        for name, folder in (("site", ctx.settings.site), ("outbox", ctx.settings.outbox)):
+        for name, folder in _folders(ctx):
             if folder.is_dir():
                 shutil.copytree(folder, partial / name)
         manifest = {"made_at": at.isoformat(), "by": person.email,
@@ -130,7 +138,7 @@ def restore(ctx: Context, *, actor: str | None, source: Path) -> dict:
             "--dbname", "{url}", str(source / "s55.pgdump"), url=url)
     db._READY.discard(url)
     put_back = {name: _put_back(source / name, folder)
-                for name, folder in (("site", ctx.settings.site), ("outbox", ctx.settings.outbox))}
+                for name, folder in _folders(ctx)}
     at = ctx.now()
     with ctx.uow() as session:
         head = repo.audit_head(session)

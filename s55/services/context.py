@@ -75,6 +75,11 @@ class Context:
         many offices a folder of it per office."""
         return self.settings.site / office.force_id if self.offices.many else self.settings.site
 
+    def papers(self, office: Office) -> Path:
+        """Where an office's papers that are not for its public site are written (a board's
+        report the office sends only to the board): in S55_HOME, never under the site."""
+        return self.settings.home / "board-papers" / office.force_id
+
     def site_address(self, office: Office) -> str:
         """The public address of an office's site folder."""
         if office.site_url:

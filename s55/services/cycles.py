@@ -7,6 +7,7 @@ transaction as the step that calls for it, so each goes once."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import date, datetime
 
@@ -15,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain import deadlines
-from ..domain.actions import MARKS, OPEN, RagRule, action_name, order, order_of
+from ..domain.actions import (
+    MARKS, OPEN, RagRule, action_name, order, order_of, report_to,
+)
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.workflow import Action, check_role
 from ..mail.compose import compose, compose_bilingual
@@ -284,25 +287,34 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
         data = report_data(session, cycle)
         office = ctx.offices.get(cycle.office)
     folder = f"cycles/{cycle_id}"
-    site = ctx.site(office)
+    # on the office's site, or (a board the office sends it only) kept off it, in S55_HOME
+    on_site, to = report_to(rule_of(ctx, cycle.office), cycle.board)
+    site = ctx.site(office) if on_site else ctx.papers(office)
     (site / folder).mkdir(parents=True, exist_ok=True)
-    address = f"{ctx.site_address(office)}/{folder}"
+    address = f"{ctx.site_address(office)}/{folder}" if on_site else None
     langs = [("en", "")] + ([("cy", ".cy")] if office.welsh else [])
     alternates = [{"lang": lang, "hreflang": HTML_LANG[lang], "name": NAMES[lang],
                    "href": f"index{suffix}.html"} for lang, suffix in langs] \
         if len(langs) > 1 else []
-    papers = {}
+    papers, pages = {}, {}
     for lang, suffix in langs:
         chart = f"rag{suffix}.svg"
-        atomic_write(site / folder / chart, rag_chart(data["history"], cycle.board, lang))
+        drawn = rag_chart(data["history"], cycle.board, lang)
+        atomic_write(site / folder / chart, drawn)
         template = environment(ctx.templates(office), lang).get_template("cycle/report.html")
         shown = {"office": office.name_cy or office.name if lang == "cy" else office.name,
                  "c": data, "long_date": lambda day, lang=lang: language.long_date(
                      date.fromisoformat(day) if isinstance(day, str) else day, lang),
-                 "url": f"{address}/index{suffix}.html", "chart": chart,
-                 "alternates": alternates}
-        atomic_write(site / folder / f"index{suffix}.html",
-                     template.render(**shown, paper=False).encode())
+                 "url": f"{address}/index{suffix}.html" if address else None,
+                 "chart": chart, "alternates": alternates if on_site else []}
+        page = template.render(**shown, paper=False)
+        if not on_site:  # the page goes by mail: its chart within it
+            page = page.replace(f'src="{chart}"', 'src="data:image/svg+xml;base64,'
+                                + base64.b64encode(drawn).decode() + '"')
+        atomic_write(site / folder / f"index{suffix}.html", page.encode())
+        pages[lang] = {"path": f"{folder}/index{suffix}.html", "papers": office.force_id,
+                       "type": "text/html", "filename": f"{cycle.board} {cycle.meeting_on}"
+                       f"{suffix}.html", "sha256": hashlib.sha256(page.encode()).hexdigest()}
         # the board's paper: the overdue actions by owner and the changes by change, by name
         # (the page lists each with its text; at hundreds, a list of them all is tens of pages)
         paper = template.render(**shown, paper=True)
@@ -310,10 +322,10 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
                                        f'src="{(site / folder / chart).as_uri()}"'),
                          {"version": f"cycle-{cycle_id}".ljust(32, "0")})
         atomic_write(site / folder / f"report{suffix}.pdf", pdf)
-        papers[lang] = {"path": f"{folder}/report{suffix}.pdf", "office": office.force_id,
+        papers[lang] = {"path": f"{folder}/report{suffix}.pdf",
+                        "office" if on_site else "papers": office.force_id,
                         "filename": f"{cycle.board} {cycle.meeting_on}{suffix}.pdf",
                         "sha256": hashlib.sha256(pdf).hexdigest()}
-    to = rule_of(ctx, cycle.office).board_addresses.get(cycle.board)
     at = ctx.now()
     with ctx.uow() as session:
         cycle = session.get(Cycle, cycle_id, with_for_update=True)
@@ -324,7 +336,8 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
                 return {"recipient_name": cycle.board, "board": cycle.board,
                         "meeting": language.long_date(cycle.meeting_on, lang),
                         "office": office.name_cy or office.name if lang == "cy"
-                        else office.name, "url": f"{address}/index{suffix}.html",
+                        else office.name,
+                        "url": f"{address}/index{suffix}.html" if address else None,
                         "counts": data["counts"], "overdue": len(data["overdue"])}
 
             if office.welsh:
@@ -337,19 +350,22 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
             session.add(outbox_row(
                 review_id=None, key=purpose, version="", purpose=purpose[:80],
                 template="cycle_report", email=to, name=cycle.board, message=message,
-                at=at, attachments=list(papers.values())))
+                at=at, attachments=list(papers.values())
+                + ([] if on_site else list(pages.values()))))
             requests.request(session, None, cause="review cycle report", by="s55", at=at)
         cycle.summary = {**cycle.summary, "report": f"{folder}/index.html",
-                         "sent_to": to or ""}
+                         "on_site": on_site, "sent_to": to or ""}
         repo.append_audit(session, at=at.isoformat(), actor="s55", role="automated",
                           acting_for="", action="review cycle report published", ref="",
                           version="", details={
                               "cycle": cycle_id, "page": f"{folder}/index.html",
+                              "on_site": on_site,
                               "pdf_sha256": papers["en"]["sha256"],
                               **({"pdf_cy_sha256": papers["cy"]["sha256"]}
                                  if "cy" in papers else {}),
                               "sent_to": to or ""})
-    return f"cycle {cycle_id}: {folder}/index.html" + (f", sent to {to}" if to else "")
+    return f"cycle {cycle_id}: {folder}/index.html" + ("" if on_site else " (off the site)") \
+        + (f", sent to {to}" if to else "")
 
 
 def rag_chart(history: list, board: str, lang: str = "en") -> bytes:

@@ -201,14 +201,17 @@ def build(ctx: Context, msg: OutboxMessage, office=None) -> EmailMessage:
     email.set_content(msg.body_text)
     email.add_alternative(msg.body_html, subtype="html")
     for item in msg.attachments:
-        if item.get("office"):  # a file of an office's site, in mail about no one review
+        if item.get("papers"):  # an office's paper kept off its site (a board's report)
+            site = ctx.papers(ctx.offices.get(item["papers"]))
+        elif item.get("office"):  # a file of an office's site, in mail about no one review
             site = ctx.site(ctx.offices.get(item["office"]))
         else:
             site = ctx.site(office) if office is not None else ctx.settings.site
         data = (site / item["path"]).read_bytes()
         if hashlib.sha256(data).hexdigest() != item["sha256"]:
             raise ValueError(f"{item['path']} no longer matches the published file's SHA-256")
-        email.add_attachment(data, maintype="application", subtype="pdf",
+        maintype, subtype = item.get("type", "application/pdf").split("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype,
                              filename=item["filename"])
     return email
 

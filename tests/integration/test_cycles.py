@@ -271,3 +271,45 @@ def test_the_boards_paper_gives_the_overdue_actions_by_owner(ctx, seed_text):
     page = (site / "index.html").read_text()
     assert f"<strong>{ref}/C1</strong>: {STAFF_OFFICER}; target Thu 20 Oct 2022; 56 days overdue." \
         in page
+
+
+def test_a_board_the_office_sends_its_report_only_keeps_it_off_the_site(ctx, seed_text, home):
+    ref = copies_sent(ctx, seed_text)
+    actions.assign(ctx, actor=OPCC, name=f"{ref}/R1", owner=STAFF_OFFICER,
+                   target=date(2022, 11, 1))
+    config = ctx.settings.config_dir / "actions.yaml"
+    config.write_text(config.read_text().replace("report_to: {}",
+                                                 f"report_to: {{{BOARD}: mail}}"))
+    number = cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2022, 12, 15))["cycle"]
+    on(ctx, date(2022, 12, 15))
+    assert cycles.sweep(ctx, today=date(2022, 12, 15))["reported"] == [
+        f"cycle {number}: cycles/{number}/index.html (off the site), sent to {BOARD_ADDRESS}"]
+    assert not (ctx.settings.site / "cycles").exists()
+    kept = home / "board-papers" / ctx.office.force_id / f"cycles/{number}"
+    assert {p.name for p in kept.iterdir()} == {"index.html", "report.pdf", "rag.svg"}
+    page = (kept / "index.html").read_text()
+    assert 'src="data:image/svg+xml;base64,' in page and 'src="rag.svg"' not in page
+    mailing.deliver(ctx, None)
+    paper = next(email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                 for p in (home / "outbox").glob("*.eml")
+                 if BOARD_ADDRESS in p.read_text(errors="replace"))
+    attached = {a.get_filename(): a for a in paper.iter_attachments()}
+    assert set(attached) == {f"{BOARD} 2022-12-15.pdf", f"{BOARD} 2022-12-15.html"}
+    assert attached[f"{BOARD} 2022-12-15.html"].get_content_type() == "text/html"
+    assert attached[f"{BOARD} 2022-12-15.html"].get_content() == page
+    body = paper.get_body(("plain",)).get_content()
+    assert "It is not published on the office's site." in body and "http" not in body
+    assert cycles.show(ctx, actor=AUDITOR, cycle_id=number)["on_site"] is False
+    # a backup holds the papers kept off the site, as it holds the site and the outbox
+    from s55.services import backup
+
+    made = backup.backup(ctx, actor=AUDITOR, to=home.parent / "backup")
+    assert made["files"] and (home.parent / "backup" / "board-papers" / ctx.office.force_id /
+                              f"cycles/{number}/report.pdf").read_bytes() == \
+        (kept / "report.pdf").read_bytes()
+    # mailing a board that has no address is refused in the config, naming the board
+    config.write_text(config.read_text().replace(f"report_to: {{{BOARD}: mail}}",
+                                                 "report_to: {Police and crime panel: both}"))
+    with pytest.raises(InvalidInput, match="report_to: Police and crime panel: 'both' sends "
+                                           "the report to the board's address"):
+        actions.rule_of(ctx, ctx.office.force_id)
