@@ -25,15 +25,6 @@ DEPUTY = "deputy.commissioner@example.org"
 AUDITOR = "auditor@example.org"
 
 
-def pytest_collection_modifyitems(items):
-    """Under `./dev test` (pytest-xdist, --dist loadgroup): the end-to-end tests, which mostly
-    wait on the processes they start and share one Prefect server and one PostgreSQL cluster,
-    run in one worker, everything else in the other."""
-    for item in items:
-        if "/tests/e2e/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 @pytest.fixture
 def seed_text() -> str:
     if not SEED.exists():

@@ -334,7 +334,7 @@ def test_the_whole_route_runs_on_a_prefect_worker_in_service_mode(office, home):
 
 def test_many_waiting_reviews_go_to_workers_in_batches_and_a_killed_batch_hands_back_the_rest(
         home, tmp_path, postgres_server, postgres_url):
-    """Eight reviews released for publication while nothing serves the route: once `s55 serve`
+    """Five reviews released for publication while nothing serves the route: once `s55 serve`
     starts, it hands them to the workers in batches (`advance-many`, two flow runs at once), not
     one flow run (one process start) each. The flow-run process of a batch is SIGKILLed once a
     review is at copies sent and others are not: the reviews it had not reported on are handed
@@ -348,7 +348,7 @@ def test_many_waiting_reviews_go_to_workers_in_batches_and_a_killed_batch_hands_
     refs: list[str] = []
 
     def release(stack):
-        for _ in range(8):
+        for _ in range(5):
             ref = signed_off(ctx, seed, date.today() - timedelta(days=3))
             publishing.request_publication(ctx, actor=OPCC, ref=ref)
             refs.append(ref)
@@ -359,7 +359,7 @@ def test_many_waiting_reviews_go_to_workers_in_batches_and_a_killed_batch_hands_
     try:
         stack = s55.stack
 
-        def stages() -> list[str]:  # read here: eight commands would take seconds a look
+        def stages() -> list[str]:  # read here: five commands would take seconds a look
             return [reading.show(ctx, actor=AUDITOR, ref=ref)["stage"] for ref in refs]
 
         def some_done() -> list[str]:
