@@ -6,6 +6,7 @@ the page back with what the person typed and why, and nothing is stored."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ..domain.actions import CODES, Status, action_name, parse_name
 from ..domain.record import ITEM_NAMES
 from ..domain.errors import (
-    Conflict, InvalidInput, NotFound, NotPermitted, StaleVersion, WrongStage,
+    Conflict, InvalidInput, NotFound, NotPermitted, StaleVersion, WrongStage, said,
 )
 from ..domain.workflow import Role
 from ..render.language import _
@@ -23,6 +24,8 @@ from .common import STATUS, MAX_TEXT, Person, SignedIn, Web, WebDep, worded
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
+# who may own an action: a person of the office or of the chief officer's side
+OWNER_ROLES = (Role.OPCC_OFFICER, Role.CHIEF_OFFICER, Role.LOCAL_POLICING_BODY)
 
 
 def _may_update(person: Person, action: dict) -> bool:
@@ -83,7 +86,8 @@ def themes(request: Request, w: WebDep, person: SignedIn):
 
 def action_page(request: Request, w: Web, person: Person, ref: str, code: str,
                 status: int = 200, typed: dict | None = None, problem: str = "",
-                updated: bool = False) -> HTMLResponse:
+                updated: bool = False, assigning: bool = False) -> HTMLResponse:
+    """One action's page; `assigning`: `typed` and `problem` are the assignment form's."""
     name = f"{ref}/{code}"
     parse_name(name)  # a malformed name is refused as the CLI refuses it
     found = [a for a in actions.listing(w.ctx, actor=person.email, report=ref)
@@ -91,7 +95,11 @@ def action_page(request: Request, w: Web, person: Person, ref: str, code: str,
     if not found:
         raise NotFound(f"{ref} has no {code} to follow up")
     action = found[0]
+    office_side = person.role == str(Role.OPCC_OFFICER) and bool(person.office)
+    owners = [p for p in w.ctx.offices.get(action["office"]).directory.people
+              if p.role in OWNER_ROLES] if office_side else []
     return w.page(request, "action.html", status=status, user=person, a=action,
+                  office_side=office_side, owners=owners, assigning=assigning,
                   history=actions.updates(w.ctx, actor=person.email, name=name),
                   allowed=_may_update(person, action), statuses=_statuses(person),
                   item_names=ITEM_NAMES,
@@ -145,3 +153,40 @@ def update_action(request: Request, w: WebDep, ref: str, code: str, person: Sign
         where = f"/actions?updated={name}" + (f"&cycle={cycle}" if cycle else "")
         return RedirectResponse(f"{where}#{_anchor(name)}", status_code=303)
     return RedirectResponse(f"/actions/{ref}/{CODES[kind]}{number}?updated=1", status_code=303)
+
+
+@router.post("/actions/{ref}/{code}/assign", response_class=HTMLResponse)
+def assign_action(request: Request, w: WebDep, ref: str, code: str, person: SignedIn,
+                  version: Annotated[int, Form()], owner: Annotated[str, Form(max_length=320)] = "",
+                  target: Annotated[str, Form(max_length=10)] = "", note: Text = "",
+                  csrf: Annotated[str | None, Form()] = None):
+    """The office gives an action its owner and target date (`s55 assign-action`)."""
+    ref, kind, number = parse_name(f"{ref}/{code}")
+    name, code = action_name(ref, kind, number), f"{CODES[kind]}{number}"
+    fields = {"owner": owner, "target": target, "note": note, "version": str(version)}
+    try:
+        current = next((a for a in actions.listing(w.ctx, actor=person.email, report=ref)
+                        if a["action"] == name), None)
+        if current is None:
+            raise NotFound(f"{ref} has no {code} to follow up")
+        try:
+            day = date.fromisoformat(target) if target.strip() else None
+        except ValueError:
+            raise InvalidInput("target", said("'%(due)s' is not a date (YYYY-MM-DD)",
+                                              due=target)) from None
+        changed_owner = owner.strip() if owner.strip() and owner.strip().casefold() != \
+            current["owner"] else None
+        changed_target = day if day is not None and day.isoformat() != current["target"] \
+            else None
+        actions.assign(w.ctx, actor=person.checked(csrf), name=name, owner=changed_owner,
+                       target=changed_target, note=note, seen_version=version)
+    except (InvalidInput, StaleVersion, Conflict, WrongStage, NotPermitted) as refused:
+        lang = w.language(request, person)
+        why = worded(refused, lang)
+        why = _(lang, "The action changed while you were writing, so nothing was saved. "
+                "Your text is below; look at its latest update and save again. (%(why)s)",
+                why=why) if isinstance(refused, StaleVersion) else \
+            _(lang, "Nothing was saved. %(why)s", why=why)
+        return action_page(request, w, person, ref, code, status=STATUS.get(type(refused), 400),
+                           typed=fields, problem=why, assigning=True)
+    return RedirectResponse(f"/actions/{ref}/{code}?updated=1", status_code=303)

@@ -52,7 +52,9 @@ FIELD_WORDS = {
     "overall_comments": said("The response to the chief officer's comments"),
     "due": said("The due date"), "reason": said("Why"), "version": said("The version"),
     "to": said("Send back to"), "recommendation": said("The recommendation"),
-    "email": said("Your email address"),
+    "email": said("Your email address"), "target": said("The target date"),
+    "owner": said("The owner"), "note": said("What was done"), "evidence": said("Evidence"),
+    "status": said("Status"),
 }
 
 

@@ -190,3 +190,37 @@ def test_the_themes_page_and_the_timeliness_pages_follow_up(cycle):
     report = unescape(web.get("/report").text)
     assert "Follow-up of the published answers" in report
     assert re.search(r"\d+ actions: \d+ open \(3 overdue\)", report)  # R1, A1 and C1
+
+
+def test_the_office_gives_an_action_its_owner_and_target_date_on_the_web(cycle):
+    ctx, ref, _number = cycle
+    web = signed_in(ctx, OPCC)
+    page = web.get(f"/actions/{ref}/A2")
+    assert page.status_code == 200
+    fields = form(page.text, f"/actions/{ref}/A2/assign")
+    assert '<option value="" selected>no owner yet</option>' in page.text  # not yet given one
+    # a day that is no day: refused naming the field, the text kept, nothing stored
+    refused = web.post(f"/actions/{ref}/A2/assign", data={
+        **fields, "owner": STAFF_OFFICER, "target": "2023-02-30", "note": "Force lead"})
+    assert refused.status_code == 400
+    assert "Nothing was saved. The target date: '2023-02-30' is not a date (YYYY-MM-DD)" in \
+        unescape(refused.text)
+    assert "Force lead" in refused.text
+    done = web.post(f"/actions/{ref}/A2/assign", data={
+        **fields, "owner": STAFF_OFFICER, "target": "2023-06-30", "note": "Force lead"})
+    assert done.status_code == 200 and "Saved:" in done.text
+    a2 = {a["action"]: a for a in actions.listing(ctx, actor=AUDITOR, report=ref)}[f"{ref}/A2"]
+    assert (a2["owner"], a2["target"]) == (STAFF_OFFICER, "2023-06-30")
+    assert actions.updates(ctx, actor=AUDITOR, name=f"{ref}/A2")[-1]["changes"] == {
+        "owner": ["", STAFF_OFFICER], "target": [None, "2023-06-30"]}
+    # the owner is offered no such form, and a forged one is refused
+    owner = signed_in(ctx, STAFF_OFFICER)
+    mine = owner.get(f"/actions/{ref}/A2")
+    assert f'action="/actions/{ref}/A2/assign"' not in mine.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', mine.text)[1]
+    forged = owner.post(f"/actions/{ref}/A2/assign", data={
+        "csrf": csrf, "version": str(a2["version"]), "owner": STAFF_OFFICER,
+        "target": "2030-01-01"})
+    assert forged.status_code == 403 and "may not assign an action" in unescape(forged.text)
+    assert {a["action"]: a for a in actions.listing(ctx, actor=AUDITOR, report=ref)}[
+        f"{ref}/A2"]["target"] == "2023-06-30"
