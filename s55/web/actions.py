@@ -28,6 +28,22 @@ Text = Annotated[str, Form(max_length=MAX_TEXT)]
 OWNER_ROLES = (Role.OPCC_OFFICER, Role.CHIEF_OFFICER, Role.LOCAL_POLICING_BODY)
 
 
+# what a form's decision may be refused for, and the page said again with the person's text
+REFUSALS = (InvalidInput, StaleVersion, Conflict, WrongStage, NotPermitted)
+
+
+def _refusal(request: Request, w: Web, person: Person, refused: Exception) -> tuple[str, int]:
+    """Why nothing was saved, in the page's language, and the page's status."""
+    lang = w.language(request, person)
+    why = worded(refused, lang)
+    if isinstance(refused, StaleVersion):
+        why = _(lang, "The action changed while you were writing, so nothing was saved. Your "
+                "text is below; look at its latest update and save again. (%(why)s)", why=why)
+    else:
+        why = _(lang, "Nothing was saved. %(why)s", why=why)
+    return why, STATUS.get(type(refused), 400)
+
+
 def _may_update(person: Person, action: dict) -> bool:
     """What the role table and the service allow: the office (an OPCC officer) any action of
     its own, an owner of the chief officer's side or the office their own."""
@@ -134,16 +150,8 @@ def update_action(request: Request, w: WebDep, ref: str, code: str, person: Sign
         actions.update(w.ctx, actor=person.checked(csrf), name=name,
                        status=status if status != current["status"] else None,
                        note=note, evidence=evidence, reason=reason, seen_version=version)
-    except (InvalidInput, StaleVersion, Conflict, WrongStage, NotPermitted) as refused:
-        lang = w.language(request, person)
-        why = worded(refused, lang)
-        if isinstance(refused, StaleVersion):
-            why = _(lang, "The action changed while you were writing, so nothing was saved. "
-                    "Your text is below; look at its latest update and save again. (%(why)s)",
-                    why=why)
-        else:
-            why = _(lang, "Nothing was saved. %(why)s", why=why)
-        code_ = STATUS.get(type(refused), 400)
+    except REFUSALS as refused:
+        why, code_ = _refusal(request, w, person, refused)
         if back == "list":
             return actions_page(request, w, person, cycle=cycle, every=False, status=code_,
                                 typed={name: fields}, problem={name: why})
@@ -180,13 +188,8 @@ def assign_action(request: Request, w: WebDep, ref: str, code: str, person: Sign
             else None
         actions.assign(w.ctx, actor=person.checked(csrf), name=name, owner=changed_owner,
                        target=changed_target, note=note, seen_version=version)
-    except (InvalidInput, StaleVersion, Conflict, WrongStage, NotPermitted) as refused:
-        lang = w.language(request, person)
-        why = worded(refused, lang)
-        why = _(lang, "The action changed while you were writing, so nothing was saved. "
-                "Your text is below; look at its latest update and save again. (%(why)s)",
-                why=why) if isinstance(refused, StaleVersion) else \
-            _(lang, "Nothing was saved. %(why)s", why=why)
-        return action_page(request, w, person, ref, code, status=STATUS.get(type(refused), 400),
-                           typed=fields, problem=why, assigning=True)
+    except REFUSALS as refused:
+        why, status = _refusal(request, w, person, refused)
+        return action_page(request, w, person, ref, code, status=status, typed=fields,
+                           problem=why, assigning=True)
     return RedirectResponse(f"/actions/{ref}/{code}?updated=1", status_code=303)

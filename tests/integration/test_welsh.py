@@ -51,6 +51,17 @@ def opened(ctx) -> str:
     return drafting.open_review(ctx, actor=OPCC, record=record, published_on=PUBLISHED)
 
 
+def copies_sent(ctx) -> str:
+    """A review of the Welsh office, published and its copies sent: its actions open."""
+    ref = opened(ctx)
+    route.sign_off(ctx, actor=PCC, ref=ref, version=to_sign_off(ctx, ref))
+    publishing.request_publication(ctx, actor=OPCC, ref=ref)
+    publishing.publish_site(ctx, ref)
+    mailing.deliver(ctx, ref)
+    assert publishing.finish_copies(ctx, ref)
+    return ref
+
+
 def to_sign_off(ctx, ref) -> str:
     route.invite_chief_officer(ctx, actor=OPCC, ref=ref)
     drafting.comments(ctx, actor=CHIEF, ref=ref, seen_version=None,
@@ -660,12 +671,7 @@ def test_a_welsh_office_s_review_cycle_asks_and_reports_in_both_languages(
     (config / "actions.yaml").write_text((config / "actions.yaml").read_text().replace(
         "board_addresses: {}", f"board_addresses: {{{board}: bwrdd@example.org}}"))
     ctx = make_ctx(home, db_url, when=WHEN, office_file=office_file, config_dir=config)
-    ref = opened(ctx)
-    route.sign_off(ctx, actor=PCC, ref=ref, version=to_sign_off(ctx, ref))
-    publishing.request_publication(ctx, actor=OPCC, ref=ref)
-    publishing.publish_site(ctx, ref)
-    mailing.deliver(ctx, ref)
-    assert publishing.finish_copies(ctx, ref)
+    ref = copies_sent(ctx)
     listed = actions.listing(ctx, actor=OPCC, report=ref)
     first = listed[0]
     assert first["text"].startswith("Within six months")  # the English, as published
