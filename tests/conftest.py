@@ -25,6 +25,23 @@ DEPUTY = "deputy.commissioner@example.org"
 AUDITOR = "auditor@example.org"
 
 
+# The modules whose tests take longest (each starts processes, a Prefect server or a browser),
+# the longest first: `./dev test` starts them first, so that neither of its two processes is
+# left with one of them at the end while the other has nothing to do (`--durations` says
+# which they are).
+LONGEST_FIRST = ("test_service_mode.py", "test_served.py", "test_fault_run.py",
+                 "test_advance_flow.py", "test_cli_route.py", "test_web.py", "test_faults.py",
+                 "test_welsh_pages.py", "test_remind_cli.py", "test_open_thematic.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # (stable: each module's tests in their own order)
+
+
 @pytest.fixture
 def seed_text() -> str:
     if not SEED.exists():
