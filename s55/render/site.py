@@ -8,11 +8,13 @@ from .environment import environment
 
 
 def render_index(office: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = (),
-                 lang: str = "en", alternates: list[dict] | None = None) -> str:
+                 lang: str = "en", alternates: list[dict] | None = None,
+                 reports: list[dict] | None = None) -> str:
     """The site's index in a language; `alternates`: the index in each language (a Welsh
-    office's site has index.html and index.cy.html, each linking the other)."""
+    office's site has index.html and index.cy.html, each linking the other); `reports`: the
+    boards' follow-up reports on the site."""
     return environment(templates, lang).get_template("site/index.html").render(
-        office=office, listing=listing, alternates=alternates or [])
+        office=office, listing=listing, alternates=alternates or [], reports=reports or [])
 
 
 def render_feed(office: str, site: str, listing: list[dict], templates: tuple[Path, ...] | Path | None = ()) -> str:

@@ -364,6 +364,10 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
                               **({"pdf_cy_sha256": papers["cy"]["sha256"]}
                                  if "cy" in papers else {}),
                               "sent_to": to or ""})
+    if on_site:  # the site's index lists it
+        from .publishing import refresh_site
+
+        refresh_site(ctx, office)
     return f"cycle {cycle_id}: {folder}/index.html" + ("" if on_site else " (off the site)") \
         + (f", sent to {to}" if to else "")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from sqlalchemy import select
+
 from ..domain import deadlines
 from ..domain.errors import Day, InvalidInput, WrongStage, said
 from ..domain.people import acting_phrase
@@ -273,6 +275,22 @@ def _welsh_listing(files: dict, row: Review | None = None, record=None,
     return out
 
 
+def _board_reports(ctx: Context, office, lang: str) -> list[dict]:
+    """The reports of the office's review cycles that are on its site (issue 13), the newest
+    meeting first, for its index."""
+    from ..store.models import Cycle
+
+    suffix = ".cy" if lang == "cy" else ""
+    with ctx.uow(read=True) as session:
+        cycles = session.scalars(select(Cycle).where(
+            Cycle.office == office.force_id, Cycle.closed_at.is_not(None)).order_by(
+            Cycle.meeting_on.desc(), Cycle.id.desc())).all()
+        return [{"board": c.board, "meeting": language.long_date(c.meeting_on, lang),
+                 "page": f"cycles/{c.id}/index{suffix}.html",
+                 "pdf": f"cycles/{c.id}/report{suffix}.pdf"}
+                for c in cycles if c.summary.get("report") and c.summary.get("on_site", True)]
+
+
 def _write_index(ctx: Context, office, listing: list[dict]) -> None:
     site, templates = ctx.site(office), ctx.templates(office)
     if office.welsh:  # its site in Welsh too: the Welsh pages, titles and dates
@@ -281,11 +299,14 @@ def _write_index(ctx: Context, office, listing: list[dict]) -> None:
                       for lang, name in (("en", "index.html"), ("cy", "index.cy.html"))]
         welsh = [{**item, **item.get("cy", {}), "page_cy": None} for item in listing]
         atomic_write(site / "index.cy.html", render_index(
-            office.name_cy or office.name, welsh, templates, "cy", alternates).encode())
+            office.name_cy or office.name, welsh, templates, "cy", alternates,
+            _board_reports(ctx, office, "cy")).encode())
         atomic_write(site / "index.html", render_index(
-            office.name, listing, templates, "en", alternates).encode())
+            office.name, listing, templates, "en", alternates,
+            _board_reports(ctx, office, "en")).encode())
     else:
-        atomic_write(site / "index.html", render_index(office.name, listing, templates).encode())
+        atomic_write(site / "index.html", render_index(
+            office.name, listing, templates, reports=_board_reports(ctx, office, "en")).encode())
     atomic_write(site / "feed.atom", render_feed(office.name, ctx.site_address(office),
                                                  listing, templates).encode())
 

@@ -164,8 +164,12 @@ def test_two_quarterly_cycles_each_message_once_and_what_came_in(ctx, seed_text,
     assert f"green (in progress) → amber (in progress): 1: {r1}" in paper
     assert "No action is overdue." in paper
     assert b"<svg" in (site / f"cycles/{second['cycle']}/rag.svg").read_bytes()
+    # the site's index lists the board's reports, the newest meeting first
+    index = (site / "index.html").read_text()
+    assert f'<li><a href="cycles/{second["cycle"]}/index.html">{BOARD}, Thu 13 Jul 2023</a>' \
+        in index and index.index(f"cycles/{second['cycle']}/") < index.index(f"cycles/{first}/")
     assert nu_errors(site / f"cycles/{first}/index.html",
-                     site / f"cycles/{second['cycle']}/index.html") == []
+                     site / f"cycles/{second['cycle']}/index.html", site / "index.html") == []
     # the sweep writes each report once; a second look changes nothing
     assert cycles.sweep(ctx, today=date(2023, 7, 14)).get("reported") is None
 
@@ -285,6 +289,10 @@ def test_a_board_the_office_sends_its_report_only_keeps_it_off_the_site(ctx, see
     assert cycles.sweep(ctx, today=date(2022, 12, 15))["reported"] == [
         f"cycle {number}: cycles/{number}/index.html (off the site), sent to {BOARD_ADDRESS}"]
     assert not (ctx.settings.site / "cycles").exists()
+    from s55.services.publishing import refresh_site
+
+    refresh_site(ctx, ctx.office)  # (as the next publication does): not on the site's index
+    assert "cycles/" not in (ctx.settings.site / "index.html").read_text()
     kept = home / "board-papers" / ctx.office.force_id / f"cycles/{number}"
     assert {p.name for p in kept.iterdir()} == {"index.html", "report.pdf", "rag.svg"}
     page = (kept / "index.html").read_text()

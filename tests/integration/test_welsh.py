@@ -706,6 +706,9 @@ def test_a_welsh_office_s_review_cycle_asks_and_reports_in_both_languages(
     assert 'src="rag.cy.svg"' in welsh and "ym mhob cyfarfod" in (
         folder / "rag.cy.svg").read_text()
     assert (folder / "report.cy.pdf").read_bytes().startswith(b"%PDF")
+    assert f'href="cycles/{number}/index.cy.html"' in (
+        ctx.settings.site / "index.cy.html").read_text()
+    assert f'href="cycles/{number}/index.html"' in (ctx.settings.site / "index.html").read_text()
     assert nu_errors(folder / "index.html", folder / "index.cy.html") == []
     mailing.deliver(ctx, None)
     sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
