@@ -624,6 +624,11 @@ def cycle(what: str, board: str | None = None, meeting: str | None = None,
             echo(f"  did not come in from {owner}: {', '.join(names)}")
     elif out.get("waiting_for"):
         echo(f"  still waiting for: {', '.join(out['waiting_for'])}")
+    if out.get("report"):
+        kept = "on the site" if out.get("on_site", True) else \
+            "kept off the site, in $S55_HOME/board-papers"
+        echo(f"  report: {out['report']} ({kept})"
+             + (f"; sent to {out['sent_to']}" if out.get("sent_to") else ""))
 
 
 @command("cycles", Actor, AsJson)

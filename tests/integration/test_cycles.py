@@ -31,16 +31,21 @@ BOARD_ADDRESS = "accountability.board@example.org"
 NOTHING = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": []}
 
 
-@pytest.fixture
-def ctx(home, db_url, tmp_path):
-    """The demo office, its accountability board given an address for its reports."""
+def board_config(tmp_path):
+    """The project's config, its accountability board given an address for its reports."""
     import shutil
 
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
     (config / "actions.yaml").write_text((config / "actions.yaml").read_text().replace(
         "board_addresses: {}", f"board_addresses: {{{BOARD}: {BOARD_ADDRESS}}}"))
-    return make_ctx(home, db_url, when=WHEN, config_dir=config)
+    return config
+
+
+@pytest.fixture
+def ctx(home, db_url, tmp_path):
+    """The demo office, its accountability board given an address for its reports."""
+    return make_ctx(home, db_url, when=WHEN, config_dir=board_config(tmp_path))
 
 
 def on(ctx, day: date) -> None:
@@ -321,3 +326,44 @@ def test_a_board_the_office_sends_its_report_only_keeps_it_off_the_site(ctx, see
     with pytest.raises(InvalidInput, match="report_to: Police and crime panel: 'both' sends "
                                            "the report to the board's address"):
         actions.rule_of(ctx, ctx.office.force_id)
+
+
+def test_the_command_line_opens_shows_and_lists_cycles(seed_text, home, tmp_path):
+    """(On SQLite only: the commands call the services the tests above run on both.)"""
+    import os
+    import subprocess
+    import sys
+
+    ctx = make_ctx(home, when=WHEN, config_dir=board_config(tmp_path))
+    ref = copies_sent(ctx, seed_text)
+    actions.assign(ctx, actor=OPCC, name=f"{ref}/R1", owner=STAFF_OFFICER,
+                   target=date(2022, 11, 1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("S55_")}
+    env.update(S55_HOME=str(home), S55_CONFIG_DIR=str(ctx.settings.config_dir))
+    meeting = date.today() + timedelta(days=60)
+
+    def s55(*args, who=OPCC, ok=True):
+        done = subprocess.run([sys.executable, "-m", "s55", *args, "--as", who], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert (done.returncode == 0) == ok, done.stderr
+        return done
+
+    opened = s55("cycle", "open", "--board", BOARD, "--meeting", meeting.isoformat()).stdout
+    number = int(opened.split()[1].rstrip(":"))
+    assert f"asked {STAFF_OFFICER}: {ref}/R1" in opened and "no owner to ask" in opened
+    refused = s55("cycle", "open", "--board", BOARD, "--meeting", "2020-01-01", ok=False)
+    assert refused.returncode == 2 and "meeting:" in refused.stderr and \
+        "which is not after today" in refused.stderr
+    assert s55("cycle", "open", "--board", BOARD, "--meeting", meeting.isoformat(),
+               ok=False).stderr.count("has its cycle already") == 1
+    assert "may not open a review cycle" in s55("cycle", "open", "--board", BOARD, "--meeting",
+                                                meeting.isoformat(), who=AUDITOR,
+                                                ok=False).stderr
+    shown = s55("cycle", str(number), who=AUDITOR).stdout
+    assert f"still waiting for: {STAFF_OFFICER}" in shown
+    on(ctx, meeting)
+    cycles.sweep(ctx, today=meeting)
+    shown = s55("cycle", str(number), who=AUDITOR).stdout
+    assert f"did not come in from {STAFF_OFFICER}: {ref}/R1" in shown
+    assert f"report: cycles/{number}/index.html (on the site); sent to {BOARD_ADDRESS}" in shown
+    assert f"{meeting.isoformat()} {BOARD}" in s55("cycles", who=AUDITOR).stdout
