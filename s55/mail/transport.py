@@ -157,8 +157,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def atomic_write(target: Path, data: bytes) -> None:
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux), else the usual 022."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def atomic_write(target: Path, data: bytes, public: bool = False) -> None:
     """Write beside the target, flush to disk, then rename: a reader sees all or nothing.
+    A `public` file (a page of the site, a spreadsheet a person asked for) is given the mode
+    a file made the usual way would have (0644 under umask 022): the web server that serves
+    the site may run as another user. Anything else (the outbox's mail) stays 0600.
 
     The file beside it is named with the writer's process id: one left half-written by a
     process that was killed is removed by the next writer of the same target, and one of a
@@ -173,6 +187,8 @@ def atomic_write(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            if public:
+                os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:

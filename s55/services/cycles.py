@@ -145,8 +145,9 @@ def _open_actions(session: Session, office: str):
 
 def sweep(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
     """Today's step of every cycle (of one office, or all): the cycles the schedules call for
-    opened; an owner's reminder, once, a few working days before the due day; the chief executive told, once, after it; on the
-    meeting day, the cycle closed with what came in. Nothing on a weekend or bank holiday."""
+    opened; an owner's reminder, once, a few working days before the due day; the chief
+    executive told, once about each owner, after it; on the meeting day, the cycle closed with
+    what came in. Nothing on a weekend or bank holiday."""
     today = today or ctx.today()
     report = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": []}
     if not deadlines.is_working_day(today, ctx.holidays):
@@ -300,7 +301,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
     for lang, suffix in langs:
         chart = f"rag{suffix}.svg"
         drawn = rag_chart(data["history"], cycle.board, lang)
-        atomic_write(site / folder / chart, drawn)
+        atomic_write(site / folder / chart, drawn, public=on_site)
         template = environment(ctx.templates(office), lang).get_template("cycle/report.html")
         shown = {"office": office.name_cy or office.name if lang == "cy" else office.name,
                  "c": data, "long_date": lambda day, lang=lang: language.long_date(
@@ -311,7 +312,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
         if not on_site:  # the page goes by mail: its chart within it
             page = page.replace(f'src="{chart}"', 'src="data:image/svg+xml;base64,'
                                 + base64.b64encode(drawn).decode() + '"')
-        atomic_write(site / folder / f"index{suffix}.html", page.encode())
+        atomic_write(site / folder / f"index{suffix}.html", page.encode(), public=on_site)
         pages[lang] = {"path": f"{folder}/index{suffix}.html", "papers": office.force_id,
                        "type": "text/html", "filename": f"{cycle.board} {cycle.meeting_on}"
                        f"{suffix}.html", "sha256": hashlib.sha256(page.encode()).hexdigest()}
@@ -321,7 +322,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
         pdf = render_pdf(paper.replace(f'src="{chart}"',
                                        f'src="{(site / folder / chart).as_uri()}"'),
                          {"version": f"cycle-{cycle_id}".ljust(32, "0")})
-        atomic_write(site / folder / f"report{suffix}.pdf", pdf)
+        atomic_write(site / folder / f"report{suffix}.pdf", pdf, public=on_site)
         papers[lang] = {"path": f"{folder}/report{suffix}.pdf",
                         "office" if on_site else "papers": office.force_id,
                         "filename": f"{cycle.board} {cycle.meeting_on}{suffix}.pdf",

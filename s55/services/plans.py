@@ -72,7 +72,7 @@ def export(ctx: Context, *, actor: str | None, path: Path, report: str | None = 
     from ..mail.transport import atomic_write
 
     try:
-        atomic_write(path, data)
+        atomic_write(path, data, public=True)
     except OSError as err:
         raise InvalidInput("output", f"{path} cannot be written ({err.strerror})") from None
     return len(rows)

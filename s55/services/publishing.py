@@ -151,7 +151,7 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
             "pdf_cy": (f"responses/{ref}/{ref}.cy.pdf", render_pdf(welsh, meta_cy))}
     files = {}
     for name, (path, data) in outputs.items():
-        atomic_write(site / path, data)
+        atomic_write(site / path, data, public=True)
         files[name] = {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     listing.insert(0, _listing_from(row, meta, files, record, pub))
     _write_index(ctx, office, listing)
@@ -207,11 +207,12 @@ def write_compliance_page(ctx: Context, office, year: int | None = None) -> dict
                       for lang, name in (("en", "compliance.html"), ("cy", "compliance.cy.html"))]
         pages.append(("cy", ".cy", office.name_cy or office.name, _in_welsh(ctx, office, data)))
     for lang, suffix, name, shown in pages:
-        atomic_write(site / f"compliance{suffix}.svg", chart_svg(shown, name, lang))
+        atomic_write(site / f"compliance{suffix}.svg", chart_svg(shown, name, lang),
+                     public=True)
         page = environment(templates, lang).get_template("site/compliance.html").render(
             office=name, data=shown, scope=describe_year(year, lang), suffix=suffix,
             alternates=alternates)
-        atomic_write(site / f"compliance{suffix}.html", page.encode())
+        atomic_write(site / f"compliance{suffix}.html", page.encode(), public=True)
     return data
 
 
@@ -300,15 +301,16 @@ def _write_index(ctx: Context, office, listing: list[dict]) -> None:
         welsh = [{**item, **item.get("cy", {}), "page_cy": None} for item in listing]
         atomic_write(site / "index.cy.html", render_index(
             office.name_cy or office.name, welsh, templates, "cy", alternates,
-            _board_reports(ctx, office, "cy")).encode())
+            _board_reports(ctx, office, "cy")).encode(), public=True)
         atomic_write(site / "index.html", render_index(
             office.name, listing, templates, "en", alternates,
-            _board_reports(ctx, office, "en")).encode())
+            _board_reports(ctx, office, "en")).encode(), public=True)
     else:
         atomic_write(site / "index.html", render_index(
-            office.name, listing, templates, reports=_board_reports(ctx, office, "en")).encode())
+            office.name, listing, templates, reports=_board_reports(ctx, office, "en")).encode(),
+            public=True)
     atomic_write(site / "feed.atom", render_feed(office.name, ctx.site_address(office),
-                                                 listing, templates).encode())
+                                                 listing, templates).encode(), public=True)
 
 
 def finish_copies(ctx: Context, ref: str, *, at: datetime | None = None) -> bool:

@@ -42,6 +42,12 @@ def test_the_site_lists_every_published_response_newest_first(ctx, seed_text):
                                    late_reason="The chief constable's comments came late")
     files = publishing.publish_site(ctx, second)
     assert publishing.publish_site(ctx, second) is None  # done once; a re-run does nothing
+    # the site's files are readable by the web server that serves them (another user), as a
+    # file made the usual way would be; the outbox's mail is not
+    from s55.mail.transport import _umask
+
+    for name in ("index.html", "feed.atom", "compliance.html", files["pdf"]["path"]):
+        assert (ctx.settings.site / name).stat().st_mode & 0o777 == 0o666 & ~_umask(), name
 
     index = (ctx.settings.site / "index.html").read_text()
     assert index.index(f"responses/{second}/index.html") < index.index(
