@@ -69,6 +69,14 @@ def plain_text(value: str) -> str:
                                                             tags=set()))).split())
 
 
+def kept_text(value: str) -> str:
+    """A person's words kept as written (an action's note, its evidence, why it is not
+    accepted): control characters out, the ends trimmed, lines and '<' kept. It is text, and
+    escaped wherever it is shown ('sent to J Smith <j.smith@...>' loses nothing)."""
+    text = strip_controls(value).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
 def looks_like_html(value: str) -> bool:
     return bool(_TAG.search(value))
 

@@ -15,7 +15,7 @@ from ..domain.actions import (
 from ..domain.errors import InvalidInput, NotFound, NotPermitted, StaleVersion
 from ..domain.record import ITEM_LISTS, ITEM_NAMES, Record
 from ..domain.workflow import Action, Role
-from ..render.sanitise import plain_text
+from ..render.sanitise import kept_text
 from ..store import repo
 from ..store.models import ActionUpdate, FollowUpAction, Review
 from .context import Context, london_date
@@ -155,6 +155,7 @@ def assign(ctx: Context, *, actor: str | None, name: str, owner: str | None = No
     """Give an action its owner (a person of the office or of the chief officer's side) and its
     target date; an OPCC officer's decision. Returns the action's new version."""
     ref, kind, number = parse_name(name)
+    note = _text(note, "note")
     if owner is None and target is None:
         raise InvalidInput("owner", "give the owner (--owner EMAIL), the target date "
                            "(--target DATE), or both")
@@ -215,7 +216,7 @@ def update(ctx: Context, *, actor: str | None, name: str, status: str | None = N
 
 
 def _text(value: str, field: str) -> str:
-    value = plain_text(value or "")
+    value = kept_text(value or "")
     if len(value) > MAX_NOTE:
         raise InvalidInput(field, f"is {len(value)} characters long; the most is {MAX_NOTE}")
     return value

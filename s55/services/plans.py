@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from ..domain.actions import Status, parse_name, status as status_of
 from ..domain.errors import InvalidInput, NotFound, NotPermitted
 from ..domain.workflow import Action, Role, Stage, check_role
-from ..render.sanitise import plain_text
+from ..render.sanitise import kept_text
 from ..store import repo
+from ..store.models import ActionUpdate
 from .actions import MAX_NOTE, _action, _change, listing
 from .context import Context
 from .deciding import Decision, audit
@@ -201,6 +204,16 @@ def read_plan(ctx: Context, *, actor: str | None, path: Path) -> Plan:
                     _read(change, field_, value, action, directory)
                 except InvalidInput as bad:
                     problems.append(f"{where}: {bad.rule}")
+            if change.note or change.evidence:  # the plan imported again: said once
+                latest = session.scalar(select(ActionUpdate).where(
+                    ActionUpdate.action_id == action.id,
+                    (ActionUpdate.note != "") | (ActionUpdate.evidence != "")).order_by(
+                    ActionUpdate.id.desc()).limit(1))
+                if latest is not None and (latest.note, latest.evidence) == (
+                        change.note, change.evidence):
+                    change.note = change.evidence = ""
+                    plan.notes.append(f"{name} ({change.where}): its update is the action's "
+                                      "latest already; not recorded again")
             if _is_change(change, action):
                 plan.changes.append(change)
             else:
@@ -227,7 +240,7 @@ def _read(change: Change, field_: str, value, action, directory) -> None:
     elif field_ == "status":
         change.status = _status(str(value))
     elif field_ in ("reason", "note", "evidence"):
-        text = plain_text(str(value))
+        text = kept_text(str(value))
         if len(text) > MAX_NOTE:
             raise InvalidInput(field_, f"is {len(text)} characters long; the most is {MAX_NOTE}")
         setattr(change, field_, text)
@@ -372,7 +385,7 @@ def apply_plan(ctx: Context, *, actor: str | None, plan: Plan, source: str) -> l
             audit(session, at=at, person=person, holder=holder, ref=ref,
                   action=str(Action.UPDATE_ACTION), version=row.current_version,
                   details=decision.details)
-            done.append(f"{change.name}: version {version}"
-                        + (f" ({', '.join(changes)})" if changes else " (an update)"))
+            said = [*changes, *(["update"] if change.note or change.evidence else [])]
+            done.append(f"{change.name}: version {version} ({', '.join(said)})")
     return done
 

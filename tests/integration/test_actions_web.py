@@ -61,8 +61,8 @@ def test_an_owner_updates_each_action_from_the_cycle_messages_link(cycle):
     assert "closed by the inspectorate" not in page.text.split("<main")[1]
 
     fields = form(page.text, f"/actions/{ref}/R1")
-    fields.update(status="in progress", note="Triage model piloted in two districts <b>ok</b>",
-                  evidence="Pilot report, October 2022")
+    note = "Triage model piloted in two districts; sent to J Smith <j.smith@example.org> <b>ok</b>"
+    fields.update(status="in progress", note=note, evidence="Pilot report, October 2022")
     saved = web.post(f"/actions/{ref}/R1", data=fields, follow_redirects=False)
     assert saved.status_code == 303
     assert saved.headers["location"] == (f"/actions?updated={ref}/R1&cycle={number}"
@@ -71,7 +71,8 @@ def test_an_owner_updates_each_action_from_the_cycle_messages_link(cycle):
     shown = unescape(after.text)
     assert f"Saved: the update to {ref}/R1." in shown
     assert "Updates given for this meeting: 1 of 2." in shown
-    assert "<b>ok</b>" not in after.text  # a person's text is text, never markup
+    # a person's text is kept as written, and shown as text, never as markup
+    assert "<b>ok</b>" not in after.text and "&lt;b&gt;ok&lt;/b&gt;" in after.text
 
     # what the CLI, the board and the auditor see
     r1 = {a["action"]: a for a in actions.listing(ctx, actor=OPCC, report=ref)}[f"{ref}/R1"]
@@ -79,7 +80,7 @@ def test_an_owner_updates_each_action_from_the_cycle_messages_link(cycle):
     update = actions.updates(ctx, actor=AUDITOR, name=f"{ref}/R1")[-1]
     assert (update["by"], update["changes"], update["evidence"]) == (
         STAFF_OFFICER, {"status": ["not started", "in progress"]}, "Pilot report, October 2022")
-    assert update["note"].startswith("Triage model piloted in two districts")
+    assert update["note"] == note
     assert cycles.asked_of(ctx, actor=STAFF_OFFICER, cycle_id=number)["came_in"] == [
         f"{ref}/R1"]
     with ctx.uow(read=True) as session:

@@ -72,7 +72,7 @@ def test_the_plan_goes_out_and_comes_back_and_text_is_never_a_formula(ctx, seed_
     plan = plans.read_plan(ctx, actor=OPCC, path=book_path)
     assert [c.name for c in plan.changes] == [c1]
     assert plans.apply_plan(ctx, actor=OPCC, plan=plan, source="plan.xlsx") == [
-        f"{c1}: version {before[c1] + 1} (owner, target, status)"]
+        f"{c1}: version {before[c1] + 1} (owner, target, status, update)"]
     now = {a["action"]: a for a in actions.listing(ctx, actor=AUDITOR, report=ref)}[c1]
     assert (now["owner"], now["target"], now["status"]) == (
         CHIEF_CONSTABLE, "2023-06-30", "in progress")
@@ -102,9 +102,17 @@ def test_an_office_s_own_plan_laid_out_its_own_way(ctx, seed_text, tmp_path):
     assert [(c.name, c.owner, c.target, str(c.status)) for c in plan.changes] == [
         (f"{ref}/R1", STAFF_OFFICER, date(2023, 3, 31), "in progress"),
         (f"{ref}/A1", CHIEF_CONSTABLE, date(2023, 1, 31), "complete")]
-    plans.apply_plan(ctx, actor=OPCC, plan=plan, source=path.name)
+    done = plans.apply_plan(ctx, actor=OPCC, plan=plan, source=path.name)
+    assert done[0] == f"{ref}/R1: version 2 (owner, target, status, update)"
     marks = {a["action"]: a["rag"] for a in actions.listing(ctx, actor=AUDITOR, report=ref)}
     assert marks[f"{ref}/A1"] == "green"  # derived from the status, never the sheet's RAG
+    # the same plan imported again: nothing changes, and no update is recorded twice
+    again = plans.read_plan(ctx, actor=OPCC, path=path)
+    assert (again.changes, again.unchanged) == ([], 2)
+    assert f"{ref}/R1 (row 2): its update is the action's latest already; not recorded " \
+        "again" in again.notes
+    assert [u["note"] for u in actions.updates(ctx, actor=AUDITOR, name=f"{ref}/R1")] == [
+        "Triage pilot started"]
 
 
 HOSTILE_CELLS = [
