@@ -1042,6 +1042,9 @@ def remind(today: str | None = None, actor: str | None = None):
             echo(f"  {label}: {line}")
     for line in report.get("anchored", []):
         echo(f"  audit trail anchored on the site: {line}")
+    refused = report.get("cycles", {}).get("refused", [])
+    if refused:  # everything else ran; this is what did not
+        raise InvalidInput("config/actions.yaml", "review cycles not run: " + "; ".join(refused))
 
 
 @command("status", Actor, AsJson)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from s55.services import anchoring, cycles, reminding
 from s55.services.context import Context
@@ -20,9 +20,14 @@ def plan_reminders(today: str | None = None, office: str | None = None) -> dict:
 
 @task(retries=2, retry_delay_seconds=[2, 10], task_run_name="review cycles")
 def step_cycles(today: str | None = None, office: str | None = None) -> dict:
-    """Each open review cycle's step today: a reminder, an escalation, or its close (each once)."""
-    return cycles.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None,
-                        office=office)
+    """Each open review cycle's step today: a reminder, an escalation, or its close (each once).
+    An office whose follow-up config cannot be read is said (and logged as an error); the
+    sweep's other steps, the mail and the anchors, go on."""
+    report = cycles.sweep(Context.from_env(), today=date.fromisoformat(today) if today else None,
+                          office=office)
+    for line in report.get("refused", []):
+        get_run_logger().error("review cycles not run: %s", line)
+    return report
 
 
 @task(task_run_name="reviews with mail to send")

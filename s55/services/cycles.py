@@ -103,11 +103,15 @@ def scheduled(ctx: Context, *, today: date | None = None, office: str | None = N
     each meeting's cycle once, from `cycle_open_working_days` working days before it until the
     day its updates are due; a meeting whose due day passed with no cycle is said, not opened."""
     today = today or ctx.today()
-    report = {"opened": [], "missed": []}
+    report = {"opened": [], "missed": [], "refused": []}
     for home in ctx.offices:
         if office is not None and home.force_id != office:
             continue
-        rule = rule_of(ctx, home.force_id)
+        try:
+            rule = rule_of(ctx, home.force_id)
+        except InvalidInput as bad:  # said; the other offices' cycles go on
+            report["refused"].append(f"{home.force_id}: {bad}")
+            continue
         for board, days in sorted(rule.meetings.items()):
             for meeting in days:
                 opens = deadlines.working_days_before(meeting, rule.cycle_open_working_days,
@@ -147,12 +151,15 @@ def sweep(ctx: Context, *, today: date | None = None, office: str | None = None)
     """Today's step of every cycle (of one office, or all): the cycles the schedules call for
     opened; an owner's reminder, once, a few working days before the due day; the chief
     executive told, once about each owner, after it; on the meeting day, the cycle closed with
-    what came in. Nothing on a weekend or bank holiday."""
+    what came in. Nothing on a weekend or bank holiday. An office whose config/actions.yaml
+    cannot be read is said in `refused`, and the rest goes on."""
     today = today or ctx.today()
-    report = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": []}
+    report = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": [],
+              "refused": []}
     if not deadlines.is_working_day(today, ctx.holidays):
         return report
     report.update(scheduled(ctx, today=today, office=office))
+    broken = {line.partition(":")[0] for line in report["refused"]}
     at = ctx.now()
     with ctx.uow() as session:
         query = select(Cycle).where(Cycle.closed_at.is_(None)).order_by(Cycle.id)
@@ -161,7 +168,13 @@ def sweep(ctx: Context, *, today: date | None = None, office: str | None = None)
         # two sweeps at once: the second waits here, then finds what the first did
         for cycle in session.scalars(query.with_for_update()):
             home = ctx.offices.get(cycle.office)
-            rule = rule_of(ctx, cycle.office)
+            try:
+                rule = rule_of(ctx, cycle.office)
+            except InvalidInput as bad:  # an office whose config is broken: said once
+                if cycle.office not in broken:
+                    broken.add(cycle.office)
+                    report["refused"].append(f"{cycle.office}: {bad}")
+                continue
             wanted = session.scalars(select(CycleRequest).where(
                 CycleRequest.cycle_id == cycle.id).order_by(CycleRequest.owner)).all()
             came_in = _came_in(session, cycle)
@@ -204,7 +217,10 @@ def sweep(ctx: Context, *, today: date | None = None, office: str | None = None)
         unpublished = [c.id for c in session.scalars(select(Cycle).where(
             Cycle.id.in_(query))) if not c.summary.get("report")]
     for cycle_id in unpublished:
-        report.setdefault("reported", []).append(publish_report(ctx, cycle_id))
+        try:
+            report.setdefault("reported", []).append(publish_report(ctx, cycle_id))
+        except InvalidInput as bad:  # written by the next sweep, once its config is mended
+            report["refused"].append(f"cycle {cycle_id}'s report: {bad}")
     return report
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_remind_sends_todays_reminders_once_and_refuses_other_roles(home, seed_text,
-                                                                    prefect_api):
+                                                                    prefect_api, tmp_path):
     ctx = make_ctx(home, when=datetime(2022, 12, 16, 9, tzinfo=UTC))
     ref = drafting.open_review(ctx, actor=OPCC, record=parse_record(seed_text),
                                published_on=date(2022, 12, 16))
@@ -26,16 +26,32 @@ def test_remind_sends_todays_reminders_once_and_refuses_other_roles(home, seed_t
     env = {k: v for k, v in os.environ.items() if not k.startswith(("S55_", "PREFECT_"))}
     env.update(S55_HOME=str(home), PREFECT_API_URL=prefect_api)
 
-    def remind(day, actor=OPCC):
+    # the office's follow-up config is broken on the first day: its review cycles are not
+    # run, and said, but the sweep's reminders, mail and anchors go on
+    import shutil
+
+    from tests.conftest import ROOT
+
+    broken = tmp_path / "config"
+    shutil.copytree(ROOT / "config", broken)
+    (broken / "actions.yaml").write_text((broken / "actions.yaml").read_text().replace(
+        "meetings: {}", "meetings: {Accountability board: [2023-02-30]}"))
+
+    def remind(day, actor=OPCC, config=None):
         return subprocess.run([sys.executable, "-m", "s55", "remind", "--today", day,
-                               "--as", actor], env=env, capture_output=True, text=True,
-                              timeout=300)
+                               "--as", actor],
+                              env={**env, **({"S55_CONFIG_DIR": str(config)} if config else {})},
+                              capture_output=True, text=True, timeout=300)
 
     refused = remind("2023-01-06", actor=AUDITOR)
     assert refused.returncode == 4 and "may not run the reminder sweep" in refused.stderr
 
-    first = remind("2023-01-06")
-    assert first.returncode == 0, first.stderr
+    first = remind("2023-01-06", config=broken)
+    assert first.returncode == 2 and "Traceback" not in first.stderr, first.stderr
+    assert first.stderr.strip().splitlines()[-1] == (
+        "s55: config/actions.yaml: review cycles not run: "
+        f"{ctx.offices.only.force_id}: actions.yaml: meetings: Accountability board: "
+        "'2023-02-30' is not a day (YYYY-MM-DD)")
     assert f"planned: {ref}: chief-officer-due-soon (2023-01-11)" in first.stdout
     assert f"sent: {ref}: reminder: chief.constable@example.org" in first.stdout
     # the day's sweep anchors the audit trail's head on the site (issue 12), once

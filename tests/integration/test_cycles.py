@@ -28,7 +28,8 @@ BOARD = "Accountability board"
 
 
 BOARD_ADDRESS = "accountability.board@example.org"
-NOTHING = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": []}
+NOTHING = {"opened": [], "missed": [], "reminded": [], "escalated": [], "closed": [],
+           "refused": []}
 
 
 def board_config(tmp_path):
