@@ -605,7 +605,11 @@ def cycle(what: str, board: str | None = None, meeting: str | None = None,
                                "`s55 cycle open` needs --board NAME and --meeting DATE")
         out = cycles.open_cycle(context, actor=actor, board=board,
                                 meeting=parse_date(meeting, "meeting"))
-    elif what.isdigit():
+    elif what.isascii() and what.isdigit():
+        if len(what) > 12:
+            from .domain.errors import NotFound
+
+            raise NotFound(f"there is no cycle {what[:20]}...")
         out = cycles.show(context, actor=actor, cycle_id=int(what))
     else:
         raise InvalidInput("what", f"'{what[:40]}' is neither `open` nor a cycle's number")

@@ -201,7 +201,8 @@ def parse_name(name: str) -> tuple[str, str, int]:
     """'S55-2022-0001/R2' as (ref, kind, number), or InvalidInput."""
     ref, _slash, item = name.strip().rpartition("/")
     code, number = item[:1].upper(), item[1:]
-    if not ref or code not in KINDS or not number.isdigit() or not 0 < int(number) < 10_000:
+    if not ref or code not in KINDS or not (number.isascii() and number.isdigit()) \
+            or len(number) > 4 or not 0 < int(number) < 10_000:
         raise InvalidInput("action", f"'{name[:60]}' is not an action's name; name it as "
                            "REF/R2 (recommendation 2), REF/C1 (cause of concern 1) or REF/A3 "
                            "(area for improvement 3), as `s55 actions` lists them")

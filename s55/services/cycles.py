@@ -496,7 +496,7 @@ def listing(ctx: Context, *, actor: str | None) -> list[dict]:
 def show(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
     office = may_read(ctx, actor)
     with ctx.uow(read=True) as session:
-        cycle = session.get(Cycle, cycle_id)
+        cycle = session.get(Cycle, cycle_id) if 0 < cycle_id < 2**31 else None
         if cycle is None or (office is not None and cycle.office != office):
             raise NotFound(f"there is no cycle {cycle_id}")
         out = _cycle(cycle)
@@ -516,7 +516,7 @@ def asked_of(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
     office = may_read(ctx, actor)
     email = ctx.actor(actor).email.casefold()
     with ctx.uow(read=True) as session:
-        cycle = session.get(Cycle, cycle_id)
+        cycle = session.get(Cycle, cycle_id) if 0 < cycle_id < 2**31 else None
         if cycle is None or (office is not None and cycle.office != office):
             raise NotFound(f"there is no cycle {cycle_id}")
         mine = session.scalar(select(CycleRequest).where(

@@ -104,8 +104,8 @@ def action_page(request: Request, w: Web, person: Person, ref: str, code: str,
                 status: int = 200, typed: dict | None = None, problem: str = "",
                 updated: bool = False, assigning: bool = False) -> HTMLResponse:
     """One action's page; `assigning`: `typed` and `problem` are the assignment form's."""
-    name = f"{ref}/{code}"
-    parse_name(name)  # a malformed name is refused as the CLI refuses it
+    ref, kind, number = parse_name(f"{ref}/{code}")  # refused as the CLI refuses it
+    name = action_name(ref, kind, number)  # 'r2' is R2
     found = [a for a in actions.listing(w.ctx, actor=person.email, report=ref)
              if a["action"] == name]
     if not found:

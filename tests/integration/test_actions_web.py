@@ -225,3 +225,14 @@ def test_the_office_gives_an_action_its_owner_and_target_date_on_the_web(cycle):
     assert forged.status_code == 403 and "may not assign an action" in unescape(forged.text)
     assert {a["action"]: a for a in actions.listing(ctx, actor=AUDITOR, report=ref)}[
         f"{ref}/A2"]["target"] == "2023-06-30"
+
+
+def test_names_and_numbers_out_of_range_are_refused_not_failed(cycle):
+    ctx, ref, number = cycle
+    web = signed_in(ctx, STAFF_OFFICER)
+    assert web.get(f"/actions/{ref}/R{'9' * 5000}").status_code == 400
+    assert web.get(f"/actions/{ref}/R{'9' * 23}").status_code == 400
+    assert web.get(f"/actions?cycle={'9' * 23}").status_code == 404
+    assert web.get(f"/actions?cycle={'9' * 5000}").status_code == 400
+    assert web.get("/actions?cycle=-1").status_code == 404
+    assert web.get(f"/actions/{ref}/r1").status_code == 200  # as the form takes it
