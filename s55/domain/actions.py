@@ -153,6 +153,13 @@ def _meetings(given, where: str) -> dict[str, tuple[date, ...]]:
     return out
 
 
+def is_update(changes: dict) -> bool:
+    """Whether a dated change of an action is an update of it (what was done, a new status)
+    rather than the office giving it its owner or target date: only an update counts as one
+    that came in for a cycle, or keeps the action from going stale."""
+    return not changes or not set(changes) <= {"owner", "target"}
+
+
 def report_to(rule: RagRule, board: str) -> tuple[bool, str | None]:
     """Where a board's report goes: (on the office's public site?, the address it is mailed
     to, or None)."""

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.actions import (
-    OPEN, RagRule, Status, action_name, order, overdue, parse_name, rag, status as status_of,
+    OPEN, RagRule, Status, action_name, is_update, order, overdue, parse_name, rag,
+    status as status_of,
 )
 from ..domain.errors import InvalidInput, NotFound, NotPermitted, StaleVersion
 from ..domain.record import ITEM_LISTS, ITEM_NAMES, Record
@@ -246,7 +247,8 @@ def _change(d, action: FollowUpAction, name: str, changes: dict, *, note: str,
         elif field == "reason":
             action.reason = after
     action.version += 1
-    action.last_update_on = london_date(d.at)
+    if is_update(changes):  # the office giving it an owner or a date is not an update
+        action.last_update_on = london_date(d.at)
     d.session.add(ActionUpdate(action_id=action.id, version=action.version, at=d.at,
                                by=d.person.email, changes=changes, note=note,
                                evidence=evidence))

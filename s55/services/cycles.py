@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import deadlines
 from ..domain.actions import (
-    MARKS, OPEN, RagRule, action_name, order, order_of, report_to,
+    MARKS, OPEN, RagRule, action_name, is_update, order, order_of, report_to,
 )
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.workflow import Action, check_role
@@ -413,7 +413,7 @@ def _came_in(session: Session, cycle: Cycle) -> set[int]:
     updated = {action_id for action_id, changes in session.execute(
         select(ActionUpdate.action_id, ActionUpdate.changes).where(
             ActionUpdate.at >= cycle.opened_at))
-        if not changes or not set(changes) <= {"owner", "target"}}
+        if is_update(changes)}
     done = set(session.scalars(select(FollowUpAction.id).where(
         FollowUpAction.office == cycle.office,
         FollowUpAction.status.not_in([str(s) for s in OPEN]))))

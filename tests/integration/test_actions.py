@@ -72,6 +72,9 @@ def test_owner_target_updates_and_the_mark_through_the_quarter(ctx, seed_text):
                           target=date(2023, 3, 31), note="Force lead for vulnerability") == 2
     actions.assign(ctx, actor=OPCC, name=r2, owner=CHIEF_CONSTABLE, target=date(2022, 11, 30))
     actions.assign(ctx, actor=OPCC, name=a1, owner=OPCC, target=date(2022, 12, 31))
+    # giving an action its owner and date is not an update of it: no update yet, so amber
+    given = {a["action"]: a for a in actions.listing(ctx, actor=OPCC, report=ref)}[r1]
+    assert (given["last_update"], given["rag"]) == (None, "amber")
 
     # the owner says what was done; a board would see it on the day
     on(ctx, date(2022, 11, 1))
