@@ -109,7 +109,7 @@ class RagRule:
             raise InvalidInput(f"{path.name}: report_to", "must map each board's name to "
                                f"one of {', '.join(REPORT_TO)}")
         for board, to in where.items():
-            if to != "site" and board not in boards:
+            if to != "site" and for_board(boards, board) is None:
                 raise InvalidInput(f"{path.name}: report_to: {board}", f"'{to}' sends the "
                                    "report to the board's address: give it under "
                                    "board_addresses")
@@ -160,11 +160,21 @@ def is_update(changes: dict) -> bool:
     return not changes or not set(changes) <= {"owner", "target"}
 
 
+def board_key(name: str) -> str:
+    """A board's name as it is matched: 'Accountability  Board' is 'accountability board'."""
+    return " ".join(name.split()).casefold()
+
+
+def for_board(settings: dict, board: str):
+    """A board's entry in one of the rule's mappings, its name matched as board_key does."""
+    return next((v for k, v in settings.items() if board_key(k) == board_key(board)), None)
+
+
 def report_to(rule: RagRule, board: str) -> tuple[bool, str | None]:
     """Where a board's report goes: (on the office's public site?, the address it is mailed
     to, or None)."""
-    address = rule.board_addresses.get(board)
-    where = rule.report_to.get(board) or ("both" if address else "site")
+    address = for_board(rule.board_addresses, board)
+    where = for_board(rule.report_to, board) or ("both" if address else "site")
     return where != "mail", address if where != "site" else None
 
 

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from ..domain import deadlines
 from ..domain.actions import (
-    MARKS, OPEN, RagRule, action_name, is_update, order, order_of, report_to,
+    MARKS, OPEN, RagRule, action_name, board_key, is_update, order, order_of, report_to,
 )
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.workflow import Action, check_role
 from ..mail.compose import compose, compose_bilingual
 from ..render import language
-from ..render.sanitise import plain_text
+from ..render.sanitise import strip_controls
 from ..store import repo
 from ..store.models import ActionUpdate, Cycle, CycleRequest, FollowUpAction, Review
 from . import requests
@@ -39,10 +39,10 @@ def open_cycle(ctx: Context, *, actor: str | None, board: str, meeting: date) ->
     person = ctx.actor(actor)
     check_role(Action.OPEN_CYCLE, person.role)
     office = ctx.home_office(actor)
-    board = plain_text(board or "")
-    if not board or len(board) > 200:
-        raise InvalidInput("board", "name the board the updates are for (up to 200 "
-                           "characters), e.g. \"Accountability board\"")
+    board = " ".join(strip_controls(board or "").split())
+    if not board or len(board) > 200 or "<" in board or ">" in board:
+        raise InvalidInput("board", "name the board the updates are for, as text (up to 200 "
+                           "characters, no < or >), e.g. \"Accountability board\"")
     with ctx.uow() as session:
         return _open(ctx, session, office, board, meeting, person.email, str(person.role))
 
@@ -59,11 +59,12 @@ def _open(ctx: Context, session: Session, office, board: str, meeting: date, by:
                            f"{due.isoformat()} ({rule.cycle_due_working_days} working days "
                            "before the meeting, config/actions.yaml), which is not after today; "
                            "give a later meeting")
-    twice = session.scalar(select(Cycle.id).where(
-        Cycle.office == office.force_id, Cycle.board == board, Cycle.meeting_on == meeting))
+    twice = next((c for c in session.scalars(select(Cycle).where(
+        Cycle.office == office.force_id, Cycle.meeting_on == meeting))
+        if board_key(c.board) == board_key(board)), None)  # however its name was typed
     if twice is not None:
-        raise InvalidInput("meeting", f"the {board} on {meeting.isoformat()} has its cycle "
-                           f"already (cycle {twice})")
+        raise InvalidInput("meeting", f"the {twice.board} on {meeting.isoformat()} has its "
+                           f"cycle already (cycle {twice.id})")
     cycle = Cycle(office=office.force_id, board=board, meeting_on=meeting, due_on=due,
                   opened_at=at, opened_by=by, closed_at=None, summary={})
     try:
@@ -121,9 +122,9 @@ def scheduled(ctx: Context, *, today: date | None = None, office: str | None = N
                 if today < opens or meeting < today:
                     continue
                 with ctx.uow() as session:
-                    if session.scalar(select(Cycle.id).where(
-                            Cycle.office == home.force_id, Cycle.board == board,
-                            Cycle.meeting_on == meeting)) is not None:
+                    if any(board_key(c.board) == board_key(board) for c in session.scalars(
+                            select(Cycle).where(Cycle.office == home.force_id,
+                                                Cycle.meeting_on == meeting))):
                         continue
                     if due <= today:
                         report["missed"].append(
@@ -200,7 +201,8 @@ def sweep(ctx: Context, *, today: date | None = None, office: str | None = None)
                     request.reminded_on = today
                     report["reminded"].append(f"cycle {cycle.id}: {request.owner}")
                 if request.escalated_on is None and today > cycle.due_on and \
-                        home.chief_executive:
+                        home.chief_executive and \
+                        home.chief_executive.casefold() != request.owner.casefold():
                     _message(ctx, session, cycle, home, home.chief_executive, request.owner,
                              mine, "escalation", at)
                     request.escalated_on = today

@@ -357,6 +357,13 @@ def test_the_command_line_opens_shows_and_lists_cycles(seed_text, home, tmp_path
         "which is not after today" in refused.stderr
     assert s55("cycle", "open", "--board", BOARD, "--meeting", meeting.isoformat(),
                ok=False).stderr.count("has its cycle already") == 1
+    # however its name is typed, a board's meeting has one cycle; a name is text
+    assert f"the {BOARD} on {meeting.isoformat()} has its cycle already" in s55(
+        "cycle", "open", "--board", " accountability  BOARD ", "--meeting", meeting.isoformat(),
+        ok=False).stderr
+    assert "board: name the board the updates are for, as text" in s55(
+        "cycle", "open", "--board", "Accountability <script>x</script> board", "--meeting",
+        (meeting + timedelta(days=7)).isoformat(), ok=False).stderr
     assert "may not open a review cycle" in s55("cycle", "open", "--board", BOARD, "--meeting",
                                                 meeting.isoformat(), who=AUDITOR,
                                                 ok=False).stderr
@@ -368,3 +375,12 @@ def test_the_command_line_opens_shows_and_lists_cycles(seed_text, home, tmp_path
     assert f"did not come in from {STAFF_OFFICER}: {ref}/R1" in shown
     assert f"report: cycles/{number}/index.html (on the site); sent to {BOARD_ADDRESS}" in shown
     assert f"{meeting.isoformat()} {BOARD}" in s55("cycles", who=AUDITOR).stdout
+
+
+def test_the_chief_executive_is_not_told_about_their_own_late_update(ctx, seed_text):
+    ref = copies_sent(ctx, seed_text)
+    actions.assign(ctx, actor=OPCC, name=f"{ref}/R1", owner=CHIEF_EXEC,
+                   target=date(2023, 3, 31))
+    number = cycles.open_cycle(ctx, actor=OPCC, board=BOARD, meeting=date(2022, 12, 15))["cycle"]
+    run_days(ctx, date(2022, 10, 3), date(2022, 12, 14))
+    assert cycle_mail(ctx, number) == [("ask", CHIEF_EXEC), ("reminder", CHIEF_EXEC)]
