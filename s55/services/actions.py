@@ -24,6 +24,8 @@ from .deciding import deciding
 from .reading import may_read
 
 MAX_NOTE = 20_000  # characters of one update's note or evidence
+# who may own an action: a person of the office or of the chief officer's side
+OWNER_ROLES = (Role.OPCC_OFFICER, Role.CHIEF_OFFICER, Role.LOCAL_POLICING_BODY)
 
 
 def open_for_review(session: Session, row: Review, record: Record, at: datetime) -> int:
@@ -157,21 +159,25 @@ def assign(ctx: Context, *, actor: str | None, name: str, owner: str | None = No
     target date; an OPCC officer's decision. Returns the action's new version."""
     ref, kind, number = parse_name(name)
     note = _text(note, "note")
-    if owner is None and target is None:
-        raise InvalidInput("owner", "give the owner (--owner EMAIL), the target date "
-                           "(--target DATE), or both")
-    with deciding(ctx, ref, actor, Action.ASSIGN_ACTION) as d:
+    with deciding(ctx, ref, actor, Action.ASSIGN_ACTION) as d:  # the role first
         d.route = False
+        if owner is None and target is None:
+            raise InvalidInput("owner", "give the owner (--owner EMAIL), the target date "
+                               "(--target DATE), or both")
         action = _action(d.session, ref, kind, number, d.review.office)
         _check_version(action, seen_version, name)
         changes = {}
         if owner is not None:
             person = ctx.directory_of(d.review).find(owner.strip())
-            if person is None or person.role not in (Role.OPCC_OFFICER, Role.CHIEF_OFFICER,
-                                                     Role.LOCAL_POLICING_BODY):
+            if person is None:
                 raise InvalidInput("owner", f"{owner.strip()[:320]} is not a person of the office "
                                    "or of the chief officer's side (the office's list of "
                                    "people); an action's owner answers for it in review cycles")
+            if person.role not in OWNER_ROLES:
+                raise InvalidInput("owner", f"{person.email} is the office's {person.role}; an "
+                                   "action's owner is an OPCC officer, of the chief officer's "
+                                   "side, or the local policing body, who answers for it in "
+                                   "review cycles")
             changes["owner"] = [action.owner, person.email.casefold()]
         if target is not None:
             if target < london_date(action.opened_at):

@@ -20,12 +20,11 @@ from ..domain.errors import (
 from ..domain.workflow import Role
 from ..render.language import _
 from ..services import actions, cycles
+from ..services.actions import OWNER_ROLES
 from .common import STATUS, MAX_TEXT, Person, SignedIn, Web, WebDep, worded
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
-# who may own an action: a person of the office or of the chief officer's side
-OWNER_ROLES = (Role.OPCC_OFFICER, Role.CHIEF_OFFICER, Role.LOCAL_POLICING_BODY)
 
 
 # what a form's decision may be refused for, and the page said again with the person's text

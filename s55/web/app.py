@@ -43,9 +43,18 @@ def create_app(ctx: Context) -> FastAPI:
     def _malformed(request: Request, exc: RequestValidationError):
         # a form a browser of ours would never send: said in words, not as JSON
         user = maybe_signed_in(request, web)
+        lang = web.language(request, user)
         fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()})) or "?"
+        long = [e for e in exc.errors() if e.get("type") == "string_too_long"]
+        if long:  # a text longer than a field takes: say which, and the most it takes
+            return web.page(request, "refused.html", status=400, user=user, message=_(
+                lang, "Nothing was saved: %(fields)s is longer than the form takes (at most "
+                "%(most)s characters). Go back: your text is still on the page you came from; "
+                "shorten it and save again.", fields=", ".join(
+                    sorted({str(e["loc"][-1]) for e in long})),
+                most=long[0].get("ctx", {}).get("max_length", "?")))
         return web.page(request, "refused.html", status=400, user=user, message=_(
-            web.language(request, user), "The form was not filled in as expected "
+            lang, "The form was not filled in as expected "
             "(%(fields)s); go back, reload the page and try again.", fields=fields))
 
     @app.exception_handler(HTTPException)

@@ -139,7 +139,8 @@ def test_who_may_do_what_to_an_action(ctx, seed_text):
     with pytest.raises(InvalidInput, match="is not a person of the office or of the chief "
                                            "officer's side"):
         actions.assign(ctx, actor=OPCC, name=c1, owner="someone@elsewhere.invalid")
-    with pytest.raises(InvalidInput, match="auditor@example.org is not a person of the office"):
+    with pytest.raises(InvalidInput, match="auditor@example.org is the office's auditor; an "
+                                           "action's owner is an OPCC officer"):
         actions.assign(ctx, actor=OPCC, name=c1, owner=AUDITOR)
     with pytest.raises(NotFound, match="has no recommendation 99 to follow up"):
         actions.update(ctx, actor=OPCC, name=f"{ref}/R99", note="x")

@@ -236,3 +236,17 @@ def test_names_and_numbers_out_of_range_are_refused_not_failed(cycle):
     assert web.get(f"/actions?cycle={'9' * 5000}").status_code == 400
     assert web.get("/actions?cycle=-1").status_code == 404
     assert web.get(f"/actions/{ref}/r1").status_code == 200  # as the form takes it
+
+
+def test_a_note_longer_than_the_form_takes_is_refused_saying_the_limit(cycle):
+    ctx, ref, number = cycle
+    web = signed_in(ctx, STAFF_OFFICER)
+    fields = form(web.get(f"/actions?cycle={number}").text, f"/actions/{ref}/R1")
+    refused = web.post(f"/actions/{ref}/R1", data={**fields, "note": "x" * 60_000})
+    assert refused.status_code == 400
+    assert "Nothing was saved: note is longer than the form takes (at most 50000 " \
+        "characters)" in unescape(refused.text)
+    # under the form's limit but over an update's: refused by the service, the text kept
+    kept = web.post(f"/actions/{ref}/R1", data={**fields, "note": "y" * 30_000})
+    assert kept.status_code == 400 and "y" * 30_000 in kept.text
+    assert "is 30000 characters long; the most is 20000" in unescape(kept.text)
