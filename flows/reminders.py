@@ -22,11 +22,11 @@ def reminder_sweep(today: str | None = None, office: str | None = None) -> dict:
         state = deliver_mail(ref, None, return_state=True)
         if state.is_completed():
             outcome = state.result()
-            report["sent"] += [f"{ref or 'not of one review'}: {line}" for line in outcome["sent"]]
-            report["not_sent"] += [f"{ref or 'not of one review'}: {line}"
+            report["sent"] += [f"{ref or '(no review)'}: {line}" for line in outcome["sent"]]
+            report["not_sent"] += [f"{ref or '(no review)'}: {line}"
                                    for line in outcome["failed"]]
         else:
-            report["not_sent"].append(f"{ref or 'not of one review'}: {state.message}")
+            report["not_sent"].append(f"{ref or '(no review)'}: {state.message}")
     # last, so that the anchor covers what this sweep sent: each day's head, outside the
     # database (a quiet day's too: it is the trail that is anchored, not the reminders)
     report["anchored"] = anchor_head(office)
