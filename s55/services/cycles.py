@@ -511,19 +511,21 @@ def show(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
         return out
 
 
-def asked_of(ctx: Context, *, actor: str | None, cycle_id: int) -> dict:
+def asked_of(ctx: Context, *, actor: str | None, cycle_id: int,
+             everyone: bool = False) -> dict:
     """What a cycle asks of the actor (the page its message links to): the board, the
     meeting, the day updates are due, the actions the actor was asked about, and which of
-    them have come in."""
+    them have come in; `everyone`: of every owner (the office's view of the cycle)."""
     office = may_read(ctx, actor)
     email = ctx.actor(actor).email.casefold()
     with ctx.uow(read=True) as session:
         cycle = session.get(Cycle, cycle_id) if 0 < cycle_id < 2**31 else None
         if cycle is None or (office is not None and cycle.office != office):
             raise NotFound(f"there is no cycle {cycle_id}")
-        mine = session.scalar(select(CycleRequest).where(
-            CycleRequest.cycle_id == cycle.id, CycleRequest.owner == email))
-        ids = list(mine.actions) if mine is not None else []
+        query = select(CycleRequest).where(CycleRequest.cycle_id == cycle.id)
+        if not everyone:
+            query = query.where(CycleRequest.owner == email)
+        ids = [i for request in session.scalars(query) for i in request.actions]
         came_in = _came_in(session, cycle) if cycle.closed_at is None else set()
         names = {a.id: action_name(ref, a.kind, a.number) for a, ref in session.execute(
             select(FollowUpAction, Review.ref).join(Review, Review.id == FollowUpAction.review_id)

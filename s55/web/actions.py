@@ -66,9 +66,14 @@ def actions_page(request: Request, w: Web, person: Person, *, cycle: int | None,
                  problem: dict | None = None, updated: str = "") -> HTMLResponse:
     office_side = person.role == str(Role.OPCC_OFFICER)
     every = every and office_side
+    # the office's view of a cycle: every action it asked about, of every owner
+    whole_cycle = bool(cycle) and office_side and bool(person.office)
     rows = actions.listing(w.ctx, actor=person.email,
-                           owner=None if every else person.email)
-    asked = cycles.asked_of(w.ctx, actor=person.email, cycle_id=cycle) if cycle else None
+                           owner=None if every or whole_cycle else person.email)
+    asked = cycles.asked_of(w.ctx, actor=person.email, cycle_id=cycle,
+                            everyone=whole_cycle) if cycle else None
+    if whole_cycle:
+        rows = [a for a in rows if a["action"] in set(asked["asked"])]
     if asked is not None:  # the cycle's actions first, in the order the message gave them
         wanted = {name: i for i, name in enumerate(asked["asked"])}
         rows.sort(key=lambda a: (a["action"] not in wanted, wanted.get(a["action"], 0)))

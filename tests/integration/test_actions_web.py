@@ -250,3 +250,13 @@ def test_a_note_longer_than_the_form_takes_is_refused_saying_the_limit(cycle):
     kept = web.post(f"/actions/{ref}/R1", data={**fields, "note": "y" * 30_000})
     assert kept.status_code == 400 and "y" * 30_000 in kept.text
     assert "is 30000 characters long; the most is 20000" in unescape(kept.text)
+
+
+def test_the_office_sees_a_cycle_s_progress_over_every_owner(cycle):
+    ctx, ref, number = cycle
+    actions.update(ctx, actor=CHIEF_CONSTABLE, name=f"{ref}/C1", note="Call audit done")
+    page = unescape(signed_in(ctx, OPCC).get(f"/actions?cycle={number}").text)
+    assert "Updates given for this meeting: 1 of 3." in page
+    for item in ("R1", "A1", "C1"):
+        assert f'action="/actions/{ref}/{item}"' in page  # the office may update any
+    assert f'action="/actions/{ref}/A2"' not in page  # not asked about: no owner
