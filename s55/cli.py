@@ -613,9 +613,21 @@ def cycle(what: str, board: str | None = None, meeting: str | None = None,
         out = cycles.show(context, actor=actor, cycle_id=int(what))
     else:
         raise InvalidInput("what", f"'{what[:40]}' is neither `open` nor a cycle's number")
+    if what == "open" and out["asked"]:
+        from .services import mailing, requests
+
+        if not requests.served_by(context):  # as a decision's route would, here, once
+            sent = mailing.deliver(context, None)
+            out["delivered_here"] = {"sent": len(sent["sent"]), "not_sent": len(
+                sent["failed"]) + len(sent["retry"])}
     if as_json:
         echo(json.dumps(out, indent=2))
         return
+    if "delivered_here" in out:
+        done = out["delivered_here"]
+        echo(f"  no `s55 serve` is running for this office: the requests went from here "
+             f"({done['sent']} sent" + (f", {done['not_sent']} not yet: see `s55 outbox`"
+                                         if done["not_sent"] else "") + ")")
     echo(f"cycle {out['cycle']}: {out['board']} on {out['meeting']}; updates due by "
          f"{out['due']}" + ("" if out.get("open", True) else f"; closed {out['closed_on']}"))
     for owner, names in out["asked"].items():

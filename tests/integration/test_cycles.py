@@ -350,7 +350,12 @@ def test_the_command_line_opens_shows_and_lists_cycles(seed_text, home, tmp_path
         return done
 
     opened = s55("cycle", "open", "--board", BOARD, "--meeting", meeting.isoformat()).stdout
-    number = int(opened.split()[1].rstrip(":"))
+    # with no `s55 serve` running, the command sends the requests itself
+    assert opened.startswith("  no `s55 serve` is running for this office: the requests went "
+                             "from here (1 sent)")
+    assert [m["status"] for m in mailing.outbox_rows(ctx, office=None)
+            if m["template"] == "update_request"] == ["sent"]
+    number = int(opened.splitlines()[1].split()[1].rstrip(":"))
     assert f"asked {STAFF_OFFICER}: {ref}/R1" in opened and "no owner to ask" in opened
     refused = s55("cycle", "open", "--board", BOARD, "--meeting", "2020-01-01", ok=False)
     assert refused.returncode == 2 and "meeting:" in refused.stderr and \
