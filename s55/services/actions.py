@@ -125,21 +125,26 @@ def updates(ctx: Context, *, actor: str | None, name: str) -> list[dict]:
                     ActionUpdate.action_id == action.id).order_by(ActionUpdate.id))]
 
 
-def latest_notes(ctx: Context, *, actor: str | None, owner: str) -> dict[str, dict]:
-    """The newest dated update that says what was done, of each action an owner holds, by
-    the action's name (what an owner reads before writing the next one)."""
+def latest_notes(ctx: Context, *, actor: str | None, owner: str | None = None,
+                 report: str | None = None) -> dict[str, dict]:
+    """The newest dated update that says what was done, of each action (an owner's, one
+    report's, or every one the actor reads), by the action's name: what an owner reads before
+    writing the next one, and what a plan shows was last reported."""
     office = may_read(ctx, actor)
     with ctx.uow(read=True) as session:
         query = select(ActionUpdate, FollowUpAction, Review.ref).join(
             FollowUpAction, FollowUpAction.id == ActionUpdate.action_id).join(
             Review, Review.id == FollowUpAction.review_id).where(
-            FollowUpAction.owner == owner.strip().casefold()).order_by(ActionUpdate.id)
+            (ActionUpdate.note != "") | (ActionUpdate.evidence != "")).order_by(ActionUpdate.id)
+        if owner is not None:
+            query = query.where(FollowUpAction.owner == owner.strip().casefold())
+        if report is not None:
+            query = query.where(Review.id == repo.review(session, report, office).id)
         if office is not None:
             query = query.where(FollowUpAction.office == office)
         return {action_name(ref, a.kind, a.number): {
             "version": u.version, "at": u.at.isoformat(), "by": u.by, "changes": u.changes,
-            "note": u.note, "evidence": u.evidence} for u, a, ref in session.execute(query)
-            if u.note or u.evidence}
+            "note": u.note, "evidence": u.evidence} for u, a, ref in session.execute(query)}
 
 
 def _action(session: Session, ref: str, kind: str, number: int,

@@ -29,7 +29,7 @@ from .deciding import Decision, audit
 
 COLUMNS = ("Action", "Report", "Item", "Text", "Area", "Published answer (kind)",
            "Published answer", "Owner", "Target date", "Status", "Reason not accepted", "RAG",
-           "Days overdue", "Last update", "Update", "Evidence")
+           "Days overdue", "Last update", "Last note", "Last evidence", "Update", "Evidence")
 # the columns an import reads, by the names plans give them (matched without regard to case,
 # spaces or punctuation); the rest describe the action and are checked, not changed
 READ = {
@@ -44,7 +44,7 @@ READ = {
 }
 DESCRIBE = ("report", "item", "text", "area", "published answer kind", "published answer",
             "rag", "days overdue", "last update", "recommendation", "area for improvement",
-            "cause of concern", "description", "rag status")
+            "cause of concern", "description", "rag status", "last note", "last evidence")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 20_000
 
@@ -59,7 +59,10 @@ def export(ctx: Context, *, actor: str | None, path: Path, report: str | None = 
     """Write the plan (every action the actor may read, or one report's) to `path`, .xlsx or
     .csv by its name; returns how many rows. Text is always text: a cell that begins like a
     formula is written as a string (.xlsx) or with a leading apostrophe (.csv)."""
-    rows = [_row(a) for a in listing(ctx, actor=actor, report=report)]
+    from .actions import latest_notes
+
+    said = latest_notes(ctx, actor=actor, report=report)  # what owners last reported
+    rows = [_row(a, said.get(a["action"], {})) for a in listing(ctx, actor=actor, report=report)]
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         data = _xlsx(rows)
@@ -81,11 +84,12 @@ def export(ctx: Context, *, actor: str | None, path: Path, report: str | None = 
     return len(rows)
 
 
-def _row(a: dict) -> list:
+def _row(a: dict, last: dict) -> list:
     return [a["action"], a["ref"], a["item"], a["text"], a["area"], a["answer_kind"],
             a["answer"], a["owner"], date.fromisoformat(a["target"]) if a["target"] else None,
             a["status"], a["reason"], a["rag"], a["days_overdue"] or None,
-            date.fromisoformat(a["last_update"]) if a["last_update"] else None, "", ""]
+            date.fromisoformat(a["last_update"]) if a["last_update"] else None,
+            last.get("note", ""), last.get("evidence", ""), "", ""]
 
 
 def _csv_safe(value) -> str:
@@ -113,8 +117,8 @@ def _xlsx(rows: list[list]) -> bytes:
             elif isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHIJKLMNOP", (18, 15, 22, 60, 25, 18, 50, 30, 12, 26, 30, 8,
-                                                 8, 12, 40, 30)):
+    for col, width in zip("ABCDEFGHIJKLMNOPQR", (18, 15, 22, 60, 25, 18, 50, 30, 12, 26, 30,
+                                                   8, 8, 12, 40, 30, 40, 30)):
         sheet.column_dimensions[col].width = width
     out = io.BytesIO()
     book.save(out)

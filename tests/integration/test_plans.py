@@ -35,6 +35,7 @@ def test_the_plan_goes_out_and_comes_back_and_text_is_never_a_formula(ctx, seed_
     r1, c1 = f"{ref}/R1", f"{ref}/C1"
     actions.assign(ctx, actor=OPCC, name=r1, owner=STAFF_OFFICER, target=date(2023, 3, 31))
     actions.update(ctx, actor=OPCC, name=c1, status="not accepted", reason=HOSTILE)
+    actions.update(ctx, actor=STAFF_OFFICER, name=r1, note=HOSTILE, evidence="Pilot report")
 
     book_path = tmp_path / "plan.xlsx"
     assert plans.export(ctx, actor=OPCC, path=book_path) == len(versions(ctx, ref))
@@ -51,6 +52,11 @@ def test_the_plan_goes_out_and_comes_back_and_text_is_never_a_formula(ctx, seed_
     with csv_path.open(encoding="utf-8-sig") as fh:
         written = {r["Action"]: r for r in csv.DictReader(fh)}
     assert written[c1]["Reason not accepted"] == "'" + HOSTILE
+    # what the owner last reported goes out too (to read: an import leaves it), as text
+    last = rows[r1][header.index("Last note")]
+    assert (last.value, last.data_type) == (HOSTILE, "s")
+    assert rows[r1][header.index("Last evidence")].value == "Pilot report"
+    assert (written[r1]["Last note"], written[r1]["Update"]) == ("'" + HOSTILE, "")
 
     # untouched, both come back as they went: nothing changes
     for path in (book_path, csv_path):
