@@ -46,14 +46,14 @@ _db.UnitOfWork.__exit__ = _uow_exit
 
 import s55.mail.transport as _t, s55.services.publishing as _p
 _write = _t.atomic_write
-def _atomic_write(target, data):
+def _atomic_write(target, data, **how):
     _calls[0] += 1
     if _calls[0] >= KILL_AT:      # half of the file written beside it, then death
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, _tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{{target.name}}.{{os.getpid()}}.")
         os.write(fd, data[: len(data) // 2])
         os.kill(os.getpid(), signal.SIGKILL)
-    _write(target, data)
+    _write(target, data, **how)
 _t.atomic_write = _p.atomic_write = _atomic_write
 
 _send = _t.FileTransport.send

@@ -168,7 +168,8 @@ def die(*a, **k):
      KILL_WHEN + "import s55.served as s\ns.Served._run = lambda self, claim: die()\n"),
     ("between the site's files",
      KILL_WHEN + "import s55.services.publishing as p\nreal, calls = p.atomic_write, []\n"
-     "def write(t, d):\n    calls.append(t)\n    if len(calls) == 2:\n        die()\n    real(t, d)\n"
+     "def write(t, d, **how):\n    calls.append(t)\n    if len(calls) == 2:\n        die()\n"
+     "    real(t, d, **how)\n"
      "p.atomic_write = write\n"),
     ("after the third message was sent",
      KILL_WHEN + "import s55.mail.transport as t\nreal, sent = t.FileTransport.send, []\n"
