@@ -59,9 +59,7 @@ def _open(ctx: Context, session: Session, office, board: str, meeting: date, by:
                            f"{due.isoformat()} ({rule.cycle_due_working_days} working days "
                            "before the meeting, config/actions.yaml), which is not after today; "
                            "give a later meeting")
-    twice = next((c for c in session.scalars(select(Cycle).where(
-        Cycle.office == office.force_id, Cycle.meeting_on == meeting))
-        if board_key(c.board) == board_key(board)), None)  # however its name was typed
+    twice = _cycle_for(session, office.force_id, board, meeting)
     if twice is not None:
         raise InvalidInput("meeting", f"the {twice.board} on {meeting.isoformat()} has its "
                            f"cycle already (cycle {twice.id})")
@@ -99,6 +97,13 @@ def _open(ctx: Context, session: Session, office, board: str, meeting: date, by:
             "due": due.isoformat(), "asked": asked, "no_owner": no_owner}
 
 
+def _cycle_for(session: Session, office: str, board: str, meeting: date) -> Cycle | None:
+    """The cycle of a board's meeting, however the board's name was typed (board_key)."""
+    return next((c for c in session.scalars(select(Cycle).where(
+        Cycle.office == office, Cycle.meeting_on == meeting))
+        if board_key(c.board) == board_key(board)), None)
+
+
 def scheduled(ctx: Context, *, today: date | None = None, office: str | None = None) -> dict:
     """Open the cycles the offices' schedules call for (`meetings:` in config/actions.yaml):
     each meeting's cycle once, from `cycle_open_working_days` working days before it until the
@@ -122,9 +127,7 @@ def scheduled(ctx: Context, *, today: date | None = None, office: str | None = N
                 if today < opens or meeting < today:
                     continue
                 with ctx.uow() as session:
-                    if any(board_key(c.board) == board_key(board) for c in session.scalars(
-                            select(Cycle).where(Cycle.office == home.force_id,
-                                                Cycle.meeting_on == meeting))):
+                    if _cycle_for(session, home.force_id, board, meeting) is not None:
                         continue
                     if due <= today:
                         report["missed"].append(
@@ -322,9 +325,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
         atomic_write(site / folder / chart, drawn, public=on_site)
         template = environment(ctx.templates(office), lang).get_template("cycle/report.html")
         shown = {"office": office.name_cy or office.name if lang == "cy" else office.name,
-                 "c": data, "long_date": lambda day, lang=lang: language.long_date(
-                     date.fromisoformat(day) if isinstance(day, str) else day, lang),
-                 "url": f"{address}/index{suffix}.html" if address else None,
+                 "c": data, "url": f"{address}/index{suffix}.html" if address else None,
                  "chart": chart, "alternates": alternates if on_site else []}
         page = template.render(**shown, paper=False)
         if not on_site:  # the page goes by mail: its chart within it
@@ -386,7 +387,7 @@ def publish_report(ctx: Context, cycle_id: int) -> str:
     if on_site:  # the site's index lists it
         from .publishing import refresh_site
 
-        refresh_site(ctx, office)
+        refresh_site(ctx, office, timeliness=False)  # (no publication changed)
     return f"cycle {cycle_id}: {folder}/index.html" + ("" if on_site else " (off the site)") \
         + (f", sent to {to}" if to else "")
 

@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
-from ..domain.actions import Status, parse_name, status as status_of
+from ..domain.actions import Status, action_name, parse_name, status as status_of
 from ..domain.errors import InvalidInput, NotFound, NotPermitted
 from ..domain.workflow import Action, Role, Stage, check_role
 from ..render.sanitise import kept_text
 from ..store import repo
-from ..store.models import ActionUpdate
-from .actions import MAX_NOTE, _action, _change, listing
+from .actions import MAX_NOTE, _action, _change, latest_notes, listing
 from .context import Context
 from .deciding import Decision, audit
 
@@ -59,8 +56,6 @@ def export(ctx: Context, *, actor: str | None, path: Path, report: str | None = 
     """Write the plan (every action the actor may read, or one report's) to `path`, .xlsx or
     .csv by its name; returns how many rows. Text is always text: a cell that begins like a
     formula is written as a string (.xlsx) or with a leading apostrophe (.csv)."""
-    from .actions import latest_notes
-
     said = latest_notes(ctx, actor=actor, report=report)  # what owners last reported
     rows = [_row(a, said.get(a["action"], {})) for a in listing(ctx, actor=actor, report=report)]
     suffix = path.suffix.lower()
@@ -179,6 +174,9 @@ def read_plan(ctx: Context, *, actor: str | None, path: Path) -> Plan:
     plan = Plan(notes=sheet_notes)
     seen: dict[str, str] = {}
     directory = ctx.offices.get(office).directory if office else None
+    # what each action's owner last reported: a plan imported again does not say it twice
+    said_last = latest_notes(ctx, actor=actor) if {"note", "evidence"} & set(
+        columns.values()) else {}
     with ctx.uow(read=True) as session:
         for number, row in enumerate(body, 2):
             if not any(v not in (None, "") for v in row):
@@ -209,12 +207,9 @@ def read_plan(ctx: Context, *, actor: str | None, path: Path) -> Plan:
                 except InvalidInput as bad:
                     problems.append(f"{where}: {bad.rule}")
             if change.note or change.evidence:  # the plan imported again: said once
-                latest = session.scalar(select(ActionUpdate).where(
-                    ActionUpdate.action_id == action.id,
-                    (ActionUpdate.note != "") | (ActionUpdate.evidence != "")).order_by(
-                    ActionUpdate.id.desc()).limit(1))
-                if latest is not None and (latest.note, latest.evidence) == (
-                        change.note, change.evidence):
+                latest = said_last.get(action_name(ref, kind, item), {})
+                if (latest.get("note"), latest.get("evidence")) == (change.note,
+                                                                    change.evidence):
                     change.note = change.evidence = ""
                     plan.notes.append(f"{name} ({change.where}): its update is the action's "
                                       "latest already; not recorded again")

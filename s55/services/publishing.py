@@ -175,9 +175,10 @@ def publish_site(ctx: Context, ref: str, *, at: datetime | None = None) -> dict 
     return files
 
 
-def refresh_site(ctx: Context, office) -> None:
-    """An office's index, feed and timeliness page from the database, one writer at a time:
-    two publications at once would otherwise each leave the other out of the index."""
+def refresh_site(ctx: Context, office, timeliness: bool = True) -> None:
+    """An office's index, feed and (unless `timeliness` is False: nothing it shows changed)
+    timeliness page from the database, one writer at a time: two publications at once would
+    otherwise each leave the other out of the index."""
     import fcntl
 
     lock = ctx.settings.home / "locks" / f"site-{office.force_id}.lock"
@@ -188,7 +189,8 @@ def refresh_site(ctx: Context, office) -> None:
             listing = [_listing(r, p, session)
                        for r, p in repo.publications_done(session, office.force_id)]
         _write_index(ctx, office, listing)
-        write_compliance_page(ctx, office)
+        if timeliness:
+            write_compliance_page(ctx, office)
 
 
 def write_compliance_page(ctx: Context, office, year: int | None = None) -> dict:

@@ -6,7 +6,6 @@ the page back with what the person typed and why, and nothing is stored."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,13 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ..domain.actions import CODES, Status, action_name, parse_name
 from ..domain.record import ITEM_NAMES
 from ..domain.errors import (
-    Conflict, InvalidInput, NotFound, NotPermitted, StaleVersion, WrongStage, said,
+    Conflict, InvalidInput, NotFound, NotPermitted, StaleVersion, WrongStage,
 )
 from ..domain.workflow import Role
 from ..render.language import _
 from ..services import actions, cycles
 from ..services.actions import OWNER_ROLES
-from .common import STATUS, MAX_TEXT, Person, SignedIn, Web, WebDep, worded
+from .common import STATUS, MAX_TEXT, Person, SignedIn, Web, WebDep, day_field, worded
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
@@ -41,6 +40,15 @@ def _refusal(request: Request, w: Web, person: Person, refused: Exception) -> tu
     else:
         why = _(lang, "Nothing was saved. %(why)s", why=why)
     return why, STATUS.get(type(refused), 400)
+
+
+def _one(w: Web, person: Person, ref: str, name: str) -> dict:
+    """The action as `s55 actions` lists it for the person (its mark today), or NotFound."""
+    found = next((a for a in actions.listing(w.ctx, actor=person.email, report=ref)
+                  if a["action"] == name), None)
+    if found is None:
+        raise NotFound(f"{ref} has no {name.rpartition('/')[2]} to follow up")
+    return found
 
 
 def _may_update(person: Person, action: dict) -> bool:
@@ -73,7 +81,8 @@ def actions_page(request: Request, w: Web, person: Person, *, cycle: int | None,
     asked = cycles.asked_of(w.ctx, actor=person.email, cycle_id=cycle,
                             everyone=whole_cycle) if cycle else None
     if whole_cycle:
-        rows = [a for a in rows if a["action"] in set(asked["asked"])]
+        wanted = set(asked["asked"])
+        rows = [a for a in rows if a["action"] in wanted]
     if asked is not None:  # the cycle's actions first, in the order the message gave them
         wanted = {name: i for i, name in enumerate(asked["asked"])}
         rows.sort(key=lambda a: (a["action"] not in wanted, wanted.get(a["action"], 0)))
@@ -110,11 +119,7 @@ def action_page(request: Request, w: Web, person: Person, ref: str, code: str,
     """One action's page; `assigning`: `typed` and `problem` are the assignment form's."""
     ref, kind, number = parse_name(f"{ref}/{code}")  # refused as the CLI refuses it
     name = action_name(ref, kind, number)  # 'r2' is R2
-    found = [a for a in actions.listing(w.ctx, actor=person.email, report=ref)
-             if a["action"] == name]
-    if not found:
-        raise NotFound(f"{ref} has no {code} to follow up")
-    action = found[0]
+    action = _one(w, person, ref, name)
     office_side = person.role == str(Role.OPCC_OFFICER) and bool(person.office)
     owners = [p for p in w.ctx.offices.get(action["office"]).directory.people
               if p.role in OWNER_ROLES] if office_side else []
@@ -147,10 +152,7 @@ def update_action(request: Request, w: WebDep, ref: str, code: str, person: Sign
     fields = {"status": status, "note": note, "evidence": evidence, "reason": reason,
               "version": str(version)}
     try:
-        current = next((a for a in actions.listing(w.ctx, actor=person.email, report=ref)
-                        if a["action"] == name), None)
-        if current is None:
-            raise NotFound(f"{ref} has no {code} to follow up")
+        current = _one(w, person, ref, name)
         actions.update(w.ctx, actor=person.checked(csrf), name=name,
                        status=status if status != current["status"] else None,
                        note=note, evidence=evidence, reason=reason, seen_version=version)
@@ -177,15 +179,8 @@ def assign_action(request: Request, w: WebDep, ref: str, code: str, person: Sign
     name, code = action_name(ref, kind, number), f"{CODES[kind]}{number}"
     fields = {"owner": owner, "target": target, "note": note, "version": str(version)}
     try:
-        current = next((a for a in actions.listing(w.ctx, actor=person.email, report=ref)
-                        if a["action"] == name), None)
-        if current is None:
-            raise NotFound(f"{ref} has no {code} to follow up")
-        try:
-            day = date.fromisoformat(target) if target.strip() else None
-        except ValueError:
-            raise InvalidInput("target", said("'%(due)s' is not a date (YYYY-MM-DD)",
-                                              due=target)) from None
+        current = _one(w, person, ref, name)
+        day = day_field("target", target)
         changed_owner = owner.strip() if owner.strip() and owner.strip().casefold() != \
             current["owner"] else None
         changed_target = day if day is not None and day.isoformat() != current["target"] \

@@ -73,6 +73,18 @@ def worded(err: S55Error, lang: str = "en") -> str:
     return f"{say(label, lang)}: {say(err.rule, lang)}"
 
 
+def day_field(field: str, text: str):
+    """A form's date field (YYYY-MM-DD, as a browser's date input sends it), None if empty;
+    InvalidInput naming the field otherwise."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text) if text.strip() else None
+    except ValueError:
+        raise InvalidInput(field, said("'%(due)s' is not a date (YYYY-MM-DD)",
+                                       due=text)) from None
+
+
 def in_language(row: dict, lang: str, today) -> dict:
     """A review's summary (reading.show, list_reviews) said in the page's language: where it
     stands against the 56 days, its dates, and the rules that give them (the English as the

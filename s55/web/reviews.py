@@ -8,7 +8,6 @@ person typed and the reason, and nothing is stored.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -22,7 +21,7 @@ from ..services import drafting, reading, route
 from ..services.compliance import finished, status as open_reviews
 from ..services.publishing import request_publication
 from .common import (
-    DONE, MAX_TEXT, STATUS, Person, SignedIn, Web, WebDep, in_language, worded,
+    DONE, MAX_TEXT, STATUS, Person, SignedIn, Web, WebDep, day_field, in_language, worded,
 )
 
 router = APIRouter()
@@ -137,11 +136,7 @@ def save_comments(request: Request, w: Web, ref: str, person: Person, fields: di
 def invite(request: Request, w: WebDep, ref: str, person: SignedIn,
            due: Annotated[str, Form(max_length=10)] = "", csrf: Csrf = None):
     def decide(actor: str) -> None:
-        try:
-            day = date.fromisoformat(due) if due.strip() else None
-        except ValueError:
-            raise InvalidInput("due", said("'%(due)s' is not a date (YYYY-MM-DD)",
-                                           due=due)) from None
+        day = day_field("due", due)
         route.invite_chief_officer(w.ctx, actor=actor, ref=ref, due=day)
 
     return decided(request, w, ref, person, {"csrf": csrf, "due": due}, decide,
